@@ -1,0 +1,68 @@
+"""The FastAPI application: one function builds it around a `Service`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from deconflict.api import airspace, events, notices, parties
+from deconflict.api.edge import EdgeMiddleware
+from deconflict.api.problems import install_problem_handlers
+from deconflict.api.schemas import ProblemOut
+from deconflict.service import Service
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+Advance notices of operations between parties who share a sky: submit a notice, get it checked
+against the other parties' notices and protected areas, disclose it, and track acknowledgements,
+escalations and short notice.
+
+Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem details
+(`application/problem+json`) whose `errors` name each bad field with a JSON pointer.
+"""
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemOut, "description": description}
+    for status, description in (
+        (400, "Malformed body (not JSON, or non-standard numbers)"),
+        (401, "Missing or unknown bearer token"),
+        (403, "The token may not do this"),
+        (404, "Not found, or not visible to the caller"),
+        (409, "Clashes with the current state"),
+        (413, "Body over the size limit"),
+        (422, "Invalid input; `errors` names each field"),
+    )
+}
+
+
+def create_app(
+    service: Service, *, max_body_bytes: int = 1_048_576, sse_heartbeat_s: float = 15.0
+) -> FastAPI:
+    """The HTTP API around `service`; the caller owns the service (and closes it)."""
+    app = FastAPI(
+        title="deconflict",
+        version="0.1.0",
+        description=_DESCRIPTION,
+        strict_content_type=False,
+        responses=_PROBLEMS,
+    )
+    app.state.service = service
+    app.state.sse_heartbeat_s = sse_heartbeat_s
+    app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
+    install_problem_handlers(app)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without authentication."""
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    for module in (parties, airspace, notices, events):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,199 @@
+"""What happens to a request before a route sees it: size limit, strict JSON, last-resort errors.
+
+`EdgeMiddleware` refuses a body over the limit from its `Content-Length` before reading anything,
+and counts streamed bytes so a chunked body is refused as soon as it passes the limit, never
+buffered whole. `StrictJSONRoute` parses bodies with orjson, which refuses what RFC 8259 refuses
+(NaN, Infinity, numbers that overflow a double), and names the offending field when it can.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Coroutine, Iterator
+from email.message import Message as EmailMessage
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from deconflict.api.problems import (
+    BodyTooLargeError,
+    MalformedBodyError,
+    internal_problem,
+    json_pointer,
+    log_unexpected,
+    send_problem,
+    too_large_problem,
+)
+from deconflict.errors import FieldError
+
+__all__ = ["EdgeMiddleware", "StrictJSONRoute", "body_digest", "parse_json_strict"]
+
+_DIGEST_STATE_KEY = "body_digest"
+
+
+class EdgeMiddleware:
+    """Body size limit and the last line of defence against unexpected exceptions."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await send_problem(
+                scope,
+                send,
+                too_large_problem(BodyTooLargeError(self.max_body_bytes, declared), path),
+            )
+            return
+
+        seen_bytes = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen_bytes
+            message = await receive()
+            if message["type"] == "http.request":
+                seen_bytes += len(message.get("body", b""))
+                if seen_bytes > self.max_body_bytes:
+                    raise BodyTooLargeError(self.max_body_bytes, seen_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except Exception as exc:
+            too_large = _find(exc, BodyTooLargeError)
+            if started:
+                raise
+            if too_large is not None:
+                await send_problem(scope, send, too_large_problem(too_large, path))
+                return
+            log_unexpected(exc, str(scope.get("method", "")), path)
+            await send_problem(scope, send, internal_problem(path))
+
+
+def _find(exc: BaseException, cls: type[BodyTooLargeError]) -> BodyTooLargeError | None:
+    """`exc` or the first matching exception inside an exception group or its causes."""
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cls):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        if current.__cause__ is not None:
+            stack.append(current.__cause__)
+    return None
+
+
+def _declared_length(scope: Scope) -> int | None:
+    value = Headers(scope=scope).get("content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _non_finite(value: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite(item, (*path, index))
+
+
+def parse_json_strict(raw: bytes) -> Any:
+    """Parse standard JSON; refuse NaN, Infinity and overflowing numbers, naming where they are."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as strict_error:
+        try:
+            lenient = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise MalformedBodyError(
+                f"body is not valid JSON: {strict_error}",
+                [FieldError("", f"not valid JSON: {strict_error}")],
+            ) from None
+        errors = [
+            FieldError(json_pointer(path), "non-standard number (NaN or infinite) is not JSON")
+            for path in _non_finite(lenient)
+        ]
+        if not errors:
+            raise MalformedBodyError(f"body is not valid JSON: {strict_error}") from None
+        raise MalformedBodyError(
+            "body holds non-standard numbers (NaN or infinite)", errors
+        ) from None
+
+
+def _is_json_media_type(content_type: str | None) -> bool:
+    if content_type is None:
+        return True
+    message = EmailMessage()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class _ParsedRequest(Request):
+    """A request whose JSON body was already parsed strictly."""
+
+    parsed_json: Any = None
+
+    async def json(self) -> Any:
+        return self.parsed_json
+
+
+class StrictJSONRoute(APIRoute):
+    """An APIRoute that parses its JSON body strictly and records its canonical digest."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def strict_handler(request: Request) -> Response:
+            parsed = _ParsedRequest(request.scope, request.receive)
+            raw = await parsed.body()
+            if raw:
+                if not _is_json_media_type(parsed.headers.get("content-type")):
+                    raise MalformedBodyError(
+                        f"body must be JSON (application/json), not "
+                        f"{parsed.headers.get('content-type')}"
+                    )
+                parsed.parsed_json = parse_json_strict(raw)
+                canonical = orjson.dumps(parsed.parsed_json, option=orjson.OPT_SORT_KEYS)
+                parsed.state.body_digest = hashlib.sha256(canonical).hexdigest()
+            return await handler(parsed)
+
+        return strict_handler
+
+
+def body_digest(request: Request) -> str | None:
+    """SHA-256 of the parsed body re-serialised with sorted keys (None without a body)."""
+    digest = getattr(request.state, _DIGEST_STATE_KEY, None)
+    return digest if isinstance(digest, str) else None

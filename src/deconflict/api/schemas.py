@@ -1,0 +1,292 @@
+"""Pydantic models of the HTTP boundary: request bodies in, response bodies out (OpenAPI).
+
+Requests are strict (no type coercion, unknown fields refused). Volumes stay plain JSON objects
+here; `deconflict.api.volumes` turns them into `Volume`s with the geometry formats, which name
+each bad field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from deconflict.domain import AgreementTerms
+
+__all__ = [
+    "AckIn",
+    "AckList",
+    "AckOut",
+    "AgreementIn",
+    "AgreementList",
+    "AgreementOut",
+    "AgreementTermsOut",
+    "AmendIn",
+    "CancelIn",
+    "ConflictOut",
+    "DisclosureOut",
+    "EventOut",
+    "EventPage",
+    "HazardIn",
+    "HazardList",
+    "HazardOut",
+    "KeyIn",
+    "KeyOut",
+    "NoticeIn",
+    "NoticeOut",
+    "NoticePage",
+    "PartyCreated",
+    "PartyIn",
+    "PartyList",
+    "PartyOut",
+    "ProblemOut",
+    "ProtectedAreaIn",
+    "ProtectedAreaList",
+    "ProtectedAreaOut",
+]
+
+_DEFAULTS = AgreementTerms(name="defaults", members=("a", "b"))
+Feature = dict[str, Any]
+FEATURE_DOC = (
+    "GeoJSON Feature: Polygon/MultiPolygon geometry, or Point with properties.radius_m; "
+    "properties alt_lower_m/alt_upper_m (or alt_lower_fl/alt_upper_fl), optional alt_reference "
+    "(W84|STD), time_start/time_end (RFC 3339 with offset)"
+)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class PartyIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    id: str | None = Field(default=None, description="chosen id; generated when absent")
+
+
+class KeyIn(_In):
+    purpose: Literal["ack", "cosign"]
+    key_b64: str = Field(description="Ed25519 public key, 32 raw bytes, base64")
+
+
+class AgreementIn(_In):
+    name: str
+    members: list[str] = Field(description="party ids, at least two")
+    min_lead_time_s: float = _DEFAULTS.min_lead_time_s
+    ack_deadline_s: float = _DEFAULTS.ack_deadline_s
+    escalation_after_s: list[float] = Field(
+        default=list(_DEFAULTS.escalation_after_s),
+        description="tier n fires at disclosed_at + ack_deadline_s + escalation_after_s[n]",
+    )
+    buffer_h_m: float = _DEFAULTS.buffer_h_m
+    buffer_v_m: float = _DEFAULTS.buffer_v_m
+    buffer_t_s: float = _DEFAULTS.buffer_t_s
+    datum_margin_m: float = _DEFAULTS.datum_margin_m
+    disclosure: Literal["all_members", "affected"] = "all_members"
+    id: str | None = Field(default=None, description="chosen id on creation; ignored on update")
+
+
+class ProtectedAreaIn(_In):
+    name: str
+    volume: Feature | None = Field(default=None, description=FEATURE_DOC)
+    volume_f3548: dict[str, Any] | None = Field(default=None, description="ASTM F3548 Volume4D")
+
+
+class HazardIn(ProtectedAreaIn):
+    agreement_id: str
+
+
+class NoticeIn(_In):
+    agreement_id: str
+    purpose: str
+    volumes: list[Feature] | Feature | None = Field(
+        default=None, description="GeoJSON Features, or a FeatureCollection. " + FEATURE_DOC
+    )
+    volumes_f3548: list[dict[str, Any]] | None = Field(
+        default=None, description="ASTM F3548 Volume4D objects, instead of volumes"
+    )
+    draft: bool = False
+
+
+class AmendIn(_In):
+    volumes: list[Feature] | Feature | None = Field(default=None, description=FEATURE_DOC)
+    volumes_f3548: list[dict[str, Any]] | None = None
+    purpose: str | None = None
+
+
+class CancelIn(_In):
+    reason: str = ""
+
+
+class AckIn(_In):
+    version: int = Field(ge=1)
+    text: str = ""
+    signature: str | None = Field(default=None, description="Ed25519 signature, base64")
+    received_at: str | None = Field(
+        default=None, description="when the party says it received the notice (RFC 3339)"
+    )
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[dict[str, str]]
+
+
+class KeyOut(BaseModel):
+    purpose: str
+    key_b64: str
+    added_at: datetime
+
+
+class PartyOut(BaseModel):
+    id: str
+    name: str
+    keys: list[KeyOut]
+
+
+class PartyCreated(PartyOut):
+    token: str = Field(description="the party's bearer token; shown only this once")
+
+
+class PartyList(BaseModel):
+    items: list[PartyOut]
+
+
+class AgreementTermsOut(BaseModel):
+    name: str
+    members: list[str]
+    min_lead_time_s: float
+    ack_deadline_s: float
+    escalation_after_s: list[float]
+    buffer_h_m: float
+    buffer_v_m: float
+    buffer_t_s: float
+    datum_margin_m: float
+    disclosure: str
+
+
+class AgreementOut(AgreementTermsOut):
+    id: str
+    version: int
+    created_at: datetime
+
+
+class AgreementList(BaseModel):
+    items: list[AgreementOut]
+
+
+class ProtectedAreaOut(BaseModel):
+    id: str
+    owner: str
+    name: str
+    volume: Feature
+    created_at: datetime
+
+
+class ProtectedAreaList(BaseModel):
+    items: list[ProtectedAreaOut]
+
+
+class HazardOut(BaseModel):
+    id: str
+    agreement_id: str
+    entered_by: str
+    name: str
+    volume: Feature
+    created_at: datetime
+
+
+class HazardList(BaseModel):
+    items: list[HazardOut]
+
+
+class DisclosureOut(BaseModel):
+    party: str
+    disclosed_at: datetime
+    first_fetched_at: datetime | None
+    lead_time_s: float
+    short_notice: bool
+    ack_due_at: datetime
+    ack_state: str
+    escalation_tier: int
+    acknowledged_at: datetime | None
+    reason: str
+
+
+class ConflictOut(BaseModel):
+    volume_index: int
+    other_kind: str
+    other_id: str
+    other_version: int | None
+    other_volume_index: int
+    other_party: str | None
+    overlap_start: datetime
+    overlap_end: datetime
+    altitude_overlap_m: list[float] | None
+    vertical_gap_m: float
+    min_distance_m: float
+    overlap: dict[str, Any] | None
+
+
+class NoticeOut(BaseModel):
+    id: str
+    version: int
+    latest_version: int
+    previous_version: int | None
+    kind: str
+    agreement_id: str
+    agreement_version: int
+    originator: str
+    purpose: str
+    state: str
+    created_at: datetime
+    submitted_at: datetime | None
+    time_start: datetime
+    time_end: datetime
+    volumes: list[Feature]
+    disclosures: list[DisclosureOut]
+    conflicts: list[ConflictOut]
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeOut]
+    next_cursor: str | None
+
+
+class AckOut(BaseModel):
+    notice_id: str
+    version: int
+    party: str
+    received_at: datetime
+    acknowledged_at: datetime
+    text: str
+    late: bool
+    signature: str | None
+
+
+class AckList(BaseModel):
+    items: list[AckOut]
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    at: datetime
+    agreement_id: str
+    notice_id: str | None
+    version: int | None
+    party: str | None
+    due_at: datetime | None
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None
