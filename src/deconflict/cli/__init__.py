@@ -1,1 +1,52 @@
-"""cli"""
+"""The `deconflict` command line: run the service or the demo, and talk to a running server."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from deconflict.cli import agreement, notice, party
+from deconflict.cli.demo import demo
+from deconflict.cli.serve import serve
+
+__all__ = ["main", "root"]
+
+root = typer.Typer(
+    name="deconflict",
+    help="Airspace deconfliction between parties: advance notices, checks, acknowledgements.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+root.command()(serve)
+root.command()(demo)
+root.add_typer(party.app, name="party")
+root.add_typer(agreement.app, name="agreement")
+root.add_typer(notice.app, name="notice")
+
+
+def _register_optional() -> None:
+    """Commands written in modules that may not exist yet in a partial checkout."""
+    try:
+        plan = importlib.import_module("deconflict.cli.plan")
+    except ModuleNotFoundError as exc:
+        if exc.name != "deconflict.cli.plan":
+            raise
+    else:
+        root.add_typer(plan.app, name="plan")
+    try:
+        detect = importlib.import_module("deconflict.cli.detect")
+    except ModuleNotFoundError as exc:
+        if exc.name != "deconflict.cli.detect":
+            raise
+    else:
+        root.command()(detect.detect)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    root()

@@ -1,0 +1,133 @@
+"""`deconflict serve`: the service and its HTTP API in one process, with the scheduler running."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from deconflict.api import create_app
+from deconflict.cli.output import CliError, reporting
+from deconflict.service import Service, default_database_url
+
+__all__ = ["bind", "display_url", "open_service", "run_server", "serve"]
+
+MIN_ADMIN_TOKEN_CHARS = 16
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one (read it back from the socket)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1) from None
+    return sock
+
+
+def display_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - reporting what we bound, not choosing it
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def run_server(
+    service: Service,
+    sock: socket.socket,
+    *,
+    exit_after_s: float | None = None,
+    log_level: str = "info",
+    max_body_bytes: int = 1_048_576,
+) -> None:
+    """Serve the API on `sock` until Ctrl-C (or `exit_after_s`), in this thread."""
+    app = create_app(service, max_body_bytes=max_body_bytes)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    timer: threading.Timer | None = None
+    if exit_after_s is not None:
+
+        def stop() -> None:
+            server.should_exit = True
+
+        timer = threading.Timer(exit_after_s, stop)
+        timer.daemon = True
+        timer.start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def open_service(database_url: str, admin_token: str) -> Service:
+    """Open (and migrate) the database; a refusal becomes one line, not a traceback."""
+    try:
+        return Service.open(database_url, admin_token=admin_token)
+    except Exception as exc:
+        safe = make_url(database_url).render_as_string(hide_password=True)
+        raise CliError(f"cannot open database {safe}: {type(exc).__name__}: {exc}", 1) from None
+
+
+def serve(
+    port: Annotated[int, typer.Option("--port", help="TCP port (0 picks a free one)")] = 8080,
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            envvar="DECONFLICT_DATABASE_URL",
+            help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
+            "(default: SQLite in --data-dir)",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="directory of the embedded SQLite database")
+    ] = Path("data"),
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-token",
+            envvar="DECONFLICT_ADMIN_TOKEN",
+            help="admin bearer token (>= 16 characters); generated and printed when absent",
+        ),
+    ] = None,
+    max_body_bytes: Annotated[
+        int, typer.Option("--max-body-bytes", min=1, help="request body size limit")
+    ] = 1_048_576,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+) -> None:
+    """Run the deconfliction service and its HTTP API (docs at /docs)."""
+    with reporting():
+        if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
+            raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        generated = admin_token is None
+        token = admin_token or secrets.token_urlsafe(32)
+        if database is None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            database = default_database_url(data_dir)
+        sock = bind(host, port)
+        service = open_service(database, token)
+        try:
+            service.run_scheduler()
+            url = display_url(sock)
+            typer.echo(f"deconflict serving on {url}  (API docs: {url}/docs)")
+            typer.echo(f"database: {make_url(database).render_as_string(hide_password=True)}")
+            if generated:
+                typer.echo(f"admin token (generated): {token}")
+            typer.echo(f"pid {os.getpid()}; stop with Ctrl-C", err=False)
+            run_server(service, sock, log_level=log_level, max_body_bytes=max_body_bytes)
+        finally:
+            service.close()
+            sock.close()
