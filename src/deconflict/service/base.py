@@ -1,0 +1,149 @@
+"""What every use case shares: the caller, the transaction, ids, tokens and event recording."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from deconflict.clock import Clock
+from deconflict.domain import EventKind
+from deconflict.errors import Forbidden, InvalidInput
+from deconflict.storage import tables as t
+
+__all__ = ["ADMIN", "Caller", "IdempotencyMismatch", "ServiceBase", "Tx", "hash_token", "new_token"]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: a party, or the admin (party_id None) who sets the mechanism up."""
+
+    party_id: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.party_id is None
+
+
+ADMIN = Caller(None)
+
+
+class IdempotencyMismatch(InvalidInput):
+    """An Idempotency-Key reused with a different request body."""
+
+
+def new_token() -> str:
+    """A 256-bit random bearer token."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are high-entropy, so a fast hash is enough to keep them unusable if the DB leaks."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Tx:
+    """One database transaction and what to do once it has committed."""
+
+    conn: sa.Connection
+    now: datetime
+    events_recorded: int = 0
+    locks: list[threading.Lock] = field(default_factory=list)
+
+
+class ServiceBase:
+    """State shared by the use-case mixins."""
+
+    clock: Clock
+    _engine: Engine
+    _is_postgres: bool
+    _agreement_locks: dict[str, threading.Lock]
+    _locks_guard: threading.Lock
+    _events_changed: threading.Condition
+
+    @contextmanager
+    def _tx(self) -> Iterator[Tx]:
+        """A transaction stamped with one `now`; agreement locks are released after commit."""
+        tx: Tx | None = None
+        try:
+            with self._engine.begin() as conn:
+                tx = Tx(conn, self.clock.now())
+                yield tx
+        finally:
+            if tx is not None:
+                for lock in reversed(tx.locks):
+                    lock.release()
+                if tx.events_recorded:
+                    with self._events_changed:
+                        self._events_changed.notify_all()
+
+    def _lock_agreements(self, tx: Tx, agreement_ids: Iterable[str]) -> None:
+        """Serialise check-and-insert per agreement: a row lock in the database, a lock in here."""
+        for agreement_id in sorted(set(agreement_ids)):
+            query = sa.select(t.agreements.c.seq).where(t.agreements.c.id == agreement_id)
+            if self._is_postgres:
+                query = query.with_for_update()
+            tx.conn.execute(query)
+            with self._locks_guard:
+                lock = self._agreement_locks.setdefault(agreement_id, threading.Lock())
+            lock.acquire()
+            tx.locks.append(lock)
+
+    def _new_id(self, prefix: str, tx: Tx) -> str:
+        """A time-ordered id, so ordering by id is ordering by creation."""
+        millis = int(tx.now.timestamp() * 1000)
+        return f"{prefix}_{millis:013d}{secrets.token_hex(4)}"
+
+    def _record_event(
+        self,
+        tx: Tx,
+        kind: EventKind,
+        agreement_id: str,
+        audience: Iterable[str | None],
+        *,
+        notice_id: str | None = None,
+        version: int | None = None,
+        party_id: str | None = None,
+        due_at: datetime | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        result = tx.conn.execute(
+            t.events.insert().values(
+                kind=kind.value,
+                at=tx.now,
+                agreement_id=agreement_id,
+                notice_id=notice_id,
+                version=version,
+                party_id=party_id,
+                due_at=due_at,
+                data=data or {},
+            )
+        )
+        event_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        parties = sorted({p for p in audience if p is not None})
+        if parties:
+            tx.conn.execute(
+                t.event_audience.insert(), [{"event_id": event_id, "party_id": p} for p in parties]
+            )
+        tx.events_recorded += 1
+        return event_id
+
+    @staticmethod
+    def _require_party(caller: Caller) -> str:
+        if caller.party_id is None:
+            raise Forbidden("this action belongs to a party; the admin token only sets things up")
+        return caller.party_id
+
+    @staticmethod
+    def _require_admin(caller: Caller) -> None:
+        if not caller.is_admin:
+            raise Forbidden("only the admin may do this")

@@ -1,0 +1,207 @@
+"""One strategic index per agreement, kept in step with the database's change log.
+
+Every change to what an agreement's check must see (a notice version submitted, amended,
+cancelled or expired; a protected area or hazard added or removed) appends a row to
+`index_changes` in the same transaction. An index catches up by replaying the rows after
+its own sequence number, under the agreement's lock, so several service instances sharing
+one PostgreSQL database check against the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from deconflict.detection.strategic import Buffers, StrategicIndex
+from deconflict.domain import AgreementTerms
+from deconflict.geometry import Volume
+from deconflict.geometry.formats import volume_from_geojson
+from deconflict.storage import tables as t
+
+__all__ = ["AgreementIndex", "IndexKey", "buffers_of", "load_index", "record_change"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKey:
+    """What an indexed volume belongs to: a notice version, a protected area or a hazard."""
+
+    source: str
+    """notice, protected_area or hazard."""
+    source_id: str
+    version: int | None
+    volume_index: int
+
+    def encode(self) -> str:
+        return f"{self.source}|{self.source_id}|{self.version or 0}|{self.volume_index}"
+
+    @classmethod
+    def decode(cls, key: str) -> IndexKey:
+        source, source_id, version, volume_index = key.split("|")
+        return cls(source, source_id, int(version) or None, int(volume_index))
+
+
+@dataclass
+class AgreementIndex:
+    """An agreement's strategic index, each volume's owner, and how far it has read."""
+
+    engine: StrategicIndex
+    owners: dict[str, str | None] = field(default_factory=dict)
+    seq: int = 0
+
+    def add(self, key: IndexKey, volume: Volume, owner: str | None) -> None:
+        encoded = key.encode()
+        self.engine.insert(encoded, volume)
+        self.owners[encoded] = owner
+
+    def drop_source(self, source: str, source_id: str, version: int | None) -> None:
+        prefix = f"{source}|{source_id}|{version or 0}|"
+        for encoded in [k for k in self.owners if k.startswith(prefix)]:
+            self.engine.remove(encoded)
+            del self.owners[encoded]
+
+
+def buffers_of(terms: AgreementTerms) -> Buffers:
+    return Buffers(
+        horizontal_m=terms.buffer_h_m,
+        vertical_m=terms.buffer_v_m,
+        time_s=terms.buffer_t_s,
+        datum_margin_m=terms.datum_margin_m,
+    )
+
+
+def record_change(
+    conn: sa.Connection,
+    agreement_ids: Iterable[str],
+    op: str,
+    source: str,
+    source_id: str,
+    version: int | None = None,
+) -> None:
+    """Append one change to each agreement's log and advance its sequence number."""
+    for agreement_id in agreement_ids:
+        seq = conn.execute(
+            sa.update(t.agreements)
+            .where(t.agreements.c.id == agreement_id)
+            .values(seq=t.agreements.c.seq + 1)
+            .returning(t.agreements.c.seq)
+        ).scalar_one()
+        conn.execute(
+            t.index_changes.insert().values(
+                agreement_id=agreement_id,
+                seq=seq,
+                op=op,
+                source=source,
+                source_id=source_id,
+                source_version=version,
+            )
+        )
+
+
+def _source_volumes(
+    conn: sa.Connection, source: str, source_id: str, version: int | None
+) -> Iterator[tuple[IndexKey, Volume, str | None]]:
+    if source == "notice":
+        row = conn.execute(
+            sa.select(t.notice_versions.c.volumes, t.notices.c.originator)
+            .join(t.notices, t.notices.c.id == t.notice_versions.c.notice_id)
+            .where(t.notice_versions.c.notice_id == source_id)
+            .where(t.notice_versions.c.version == version)
+        ).one()
+        for i, feature in enumerate(row.volumes):
+            yield (
+                IndexKey(source, source_id, version, i),
+                volume_from_geojson(feature),
+                row.originator,
+            )
+    elif source == "protected_area":
+        row = conn.execute(
+            sa.select(t.protected_areas.c.volume, t.protected_areas.c.owner).where(
+                t.protected_areas.c.id == source_id
+            )
+        ).one()
+        yield IndexKey(source, source_id, None, 0), volume_from_geojson(row.volume), row.owner
+    elif source == "hazard":
+        row = conn.execute(sa.select(t.hazards.c.volume).where(t.hazards.c.id == source_id)).one()
+        yield IndexKey(source, source_id, None, 0), volume_from_geojson(row.volume), None
+    else:
+        raise ValueError(f"unknown index source {source!r}")
+
+
+def _active_sources(
+    conn: sa.Connection, agreement_id: str
+) -> Iterator[tuple[str, str, int | None]]:
+    notices = conn.execute(
+        sa.select(t.notice_versions.c.notice_id, t.notice_versions.c.version)
+        .join(t.notices, t.notices.c.id == t.notice_versions.c.notice_id)
+        .where(t.notices.c.agreement_id == agreement_id)
+        .where(t.notice_versions.c.indexed.is_(True))
+    )
+    for notice_id, version in notices:
+        yield "notice", notice_id, version
+    members = (
+        sa.select(t.agreement_members.c.party_id)
+        .join(t.agreements, t.agreements.c.id == t.agreement_members.c.agreement_id)
+        .where(t.agreement_members.c.agreement_id == agreement_id)
+        .where(t.agreement_members.c.version == t.agreements.c.current_version)
+    )
+    areas = conn.execute(
+        sa.select(t.protected_areas.c.id)
+        .where(t.protected_areas.c.owner.in_(members))
+        .where(t.protected_areas.c.removed_at.is_(None))
+    )
+    for (area_id,) in areas:
+        yield "protected_area", area_id, None
+    hazards = conn.execute(
+        sa.select(t.hazards.c.id)
+        .where(t.hazards.c.agreement_id == agreement_id)
+        .where(t.hazards.c.removed_at.is_(None))
+    )
+    for (hazard_id,) in hazards:
+        yield "hazard", hazard_id, None
+
+
+def load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
+    """Build an agreement's index from scratch at its current sequence number."""
+    seq = conn.execute(
+        sa.select(t.agreements.c.seq).where(t.agreements.c.id == agreement_id)
+    ).scalar_one()
+    items: list[tuple[str, Volume]] = []
+    owners: dict[str, str | None] = {}
+    for source, source_id, version in _active_sources(conn, agreement_id):
+        for key, volume, owner in _source_volumes(conn, source, source_id, version):
+            encoded = key.encode()
+            items.append((encoded, volume))
+            owners[encoded] = owner
+    return AgreementIndex(StrategicIndex.build(items), owners, seq)
+
+
+def catch_up(
+    conn: sa.Connection, agreement_id: str, index: AgreementIndex | None
+) -> AgreementIndex:
+    """The index brought up to the database's state (rebuilt if it is missing or told to)."""
+    if index is None:
+        return load_index(conn, agreement_id)
+    changes = conn.execute(
+        sa.select(
+            t.index_changes.c.seq,
+            t.index_changes.c.op,
+            t.index_changes.c.source,
+            t.index_changes.c.source_id,
+            t.index_changes.c.source_version,
+        )
+        .where(t.index_changes.c.agreement_id == agreement_id)
+        .where(t.index_changes.c.seq > index.seq)
+        .order_by(t.index_changes.c.seq)
+    ).all()
+    for seq, op, source, source_id, version in changes:
+        if op == "rebuild":
+            return load_index(conn, agreement_id)
+        if op == "add":
+            for key, volume, owner in _source_volumes(conn, source, source_id, version):
+                index.add(key, volume, owner)
+        else:
+            index.drop_source(source, source_id, version)
+        index.seq = seq
+    return index

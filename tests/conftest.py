@@ -1,0 +1,88 @@
+"""Fixtures shared by the whole suite: a fake clock and a service on every database backend.
+
+The `service` fixture runs each test against the embedded SQLite default and, when the server
+is reachable, PostgreSQL (one fresh database per test, cloned from a migrated template).
+Set DECONFLICT_TEST_POSTGRES_URL to point elsewhere; set DECONFLICT_REQUIRE_POSTGRES=1 (CI does)
+to fail instead of skipping when it is not reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from deconflict.clock import FakeClock
+from deconflict.service import Service
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DECONFLICT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("DECONFLICT_REQUIRE_POSTGRES") == "1"
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef"
+
+
+class _Postgres:
+    """Creates one migrated template database per test session and clones it per test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.template = f"deconflict_tmpl_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+        with self.engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{self.template}"'))
+        Service.open(self.url(self.template), clock=FakeClock(START)).close()
+
+    def url(self, name: str) -> str:
+        return self.engine.url.set(database=name).render_as_string(hide_password=False)
+
+    def fresh(self) -> str:
+        name = f"deconflict_t_{uuid.uuid4().hex[:12]}"
+        with self.engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+        self.created.append(name)
+        return self.url(name)
+
+    def drop_all(self) -> None:
+        with self.engine.connect() as conn:
+            for name in [*self.created, self.template]:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[_Postgres | None]:
+    try:
+        pg = _Postgres(POSTGRES_ADMIN_URL)
+    except sa.exc.OperationalError as exc:
+        if REQUIRE_POSTGRES:
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    yield pg
+    pg.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'deconflict.db'}"
+    pg: _Postgres = request.getfixturevalue("postgres")
+    return pg.fresh()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def service(database_url: str, clock: FakeClock) -> Iterator[Service]:
+    svc = Service.open(database_url, clock=clock, admin_token=ADMIN_TOKEN)
+    yield svc
+    svc.close()

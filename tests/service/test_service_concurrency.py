@@ -1,0 +1,44 @@
+"""Check and insert are serialised per agreement: simultaneous conflicting notices see each other."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from test_service_notices import setup, volume
+
+from deconflict.clock import FakeClock
+from deconflict.domain import DisclosureRule
+from deconflict.service import Caller, Service
+
+
+@pytest.mark.parametrize("instances", [1, 2])
+def test_simultaneous_conflicting_submissions_cannot_both_pass(
+    service: Service, database_url: str, clock: FakeClock, instances: int
+) -> None:
+    a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
+    services = [service] + [Service.open(database_url, clock=clock) for _ in range(instances - 1)]
+    try:
+        for round_ in range(5):
+            barrier = threading.Barrier(2)
+            results: dict[str, object] = {}
+
+            def submit(caller: Caller, svc: Service, lon: float) -> None:
+                barrier.wait()
+                results[caller.party_id or ""] = svc.submit_notice(
+                    caller, agr, [volume(clock, lon=lon, lat=20.0 + round_)], "race"
+                )
+
+            threads = [
+                threading.Thread(target=submit, args=(a, services[0], 35.0)),
+                threading.Thread(target=submit, args=(b, services[-1], 35.01)),
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            found = [len(n.conflicts) for n in results.values()]  # type: ignore[attr-defined]
+            assert sorted(found) == [0, 1], f"round {round_}: {found}"
+    finally:
+        for extra in services[1:]:
+            extra.close()
