@@ -19,8 +19,9 @@ from deconflict.api.schemas import (
     NoticeOut,
     NoticePage,
 )
-from deconflict.api.volumes import volume_list
+from deconflict.api.volumes import volume_input
 from deconflict.domain import NoticeState
+from deconflict.errors import InvalidInput
 from deconflict.geometry.formats import parse_utc
 
 __all__ = ["router"]
@@ -38,16 +39,19 @@ def submit_notice(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Submit a notice (or save a draft): checked at once, recorded, disclosed, clock started."""
-    volumes = volume_list(body.volumes, body.volumes_f3548)
-    notice = service.submit_notice(
-        caller,
-        body.agreement_id,
-        volumes,
-        body.purpose,
-        draft=body.draft,
-        idempotency_key=idempotency_key,
-        request_digest=body_digest(request),
-    )
+    given = volume_input(body.volumes, body.volumes_f3548)
+    try:
+        notice = service.submit_notice(
+            caller,
+            body.agreement_id,
+            given.volumes,
+            body.purpose,
+            draft=body.draft,
+            idempotency_key=idempotency_key,
+            request_digest=body_digest(request),
+        )
+    except InvalidInput as exc:
+        raise given.relocate(exc) from None
     response.headers["Location"] = f"/notices/{notice.id}"
     return render_notice(notice)
 
@@ -96,15 +100,18 @@ def amend_notice(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """A new version with new volumes; every earlier recipient must acknowledge it again."""
-    volumes = volume_list(body.volumes, body.volumes_f3548)
-    notice = service.amend_notice(
-        caller,
-        notice_id,
-        volumes,
-        body.purpose,
-        idempotency_key=idempotency_key,
-        request_digest=body_digest(request),
-    )
+    given = volume_input(body.volumes, body.volumes_f3548)
+    try:
+        notice = service.amend_notice(
+            caller,
+            notice_id,
+            given.volumes,
+            body.purpose,
+            idempotency_key=idempotency_key,
+            request_digest=body_digest(request),
+        )
+    except InvalidInput as exc:
+        raise given.relocate(exc) from None
     return render_notice(notice)
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Scope, Send
 
 from deconflict.errors import (
@@ -194,6 +195,16 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     return out
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return allowed
+
+
 def _instance(request: Request) -> str:
     return request.url.path
 
@@ -225,13 +236,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route {request.url.path}"
-        elif exc.status_code == 405:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
             detail = f"method {request.method} is not allowed on {request.url.path}"
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return problem_response(
             status=exc.status_code,
             detail=detail,
             instance=_instance(request),
-            headers=exc.headers,
+            headers=headers,
         )
 
     async def on_malformed(request: Request, exc: Exception) -> Response:
