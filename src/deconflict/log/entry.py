@@ -1,0 +1,161 @@
+"""Log entries: one recorded event as RFC 8785 canonical JSON, and its RFC 9162 leaf hash.
+
+An entry's canonical bytes are the JCS serialisation (the `rfc8785` package) of
+
+    {"body": {...}, "party": "<id>" | null, "received_at": "<RFC 3339 UTC, 6 digits, Z>",
+     "refs": ["<hex leaf hash>", ...], "salt": "<32 hex digits>", "type": "<kind>", "v": 1}
+
+`refs` are the leaf hashes (hex) of the entries this one amends or answers. The 128-bit random
+salt makes the hash of an undisclosed entry reveal nothing about its content: publishing the
+tree leaks no notice, yet whoever is shown the entry can check it against the signed root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+from deconflict.clock import require_utc
+from deconflict.errors import FieldError, InvalidInput
+from deconflict.log.merkle import leaf_hash
+
+__all__ = [
+    "ENTRY_VERSION",
+    "SALT_SIZE",
+    "LogEntry",
+    "format_time",
+    "new_salt",
+    "parse_entry",
+    "parse_time",
+]
+
+ENTRY_VERSION = 1
+SALT_SIZE = 16
+_TYPE = re.compile("[a-z][a-z0-9_.-]{0,63}")
+_HASH_HEX = re.compile("[0-9a-f]{64}")
+_SALT_HEX = re.compile("[0-9a-f]{32}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_FIELDS = {"body", "party", "received_at", "refs", "salt", "type", "v"}
+
+
+def new_salt() -> bytes:
+    """16 fresh random bytes from the operating system."""
+    return os.urandom(SALT_SIZE)
+
+
+def format_time(when: datetime) -> str:
+    """RFC 3339 in UTC with microseconds and `Z`: 2026-06-01T08:00:00.000000Z."""
+    return require_utc(when).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """The inverse of `format_time`; any other spelling is refused."""
+    if not _TIME.fullmatch(text):
+        raise ValueError(f"{text!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One event in the record: what happened (`type`, `body`), who caused it (`party`, None
+    for the service), when the service received it, and which entries it refers to."""
+
+    type: str
+    party: str | None
+    received_at: datetime
+    salt: bytes
+    refs: tuple[str, ...] = ()
+    body: Mapping[str, Any] = field(default_factory=dict)
+    _canonical: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        errors = []
+        if not isinstance(self.type, str) or not _TYPE.fullmatch(self.type):
+            errors.append(FieldError("/type", "must be a lowercase token like 'notice'"))
+        if self.party is not None and (not isinstance(self.party, str) or not self.party):
+            errors.append(FieldError("/party", "must be a non-empty party id or null"))
+        try:
+            object.__setattr__(self, "received_at", require_utc(self.received_at))
+        except (ValueError, AttributeError, TypeError):
+            errors.append(FieldError("/received_at", "must be a timezone-aware date-time"))
+        if not isinstance(self.salt, bytes) or len(self.salt) != SALT_SIZE:
+            errors.append(FieldError("/salt", f"must be {SALT_SIZE} bytes"))
+        object.__setattr__(self, "refs", tuple(self.refs))
+        for i, ref in enumerate(self.refs):
+            if not isinstance(ref, str) or not _HASH_HEX.fullmatch(ref):
+                errors.append(FieldError(f"/refs/{i}", "must be 64 lowercase hex digits"))
+        if not isinstance(self.body, Mapping):
+            errors.append(FieldError("/body", "must be a JSON object"))
+        if errors:
+            raise InvalidInput("invalid log entry", errors)
+        document = {
+            "body": dict(self.body),
+            "party": self.party,
+            "received_at": format_time(self.received_at),
+            "refs": list(self.refs),
+            "salt": self.salt.hex(),
+            "type": self.type,
+            "v": ENTRY_VERSION,
+        }
+        try:
+            canonical = rfc8785.dumps(document)
+        except (rfc8785.CanonicalizationError, UnicodeError, TypeError) as exc:
+            raise InvalidInput.at("/body", f"not representable as I-JSON: {exc}") from None
+        object.__setattr__(self, "_canonical", canonical)
+
+    def canonical(self) -> bytes:
+        """The RFC 8785 bytes, fixed when the entry was made (do not mutate `body` after)."""
+        return self._canonical
+
+    def leaf_hash(self) -> bytes:
+        """SHA-256(0x00 || canonical bytes): the entry's leaf in the Merkle tree."""
+        return leaf_hash(self._canonical)
+
+
+def _json_int(text: str) -> int | float:
+    """JSON numbers are doubles (RFC 8785, I-JSON): digits beyond 2**53 came from a float."""
+    value = int(text)
+    return value if abs(value) < 2**53 else float(text)
+
+
+def parse_entry(data: bytes) -> LogEntry:
+    """The entry whose canonical bytes are exactly `data`; anything else is refused."""
+    try:
+        document = json.loads(data, parse_int=_json_int)
+    except ValueError:
+        raise InvalidInput.at("", "log entry is not UTF-8 JSON") from None
+    if not isinstance(document, dict) or set(document) != _FIELDS:
+        raise InvalidInput.at("", f"log entry must be an object with fields {sorted(_FIELDS)}")
+    if document["v"] != ENTRY_VERSION or isinstance(document["v"], bool):
+        raise InvalidInput.at("/v", f"unknown log entry version {document['v']!r}")
+    received_at = document["received_at"]
+    try:
+        when = parse_time(received_at) if isinstance(received_at, str) else None
+    except ValueError as exc:
+        raise InvalidInput.at("/received_at", str(exc)) from None
+    salt = document["salt"]
+    refs = document["refs"]
+    if when is None:
+        raise InvalidInput.at("/received_at", "must be a string")
+    if not isinstance(salt, str) or not _SALT_HEX.fullmatch(salt):
+        raise InvalidInput.at("/salt", "must be 32 lowercase hex digits")
+    if not isinstance(refs, list):
+        raise InvalidInput.at("/refs", "must be an array")
+    entry = LogEntry(
+        document["type"],
+        document["party"],
+        when,
+        bytes.fromhex(salt),
+        tuple(refs),
+        document["body"],
+    )
+    if entry.canonical() != data:
+        raise InvalidInput.at("", "log entry is not in RFC 8785 canonical form")
+    return entry
