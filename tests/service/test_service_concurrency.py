@@ -1,4 +1,4 @@
-"""Check and insert are serialised per agreement: simultaneous conflicting notices see each other."""
+"""Check and insert are serialised per agreement: simultaneous conflicts see each other."""
 
 from __future__ import annotations
 
@@ -23,10 +23,17 @@ def test_simultaneous_conflicting_submissions_cannot_both_pass(
             barrier = threading.Barrier(2)
             results: dict[str, object] = {}
 
-            def submit(caller: Caller, svc: Service, lon: float) -> None:
+            def submit(
+                caller: Caller,
+                svc: Service,
+                lon: float,
+                barrier: threading.Barrier = barrier,
+                results: dict[str, object] = results,
+                lat: float = 20.0 + round_,
+            ) -> None:
                 barrier.wait()
                 results[caller.party_id or ""] = svc.submit_notice(
-                    caller, agr, [volume(clock, lon=lon, lat=20.0 + round_)], "race"
+                    caller, agr, [volume(clock, lon=lon, lat=lat)], "race"
                 )
 
             threads = [

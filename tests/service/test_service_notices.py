@@ -1,4 +1,4 @@
-"""Notices through the service: disclosure, acknowledgement, short notice, amendment, cancellation."""
+"""Notices through the service: disclosure, acks, short notice, amendment, cancellation."""
 
 from __future__ import annotations
 
@@ -145,13 +145,15 @@ def test_affected_rule_discloses_only_on_conflict_and_both_ways(
     a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
     far = service.submit_notice(a, agr, [volume(clock, lon=30.0)], "far away")
     near = service.submit_notice(a, agr, [volume(clock)], "near")
-    assert far.disclosures == () and near.disclosures == ()
+    assert far.disclosures == ()
+    assert near.disclosures == ()
     with pytest.raises(NotFound):
         service.get_notice(b, near.id)
 
     mine = service.submit_notice(b, agr, [volume(clock, lon=35.05)], "overlapping")
     (report,) = mine.conflicts
-    assert report.other_id == near.id and report.other_party == "a"
+    assert report.other_id == near.id
+    assert report.other_party == "a"
     assert report.min_distance_m == 0.0
     assert report.altitude_overlap_m == (1000.0, 5000.0)
     assert [d.party for d in mine.disclosures] == ["a"]
@@ -284,7 +286,8 @@ def test_idempotency_key(service: Service, clock: FakeClock) -> None:
     v = [volume(clock)]
     first = service.submit_notice(a, agr, v, "x", idempotency_key="k1", request_digest="d1")
     again = service.submit_notice(a, agr, v, "x", idempotency_key="k1", request_digest="d1")
-    assert again.id == first.id and again.version == 1
+    assert again.id == first.id
+    assert again.version == 1
     with pytest.raises(IdempotencyMismatch):
         service.submit_notice(a, agr, v, "y", idempotency_key="k1", request_digest="d2")
     assert len(service.list_notices(a).items) == 1
@@ -293,7 +296,8 @@ def test_idempotency_key(service: Service, clock: FakeClock) -> None:
 def test_drafts_are_not_disclosed_until_submitted(service: Service, clock: FakeClock) -> None:
     a, b, _, agr = setup(service)
     draft = service.submit_notice(a, agr, [volume(clock)], "plan", draft=True)
-    assert draft.state is NoticeState.DRAFT and draft.disclosures == ()
+    assert draft.state is NoticeState.DRAFT
+    assert draft.disclosures == ()
     with pytest.raises(NotFound):
         service.get_notice(b, draft.id)
     submitted = service.submit_draft(a, draft.id)
@@ -317,7 +321,8 @@ def test_pagination_walks_every_notice_once(service: Service, clock: FakeClock) 
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    assert sorted(seen) == sorted(ids) and len(seen) == 7
+    assert sorted(seen) == sorted(ids)
+    assert len(seen) == 7
     assert service.list_notices(a, role="recipient").items == ()
     assert len(service.list_notices(b, role="recipient").items) == 7
 
