@@ -48,6 +48,7 @@ __all__ = [
     "States",
     "TacticalConflict",
     "candidate_pairs",
+    "conflicts_of",
     "detect",
     "detect_reference",
     "evaluate_pairs",
