@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,6 +185,16 @@ def test_every_entry_round_trips_through_its_canonical_bytes(
             "\ud800" <= c <= "\udfff" for c in json.dumps(body, ensure_ascii=False) + str(party)
         )
         return
+    reference = {
+        "body": body,
+        "party": party,
+        "received_at": format_time(when),
+        "refs": refs,
+        "salt": salt.hex(),
+        "type": "alert",
+        "v": 1,
+    }
+    assert entry.canonical() == rfc8785.dumps(reference)
     again = parse_entry(entry.canonical())
     assert again.canonical() == entry.canonical()
     assert again.leaf_hash() == entry.leaf_hash()

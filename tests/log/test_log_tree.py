@@ -22,8 +22,10 @@ class CountingStore:
     def __init__(self) -> None:
         self.nodes: dict[NodeKey, bytes] = {}
         self.reads: list[int] = []
+        self.size_queries = 0
 
     def size(self) -> int:
+        self.size_queries += 1
         return sum(1 for level, _ in self.nodes if level == 0)
 
     def get_many(self, keys: Sequence[NodeKey]) -> list[bytes]:
@@ -68,20 +70,24 @@ def test_the_store_holds_exactly_the_complete_subtrees() -> None:
         assert store.nodes[(level, i)] == merkle.root_hash(LEAVES[i * width : (i + 1) * width])
 
 
-def test_each_proof_is_one_batched_read_of_logarithmically_many_nodes() -> None:
+def test_each_proof_is_one_query_for_logarithmically_many_nodes() -> None:
     store = CountingStore()
     tree = _build(store, [64])
     for n in range(1, 65):
         bound = 2 * n.bit_length()
         for m in range(n):
             store.reads.clear()
+            store.size_queries = 0
             proof = tree.inclusion_proof(m, n)
-            assert len(store.reads) == (1 if proof else 0)
+            queries = len(store.reads) + store.size_queries
+            assert queries == 1
             assert sum(store.reads) <= bound
+            assert len(store.reads) == (1 if proof else 0)
         for m in range(1, n):
             store.reads.clear()
+            store.size_queries = 0
             tree.consistency_proof(m, n)
-            assert len(store.reads) == 1
+            assert (store.reads, store.size_queries) == ([store.reads[0]], 0)
             assert store.reads[0] <= bound
         store.reads.clear()
         tree.root(n)
@@ -147,6 +153,25 @@ def test_out_of_range_requests_are_refused(call: object, pointer: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         call(tree)  # type: ignore[operator]
     assert exc.value.errors[0].pointer == pointer
+
+
+def test_trivial_proofs_still_check_the_size() -> None:
+    tree = MerkleTree(MemoryNodeStore())
+    with pytest.raises(InvalidInput):
+        tree.inclusion_proof(0, 1)
+    with pytest.raises(InvalidInput):
+        tree.consistency_proof(2, 2)
+    tree.append(LEAVES[:2])
+    assert tree.inclusion_proof(0, 1) == []
+    assert tree.consistency_proof(2, 2) == []
+
+
+def test_a_store_missing_nodes_is_not_mistaken_for_a_short_tree() -> None:
+    store = CountingStore()
+    tree = _build(store, [8])
+    del store.nodes[(1, 1)]
+    with pytest.raises(LookupError, match="missing nodes"):
+        tree.inclusion_proof(0, 8)
 
 
 def test_bad_leaf_hashes_are_refused_before_anything_is_stored() -> None:

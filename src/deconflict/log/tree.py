@@ -15,7 +15,7 @@ results must equal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -163,31 +163,40 @@ class MerkleTree:
 
     def root(self, size: int | None = None) -> bytes:
         """The root hash at `size` (default: the current size)."""
-        size = self._check_size("/size", self.size() if size is None else size)
-        return _fold(self.store.get_many(_covering(0, size))) if size else EMPTY_ROOT
+        if size is None:
+            size = self.size()
+        if size < 0:
+            raise InvalidInput.at("/size", f"tree size {size} is negative")
+        if size == 0:
+            return EMPTY_ROOT
+        return _fold(self._fetch([_covering(0, size)], size, "/size")[0])
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """PATH(index, D[size]) for any size up to the current one."""
-        self._check_size("/size", size)
         if not 0 <= index < size:
             raise InvalidInput.at("/index", f"leaf index {index} is outside a tree of size {size}")
-        return self._prove(_inclusion_plan(index, size))
+        groups = self._fetch(_inclusion_plan(index, size), size, "/size")
+        return [_fold(group) for group in groups]
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """PROOF(old_size, D[new_size]) for 0 < old_size <= new_size <= the current size."""
-        self._check_size("/new_size", new_size)
         if not 0 < old_size <= new_size:
             raise InvalidInput.at("/old_size", f"old size {old_size} is outside 1..{new_size}")
-        return self._prove(_consistency_plan(old_size, new_size))
+        groups = self._fetch(_consistency_plan(old_size, new_size), new_size, "/new_size")
+        return [_fold(group) for group in groups]
 
-    def _check_size(self, pointer: str, size: int) -> int:
-        current = self.size()
-        if not 0 <= size <= current:
-            raise InvalidInput.at(pointer, f"tree size {size} is outside 0..{current}")
-        return size
-
-    def _prove(self, plan: Iterable[list[NodeKey]]) -> list[bytes]:
-        groups = list(plan)
-        keys = list(dict.fromkeys(key for group in groups for key in group))
-        found = dict(zip(keys, self.store.get_many(keys) if keys else [], strict=True))
-        return [_fold([found[key] for key in group]) for group in groups]
+    def _fetch(self, plan: list[list[NodeKey]], size: int, pointer: str) -> list[list[bytes]]:
+        """The stored hashes of every group in `plan`, read in one `get_many` call; the store is
+        asked its size only when that read fails or there is nothing to read."""
+        keys = list(dict.fromkeys(key for group in plan for key in group))
+        try:
+            found = dict(zip(keys, self.store.get_many(keys), strict=True)) if keys else {}
+        except KeyError:
+            found = {}
+        if len(found) != len(keys) or not keys:
+            current = self.size()
+            if size > current:
+                raise InvalidInput.at(pointer, f"tree size {size} is beyond the current {current}")
+            if keys:
+                raise LookupError(f"node store is missing nodes of a tree of size {size}")
+        return [[found[key] for key in group] for group in plan]
