@@ -2,9 +2,19 @@
 
 Tactical (live tracks): `deconflict.detection.tactical.detect` finds pairs predicted to lose
 separation; `detect_alerts` grades them into nested alert tiers.
+
+Strategic (planned 4D volumes): `deconflict.detection.strategic.pair_conflict` is the one pair
+predicate; `StrategicIndex` and `conflicts_among` answer with it at scale.
 """
 
 from deconflict.detection.alerts import Alert, AlertTier, AlertTiers, detect_alerts
+from deconflict.detection.strategic import (
+    Buffers,
+    Conflict,
+    StrategicIndex,
+    conflicts_among,
+    pair_conflict,
+)
 from deconflict.detection.tactical import (
     Encounters,
     States,
@@ -18,11 +28,16 @@ __all__ = [
     "Alert",
     "AlertTier",
     "AlertTiers",
+    "Buffers",
+    "Conflict",
     "Encounters",
     "States",
+    "StrategicIndex",
     "TacticalConflict",
     "candidate_pairs",
+    "conflicts_among",
     "detect_alerts",
     "detect_reference",
     "evaluate_pairs",
+    "pair_conflict",
 ]

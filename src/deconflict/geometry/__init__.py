@@ -1,5 +1,12 @@
 """Volumes on the WGS84 ellipsoid: footprints, altitude bands, time windows and their formats."""
 
+from deconflict.geometry.formats import (
+    parse_utc,
+    volume_from_f3548,
+    volume_from_geojson,
+    volume_to_f3548,
+    volume_to_geojson,
+)
 from deconflict.geometry.volume import (
     AltitudeBand,
     AltitudeReference,
@@ -20,4 +27,9 @@ __all__ = [
     "Outline",
     "TimeWindow",
     "Volume",
+    "parse_utc",
+    "volume_from_f3548",
+    "volume_from_geojson",
+    "volume_to_f3548",
+    "volume_to_geojson",
 ]

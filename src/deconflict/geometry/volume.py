@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.base import BaseGeometry
+from pyproj import Geod
+from shapely.geometry import LinearRing, MultiPolygon, Polygon
 
 from deconflict.clock import require_utc
 from deconflict.errors import FieldError, InvalidInput
@@ -29,6 +31,9 @@ __all__ = [
     "TimeWindow",
     "Volume",
 ]
+
+
+_GEOD = Geod(ellps="WGS84")
 
 
 class AltitudeReference(StrEnum):
@@ -85,11 +90,25 @@ class Circle:
             errors.append(FieldError("/radius_m", f"radius {self.radius_m} m must be > 0"))
         if errors:
             raise InvalidInput("invalid circle", errors)
+        pole_lat = 90.0 if self.lat_deg >= 0 else -90.0
+        _, _, to_pole_m = _GEOD.inv(self.lon_deg, self.lat_deg, self.lon_deg, pole_lat)
+        if to_pole_m <= self.radius_m:
+            raise InvalidInput.at(
+                "/radius_m",
+                f"circle of radius {self.radius_m} m around ({self.lon_deg}, {self.lat_deg}) "
+                f"reaches the pole ({to_pole_m:.0f} m away); footprints may not",
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class Outline:
-    """A polygon or multipolygon footprint in (lon, lat) degrees and the rule its edges follow."""
+    """A polygon or multipolygon footprint in (lon, lat) degrees and the rule its edges follow.
+
+    Besides a valid polygon with area, a footprint may not reach a pole (no vertex at +-90
+    latitude) and no edge may span more than 180 degrees of longitude (for geodesic edges, 180
+    or more, which would pass over a pole): a shape that crosses the antimeridian is split there
+    into a MultiPolygon (RFC 7946 section 3.1.9). Together these rule out rings around a pole.
+    """
 
     shape: Polygon | MultiPolygon
     edges: Edges = Edges.LONLAT
@@ -99,21 +118,61 @@ class Outline:
             raise InvalidInput.at("/coordinates", "footprint must be a Polygon or MultiPolygon")
         if self.shape.is_empty:
             raise InvalidInput.at("/coordinates", "footprint is empty")
+        rings = _rings_with_pointers(self.shape)
         errors: list[FieldError] = []
-        parts = list(self.shape.geoms) if isinstance(self.shape, MultiPolygon) else [self.shape]
-        for p, part in enumerate(parts):
-            prefix = f"/coordinates/{p}" if isinstance(self.shape, MultiPolygon) else "/coordinates"
-            rings = [part.exterior, *part.interiors]
-            for r, ring in enumerate(rings):
-                for v, (lon, lat) in enumerate(ring.coords):
-                    errors.extend(_position_errors(f"{prefix}/{r}/{v}", lon, lat))
-        if errors:
+        coords = shapely.get_coordinates(self.shape)
+        in_range = (
+            np.isfinite(coords).all()
+            and np.all(np.abs(coords[:, 0]) <= 180.0)
+            and np.all(np.abs(coords[:, 1]) <= 90.0)
+        )
+        if not in_range:
+            for prefix, ring in rings:
+                for v, (lon, lat) in enumerate(shapely.get_coordinates(ring)):
+                    errors.extend(_position_errors(f"{prefix}/{v}", float(lon), float(lat)))
             raise InvalidInput("invalid footprint coordinates", errors)
+        for prefix, ring in rings:
+            errors.extend(_ring_span_errors(prefix, shapely.get_coordinates(ring), self.edges))
+        if errors:
+            raise InvalidInput("invalid footprint", errors)
         if not self.shape.is_valid:
             reason = shapely.is_valid_reason(self.shape)
             raise InvalidInput.at("/coordinates", f"invalid polygon: {reason}")
         if self.shape.area == 0:
             raise InvalidInput.at("/coordinates", "polygon has no area")
+
+
+def _rings_with_pointers(shape: Polygon | MultiPolygon) -> list[tuple[str, LinearRing]]:
+    """Every ring with the JSON pointer of its coordinate array in the GeoJSON geometry."""
+    parts = list(shape.geoms) if isinstance(shape, MultiPolygon) else [shape]
+    out: list[tuple[str, LinearRing]] = []
+    for p, part in enumerate(parts):
+        prefix = f"/coordinates/{p}" if isinstance(shape, MultiPolygon) else "/coordinates"
+        out.extend(
+            (f"{prefix}/{r}", ring) for r, ring in enumerate([part.exterior, *part.interiors])
+        )
+    return out
+
+
+def _ring_span_errors(
+    prefix: str, coords: npt.NDArray[np.float64], edges: Edges
+) -> list[FieldError]:
+    errors = [
+        FieldError(f"{prefix}/{v}/1", f"latitude {lat} reaches a pole; footprints may not")
+        for v, lat in enumerate(coords[:, 1])
+        if abs(lat) == 90.0
+    ]
+    spans = np.abs(np.diff(coords[:, 0]))
+    too_wide = spans > 180.0 if edges is Edges.LONLAT else spans >= 180.0
+    for v in np.flatnonzero(too_wide):
+        errors.append(
+            FieldError(
+                f"{prefix}/{v + 1}",
+                f"edge from vertex {v} to {v + 1} spans {spans[v]:g} degrees of longitude "
+                "(limit 180); split the shape at the antimeridian",
+            )
+        )
+    return errors
 
 
 Footprint = Circle | Outline
@@ -180,5 +239,3 @@ class Volume:
 
     def shifted(self, delta: timedelta) -> Volume:
         return Volume(self.footprint, self.altitude, self.window.shifted(delta))
-
-

@@ -1,0 +1,213 @@
+"""The strategic pair predicate: when two 4D volumes conflict, and the explanation of it.
+
+Definitions (all gaps are "how far apart", negative when the two overlap):
+
+- Time windows are half-open [start, end). Time gap = max(starts) - min(ends).
+- Vertical gap = max(lowers) - min(uppers). When the two bands' `AltitudeReference`s differ
+  (W84 metres against pressure altitude) the vertical buffer grows by `datum_margin_m`.
+- Horizontal: the minimum geodesic distance between the footprints (0 when they touch), and
+  "overlap" when their interiors intersect, as defined in `deconflict.geometry.separation`.
+- Two volumes conflict iff time gap < `time_s` AND vertical gap < `vertical_m` (+ margin) AND
+  (footprints overlap OR distance < `horizontal_m`): every comparison is strict. With zero
+  buffers, touching boundaries, windows that only meet (zero-duration overlap) and bands that
+  meet exactly do not conflict; any overlap of positive measure in all three does.
+
+A `Conflict` explains itself: the overlapping time window (with a time buffer, a conflict may
+have `overlap_end <= overlap_start`: that is the gap the buffer bridged), the altitude overlap
+or vertical gap, the minimum distance and, when footprints overlap, the overlap polygon
+(computed on first access, since most callers never look at it).
+
+`pair_conflict` is the only predicate: the index evaluates exactly this code on the pairs it
+cannot rule out, so it only ever prunes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from shapely.geometry.base import BaseGeometry
+
+from deconflict.errors import FieldError, InvalidInput
+from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
+from deconflict.geometry.separation import Anchored, anchor, extents, overlap_polygon, separation
+from deconflict.geometry.volume import AltitudeBand, Footprint, Volume
+
+__all__ = [
+    "Buffers",
+    "Conflict",
+    "PreparedQuery",
+    "evaluate",
+    "micros",
+    "pair_conflict",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def micros(when: datetime) -> int:
+    """Microseconds since the Unix epoch: exact integer time for comparisons."""
+    return (when - _EPOCH) // _MICRO
+
+
+@dataclass(frozen=True, slots=True)
+class Buffers:
+    """Separation an agreement requires, each >= 0: metres on the ground, metres up, seconds."""
+
+    horizontal_m: float = 0.0
+    vertical_m: float = 0.0
+    time_s: float = 0.0
+    datum_margin_m: float = 0.0
+    """Added to `vertical_m` when the two bands' `AltitudeReference`s differ."""
+
+    def __post_init__(self) -> None:
+        errors = []
+        for name in ("horizontal_m", "vertical_m", "time_s", "datum_margin_m"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                errors.append(FieldError(f"/{name}", f"must be a number, not {value!r}"))
+            elif not (math.isfinite(value) and value >= 0.0):
+                errors.append(FieldError(f"/{name}", f"must be finite and >= 0, not {value!r}"))
+        if errors:
+            raise InvalidInput("invalid buffers", errors)
+
+    def vertical_limit_m(self, same_reference: bool) -> float:
+        return self.vertical_m if same_reference else self.vertical_m + self.datum_margin_m
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two volumes closer than the buffers in time, altitude and on the ground, and by how much."""
+
+    first: str
+    second: str
+    overlap_start: datetime
+    """max(starts); `overlap_end` = min(ends). A time buffer may leave a gap (end <= start)."""
+    overlap_end: datetime
+    altitude_overlap_m: tuple[float, float] | None
+    """(lower, upper) of the common band, or None when the bands do not overlap."""
+    vertical_gap_m: float
+    """0 when the bands overlap."""
+    min_distance_m: float
+    """Geodesic metres between the footprints, 0 when they touch or overlap."""
+    footprints_overlap: bool
+    footprints: tuple[Footprint, Footprint] = field(compare=False, repr=False)
+
+    @property
+    def overlap(self) -> BaseGeometry | None:
+        """The lon/lat polygon where the footprints overlap (split at the antimeridian), or None."""
+        if not self.footprints_overlap:
+            return None
+        return overlap_polygon(*self.footprints)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedQuery:
+    """A volume made ready to be compared with many: integer times, cap and planar footprint."""
+
+    volume: Volume
+    start_us: int
+    end_us: int
+    anchor_xyz: npt.NDArray[np.float64]
+    cap_rad: float
+    _planar: list[Anchored] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, volume: Volume) -> PreparedQuery:
+        ext = extents([volume.footprint])
+        return cls(
+            volume,
+            micros(volume.window.start),
+            micros(volume.window.end),
+            ext.anchors[0],
+            float(ext.cap_rad[0]),
+        )
+
+    @property
+    def anchored(self) -> Anchored:
+        """The footprint in its own plane, made on first use (the costly part)."""
+        if not self._planar:
+            self._planar.append(anchor(self.volume.footprint))
+        return self._planar[0]
+
+
+def _altitude_overlap(a: AltitudeBand, b: AltitudeBand) -> tuple[float, float] | None:
+    lower, upper = max(a.lower_m, b.lower_m), min(a.upper_m, b.upper_m)
+    return (lower, upper) if lower < upper else None
+
+
+def _conflict(first: str, second: str, a: Volume, b: Volume, dist_m: float, over: bool) -> Conflict:
+    wa, wb = a.window, b.window
+    gap_v = max(a.altitude.lower_m, b.altitude.lower_m) - min(
+        a.altitude.upper_m, b.altitude.upper_m
+    )
+    return Conflict(
+        first=first,
+        second=second,
+        overlap_start=max(wa.start, wb.start),
+        overlap_end=min(wa.end, wb.end),
+        altitude_overlap_m=_altitude_overlap(a.altitude, b.altitude),
+        vertical_gap_m=max(gap_v, 0.0),
+        min_distance_m=0.0 if over else dist_m,
+        footprints_overlap=over,
+        footprints=(a.footprint, b.footprint),
+    )
+
+
+def evaluate(
+    query: PreparedQuery,
+    first: str,
+    candidates: Sequence[tuple[str, Volume]],
+    anchors: npt.NDArray[np.float64],
+    caps_rad: npt.NDArray[np.float64],
+    buffers: Buffers,
+) -> list[Conflict]:
+    """The pair predicate of `query` against each candidate (with its anchor and cap), batched.
+
+    Element by element this is exactly `pair_conflict`; batching only shares the query's
+    preparation and the vectorised arithmetic.
+    """
+    if not candidates:
+        return []
+    q = query.volume
+    starts = np.array([micros(v.window.start) for _, v in candidates], dtype=np.int64)
+    ends = np.array([micros(v.window.end) for _, v in candidates], dtype=np.int64)
+    time_gap_us = np.maximum(starts, query.start_us) - np.minimum(ends, query.end_us)
+    lowers = np.array([v.altitude.lower_m for _, v in candidates])
+    uppers = np.array([v.altitude.upper_m for _, v in candidates])
+    vertical_gap_m = np.maximum(lowers, q.altitude.lower_m) - np.minimum(uppers, q.altitude.upper_m)
+    same_reference = np.array([v.altitude.reference is q.altitude.reference for _, v in candidates])
+    limit_m = np.where(
+        same_reference, buffers.vertical_m, buffers.vertical_m + buffers.datum_margin_m
+    )
+    cap_gap_m = (
+        angle_between(anchors, query.anchor_xyz) - caps_rad - query.cap_rad
+    ) * SPHERE_TO_GEODESIC_MIN_M
+    keep = (
+        (time_gap_us < buffers.time_s * 1e6)
+        & (vertical_gap_m < limit_m)
+        & (cap_gap_m < buffers.horizontal_m)
+    )
+    kept = [candidates[int(i)] for i in np.flatnonzero(keep)]
+    if not kept:
+        return []
+    sep = separation(query.anchored, [v.footprint for _, v in kept])
+    return [
+        _conflict(first, key, q, volume, float(sep.distance_m[i]), bool(sep.overlaps[i]))
+        for i, (key, volume) in enumerate(kept)
+        if sep.overlaps[i] or sep.distance_m[i] < buffers.horizontal_m
+    ]
+
+
+def pair_conflict(
+    a: Volume, b: Volume, buffers: Buffers, first: str = "a", second: str = "b"
+) -> Conflict | None:
+    """THE pair predicate: the conflict between `a` and `b` under `buffers`, or None."""
+    ext = extents([b.footprint])
+    found = evaluate(PreparedQuery.of(a), first, [(second, b)], ext.anchors, ext.cap_rad, buffers)
+    return found[0] if found else None

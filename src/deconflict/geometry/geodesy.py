@@ -1,0 +1,228 @@
+"""Geodesy on arrays: WGS84 distances, densification by edge rule, and a local plane.
+
+Distances that decide anything are WGS84 geodesics (`GEOD`, GeographicLib through pyproj).
+Shapes are compared in a `LocalPlane`: the azimuthal-equidistant projection of the unit sphere
+centred on one footprint, computed from unit vectors, so it works across the antimeridian and
+near the poles. Geodetic latitude is used as the spherical latitude; the bounds
+`SPHERE_TO_GEODESIC_MIN_M` and `SPHERE_TO_GEODESIC_MAX_M` relate the sphere's angles to
+geodesic metres on the ellipsoid (any path's length on the ellipsoid lies between the two
+radii times its length on the unit sphere), which is what lets coarse tests prune safely.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import Geod
+
+__all__ = [
+    "GEOD",
+    "MAX_PIECE_M",
+    "PLANE_RADIUS_M",
+    "SPHERE_TO_GEODESIC_MAX_M",
+    "SPHERE_TO_GEODESIC_MIN_M",
+    "LocalPlane",
+    "angle_between",
+    "circle_ring",
+    "densify_geodesic",
+    "densify_lonlat",
+    "geodesic_distance_m",
+    "lonlat_of",
+    "lonlat_path_bound_rad",
+    "unit_vectors",
+]
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+GEOD = Geod(ellps="WGS84")
+"""The WGS84 ellipsoid; every distance in metres that decides a conflict comes from it."""
+
+MAX_PIECE_M = 1000.0
+"""Boundaries are densified so that no piece is longer than this."""
+
+PLANE_RADIUS_M = 6_371_008.8
+"""Scale of the local plane (mean Earth radius); only sets units, never decides a distance."""
+
+_A_M: float = GEOD.a
+_E2: float = GEOD.es
+SPHERE_TO_GEODESIC_MIN_M = _A_M * (1.0 - _E2)
+"""Smallest radius of curvature of WGS84 (meridian at the equator): geodesic >= this x angle."""
+SPHERE_TO_GEODESIC_MAX_M = _A_M / math.sqrt(1.0 - _E2)
+"""Largest radius of curvature of WGS84 (at the poles): geodesic <= this x angle."""
+
+
+def unit_vectors(lon_deg: npt.ArrayLike, lat_deg: npt.ArrayLike) -> Floats:
+    """Points on the unit sphere, shape (n, 3), for longitudes and latitudes in degrees."""
+    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
+    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
+    cos_lat = np.cos(lat)
+    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def lonlat_of(xyz: Floats) -> tuple[Floats, Floats]:
+    """Longitudes and latitudes in degrees of unit vectors (any length > 0)."""
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    lon = np.degrees(np.arctan2(y, x))
+    lat = np.degrees(np.arctan2(z, np.hypot(x, y)))
+    return lon, lat
+
+
+def angle_between(u: Floats, v: Floats) -> Floats:
+    """Central angles in radians between unit vectors (broadcasting), accurate at all sizes."""
+    cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    dot = np.sum(u * v, axis=-1)
+    return np.asarray(np.arctan2(cross, dot), dtype=np.float64)
+
+
+def geodesic_distance_m(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> Floats:
+    """WGS84 geodesic distances in metres, element-wise."""
+    _, _, dist = GEOD.inv(
+        np.asarray(lon1, dtype=np.float64),
+        np.asarray(lat1, dtype=np.float64),
+        np.asarray(lon2, dtype=np.float64),
+        np.asarray(lat2, dtype=np.float64),
+    )
+    return np.atleast_1d(np.asarray(dist, dtype=np.float64))
+
+
+def lonlat_path_bound_rad(lon_deg: Floats, lat_deg: Floats) -> Floats:
+    """Upper bound of each edge's length on the unit sphere when it runs straight in lon/lat.
+
+    For consecutive vertices: |dlat| + cos(min |lat| on the edge) * |dlon|, in radians.
+    """
+    lat = np.radians(lat_deg)
+    dlat = np.abs(np.diff(lat))
+    dlon = np.abs(np.diff(np.radians(lon_deg)))
+    crosses_equator = lat[:-1] * lat[1:] <= 0
+    min_abs_lat = np.where(crosses_equator, 0.0, np.minimum(np.abs(lat[:-1]), np.abs(lat[1:])))
+    return np.asarray(dlat + np.cos(min_abs_lat) * dlon, dtype=np.float64)
+
+
+def _piece_counts(length_m: Floats, max_piece_m: float) -> npt.NDArray[np.int64]:
+    return np.maximum(1, np.ceil(length_m / max_piece_m)).astype(np.int64)
+
+
+def _canonical_edges(
+    lon_deg: Floats, lat_deg: Floats
+) -> tuple[Floats, Floats, Floats, Floats, Bools]:
+    """Each edge from its lexicographically smaller end, and whether that reverses it.
+
+    Densifying every edge from the same end makes an edge shared by two shapes (walked in
+    opposite directions) get bit-identical points, so shapes that touch still only touch.
+    """
+    lon1, lat1, lon2, lat2 = lon_deg[:-1], lat_deg[:-1], lon_deg[1:], lat_deg[1:]
+    flip = (lon1 > lon2) | ((lon1 == lon2) & (lat1 > lat2))
+    return (
+        np.where(flip, lon2, lon1),
+        np.where(flip, lat2, lat1),
+        np.where(flip, lon1, lon2),
+        np.where(flip, lat1, lat2),
+        flip,
+    )
+
+
+def _pieces(
+    counts: npt.NDArray[np.int64], flip: Bools
+) -> tuple[npt.NDArray[np.int64], Floats, Bools]:
+    """For edges cut into `counts` pieces: each new point's edge, its fraction from the canonical
+    end, and whether it is the edge's own first vertex (kept exactly)."""
+    edge = np.repeat(np.arange(counts.size), counts)
+    starts = np.cumsum(counts) - counts
+    step = np.arange(edge.size) - np.repeat(starts, counts)
+    n = np.repeat(counts, counts)
+    frac = np.where(flip[edge], (n - step) / n, step / n)
+    return edge, frac, step == 0
+
+
+def densify_lonlat(
+    lon_deg: Floats, lat_deg: Floats, max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats]:
+    """A closed ring with edges straight in lon/lat, cut into pieces of at most `max_piece_m`.
+
+    The piece length is bounded with the largest curvature radius, so it never exceeds the limit.
+    """
+    lengths_m = lonlat_path_bound_rad(lon_deg, lat_deg) * SPHERE_TO_GEODESIC_MAX_M
+    lon1, lat1, lon2, lat2, flip = _canonical_edges(lon_deg, lat_deg)
+    edge, frac, own = _pieces(_piece_counts(lengths_m, max_piece_m), flip)
+    lon = np.where(own, lon_deg[edge], lon1[edge] + frac * (lon2[edge] - lon1[edge]))
+    lat = np.where(own, lat_deg[edge], lat1[edge] + frac * (lat2[edge] - lat1[edge]))
+    return np.append(lon, lon_deg[-1]), np.append(lat, lat_deg[-1])
+
+
+def densify_geodesic(
+    lon_deg: Floats, lat_deg: Floats, max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats]:
+    """A closed ring with geodesic edges, with points added along each geodesic every <= 1 km."""
+    lon1, lat1, lon2, lat2, flip = _canonical_edges(lon_deg, lat_deg)
+    az12, _, length_m = GEOD.inv(lon1, lat1, lon2, lat2)
+    length_m = np.atleast_1d(np.asarray(length_m, dtype=np.float64))
+    az12 = np.atleast_1d(np.asarray(az12, dtype=np.float64))
+    edge, frac, own = _pieces(_piece_counts(length_m, max_piece_m), flip)
+    lon, lat, _ = GEOD.fwd(lon1[edge], lat1[edge], az12[edge], frac * length_m[edge])
+    lon = np.where(own, lon_deg[edge], lon)
+    lat = np.where(own, lat_deg[edge], lat)
+    return np.append(lon, lon_deg[-1]), np.append(lat, lat_deg[-1])
+
+
+def circle_ring(
+    lon_deg: float, lat_deg: float, radius_m: float, max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats]:
+    """The closed ring of points at geodesic distance `radius_m`, spaced <= `max_piece_m` apart."""
+    count = max(32, math.ceil(2.0 * math.pi * radius_m / max_piece_m))
+    azimuths = np.linspace(0.0, 360.0, count, endpoint=False)
+    lon, lat, _ = GEOD.fwd(
+        np.full(count, lon_deg), np.full(count, lat_deg), azimuths, np.full(count, radius_m)
+    )
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    return np.append(lon, lon[0]), np.append(lat, lat[0])
+
+
+@dataclass(frozen=True, slots=True)
+class LocalPlane:
+    """Azimuthal-equidistant plane of the unit sphere around `centre` (a unit vector).
+
+    Plane distance from the origin is `PLANE_RADIUS_M` times the central angle, exactly; other
+    distances are close for nearby shapes. Works everywhere except at the antipode.
+    """
+
+    centre: Floats
+    east: Floats
+    north: Floats
+
+    @classmethod
+    def at(cls, centre: Floats) -> LocalPlane:
+        c = np.asarray(centre, dtype=np.float64) / np.linalg.norm(centre)
+        east = np.cross(np.array([0.0, 0.0, 1.0]), c)
+        norm = np.linalg.norm(east)
+        east = np.array([0.0, 1.0, 0.0]) if norm < 1e-12 else east / norm
+        return cls(c, east, np.cross(c, east))
+
+    def project(self, xyz: Floats) -> Floats:
+        """Plane coordinates (n, 2) in metres of unit vectors (n, 3)."""
+        e = xyz @ self.east
+        n = xyz @ self.north
+        sin_angle = np.hypot(e, n)
+        angle = np.arctan2(sin_angle, xyz @ self.centre)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
+        return np.stack([e * scale, n * scale], axis=-1)
+
+    def unproject(self, xy: Floats) -> Floats:
+        """Unit vectors (n, 3) of plane coordinates (n, 2) in metres."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        r = np.hypot(xy[:, 0], xy[:, 1])
+        angle = r / PLANE_RADIUS_M
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(r > 0.0, np.sin(angle) / r, 1.0 / PLANE_RADIUS_M)
+        return (
+            np.cos(angle)[:, None] * self.centre
+            + (factor * xy[:, 0])[:, None] * self.east
+            + (factor * xy[:, 1])[:, None] * self.north
+        )

@@ -1,0 +1,186 @@
+"""Horizontal separation pinned against expectations derived without the code under test."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from deconflict.geometry import Circle, Edges, Footprint, Outline
+from deconflict.geometry.geodesy import GEOD, SPHERE_TO_GEODESIC_MIN_M, angle_between
+from deconflict.geometry.separation import anchor, extents, overlap_polygon, separation
+
+A_M = 6_378_137.0
+
+
+def sep(first: Footprint, second: Footprint) -> tuple[float, bool]:
+    s = separation(anchor(first), [second])
+    return float(s.distance_m[0]), bool(s.overlaps[0])
+
+
+def test_two_circles_on_a_meridian() -> None:
+    _, _, centres_m = GEOD.inv(10.0, 40.0, 10.0, 41.0)
+    d, over = sep(Circle(10.0, 40.0, 20_000.0), Circle(10.0, 41.0, 30_000.0))
+    assert not over
+    assert d == pytest.approx(centres_m - 50_000.0, abs=1e-6)
+
+
+def test_polygon_edge_along_a_meridian_and_a_circle_on_the_equator() -> None:
+    # The equator is a geodesic and, by symmetry, the nearest point of the meridian x=0 to a
+    # point on the equator is on the equator: distance = a * dlon.
+    square = Outline(box(-1.0, -1.0, 0.0, 1.0))
+    circle = Circle(0.5, 0.0, 10_000.0)
+    expected = A_M * math.radians(0.5) - 10_000.0
+    for first, second in ((square, circle), (circle, square)):
+        d, over = sep(first, second)
+        assert not over
+        assert d == pytest.approx(expected, abs=0.01)
+
+
+def test_two_polygons_facing_across_meridians() -> None:
+    # Meridians converge away from the equator, so the facing edges (meridians 0 and 0.25,
+    # latitudes -1..1) are closest at their ends, where they are a parallel's arc apart.
+    west, east = Outline(box(-1.0, -1.0, 0.0, 1.0)), Outline(box(0.25, -1.0, 1.0, 1.0))
+    _, _, corners_m = GEOD.inv(0.0, 1.0, 0.25, 1.0)
+    d, over = sep(west, east)
+    assert not over
+    assert d == pytest.approx(corners_m, abs=0.05)
+    assert d < A_M * math.radians(0.25)
+
+
+def test_touching_squares_do_not_overlap_and_are_0_apart() -> None:
+    assert sep(Outline(box(0, 0, 1, 1)), Outline(box(1, 0, 2, 1))) == (0.0, False)
+    assert sep(Outline(box(0, 0, 1, 1)), Outline(box(1, 1, 2, 2))) == (0.0, False)
+
+
+def test_nested_and_crossing_shapes_overlap() -> None:
+    outer, inner = Outline(box(0, 0, 1, 1)), Outline(box(0.4, 0.4, 0.6, 0.6))
+    assert sep(outer, inner) == (0.0, True)
+    assert sep(inner, outer) == (0.0, True)
+    cross_a, cross_b = Outline(box(0, 0.4, 1, 0.6)), Outline(box(0.4, 0, 0.6, 1))
+    assert sep(cross_a, cross_b) == (0.0, True)
+    assert sep(Circle(0.5, 0.5, 1.0), outer) == (0.0, True)
+    assert sep(outer, Circle(0.5, 0.5, 1.0)) == (0.0, True)
+
+
+def test_circles_overlapping_by_a_metre() -> None:
+    _, _, centres_m = GEOD.inv(0.0, 0.0, 0.0, 0.1)
+    assert sep(Circle(0, 0, centres_m / 2), Circle(0, 0.1, centres_m / 2 + 1.0)) == (0.0, True)
+
+
+def antimeridian_square(lat: float) -> Outline:
+    return Outline(
+        MultiPolygon([box(179.5, lat, 180.0, lat + 1.0), box(-180.0, lat, -179.5, lat + 1.0)])
+    )
+
+
+def test_footprints_either_side_of_the_antimeridian() -> None:
+    west, east = Circle(179.9, 0.0, 5_000.0), Circle(-179.9, 0.0, 5_000.0)
+    expected = A_M * math.radians(0.2) - 10_000.0
+    assert sep(west, east)[0] == pytest.approx(expected, abs=0.01)
+    split = Outline(MultiPolygon([box(179.9, -1, 180.0, 1), box(-180.0, -1, -179.9, 1)]))
+    assert sep(split, Circle(179.95, 0.0, 100.0)) == (0.0, True)
+    assert sep(split, Circle(-179.95, 0.0, 100.0)) == (0.0, True)
+    d, over = sep(split, Circle(-179.8, 0.0, 100.0))
+    assert not over
+    assert d == pytest.approx(A_M * math.radians(0.1) - 100.0, abs=0.01)
+
+
+def test_antimeridian_overlap_polygon_is_split() -> None:
+    circle = Circle(180.0, 10.5, 20_000.0)
+    shape = overlap_polygon(antimeridian_square(10.0), circle)
+    assert isinstance(shape, MultiPolygon)
+    lons = np.concatenate([np.asarray(p.exterior.coords)[:, 0] for p in shape.geoms])
+    assert lons.min() >= -180.0
+    assert lons.max() <= 180.0
+    # The circle lies inside the square: the overlap is the whole circle, ~pi r^2.
+    area_m2 = sum(abs(GEOD.geometry_area_perimeter(p)[0]) for p in shape.geoms)
+    assert area_m2 == pytest.approx(math.pi * 20_000.0**2, rel=1e-3)
+
+
+def test_high_latitude_circles() -> None:
+    _, _, centres_m = GEOD.inv(0.0, 85.0, 90.0, 85.0)
+    d, over = sep(Circle(0.0, 85.0, 10_000.0), Circle(90.0, 85.0, 10_000.0))
+    assert not over
+    assert d == pytest.approx(centres_m - 20_000.0, abs=1e-6)
+    square = Outline(box(-5.0, 84.0, 5.0, 86.0))
+    assert sep(square, Circle(0.0, 85.0, 100.0)) == (0.0, True)
+    # Nearest point of the parallel 86 N to a point due north on the same meridian: on it.
+    _, _, north_m = GEOD.inv(0.0, 86.0, 0.0, 87.0)
+    d, over = sep(square, Circle(0.0, 87.0, 100.0))
+    assert not over
+    assert d == pytest.approx(north_m - 100.0, abs=1.0)
+
+
+def test_overlap_polygon_of_two_squares() -> None:
+    a, b = Outline(box(0, 0, 1, 1)), Outline(box(0.5, 0.5, 1.5, 1.5))
+    shape = overlap_polygon(a, b)
+    assert shape is not None
+    assert (
+        shape.equals_exact(box(0.5, 0.5, 1, 1), tolerance=1e-6)
+        or shape.symmetric_difference(box(0.5, 0.5, 1, 1)).area < 1e-9
+    )
+    assert overlap_polygon(Outline(box(0, 0, 1, 1)), Outline(box(1, 0, 2, 1))) is None
+
+
+small = st.floats(0.01, 2.0)
+
+
+@st.composite
+def footprints(draw: st.DrawFn) -> Footprint:
+    lon, lat = draw(st.floats(-180.0, 180.0)), draw(st.floats(-85.0, 85.0))
+    if draw(st.booleans()):
+        return Circle(lon, lat, draw(st.floats(1.0, 300_000.0)))
+    w, h = draw(small), draw(small)
+    lat = min(lat, 87.0 - h)
+    lon = min(lon, 180.0 - w)
+    edges = draw(st.sampled_from(Edges))
+    return Outline(box(lon, lat, lon + w, lat + h), edges)
+
+
+@settings(max_examples=100)
+@given(footprints(), footprints())
+def test_caps_bound_the_distance_from_below(first: Footprint, second: Footprint) -> None:
+    """The pruning bound: cap gap x smallest radius never exceeds the separation."""
+    ext = extents([first, second])
+    gap_rad = float(angle_between(ext.anchors[0], ext.anchors[1])) - ext.cap_rad.sum()
+    if gap_rad > 1.0:
+        return
+    d, over = sep(first, second)
+    if gap_rad > 0:
+        assert not over
+        assert d >= gap_rad * SPHERE_TO_GEODESIC_MIN_M
+
+
+@settings(max_examples=100)
+@given(footprints(), footprints())
+def test_separation_agrees_in_both_directions(first: Footprint, second: Footprint) -> None:
+    ext = extents([first, second])
+    if float(angle_between(ext.anchors[0], ext.anchors[1])) > 0.2:
+        return
+    d1, o1 = sep(first, second)
+    d2, o2 = sep(second, first)
+    assert o1 == o2 or min(d1, d2) == 0.0
+    assert d1 == pytest.approx(d2, rel=1e-3, abs=1.0)
+
+
+def test_bulk_extents_equal_single_extents() -> None:
+    shapes: list[Footprint] = [
+        Circle(1, 2, 3000.0),
+        Outline(box(0, 0, 1, 1)),
+        Outline(box(0, 0, 1, 1), Edges.GEODESIC),
+        antimeridian_square(5.0),
+        Outline(Polygon([(0, 0), (3, 0), (3, 3), (0, 0)])),
+    ]
+    bulk = extents(shapes)
+    for i, shape in enumerate(shapes):
+        one = extents([shape])
+        assert np.array_equal(one.anchors[0], bulk.anchors[i])
+        assert one.cap_rad[0] == bulk.cap_rad[i]
+    # About 0.7 deg to the far corner plus half the longest (1 deg) edge: far below the
+    # 180 degrees the square would span if the antimeridian split were not understood.
+    assert bulk.cap_rad[3] < math.radians(1.5)
