@@ -82,6 +82,13 @@ class AgreementUseCases(ServiceBase):
                 for p in terms.members
             ],
         )
+        self._log(
+            tx,
+            "agreement.version",
+            None,
+            {"agreement_id": agreement_id, "version": version, "terms": terms_json(terms)},
+            terms.members,
+        )
 
     def add_agreement(
         self, caller: Caller, terms: AgreementTerms, *, agreement_id: str | None = None
@@ -174,6 +181,18 @@ class AgreementUseCases(ServiceBase):
                 )
             )
             record_change(tx.conn, agreement_ids, "add", "protected_area", area_id)
+            self._log(
+                tx,
+                "protected_area.added",
+                owner,
+                {
+                    "area_id": area_id,
+                    "owner": owner,
+                    "name": name.strip(),
+                    "volume": volume_to_geojson(volume),
+                },
+                _partners(tx.conn, owner),
+            )
             return ProtectedArea(area_id, owner, name.strip(), volume, tx.now)
 
     def list_protected_areas(self, caller: Caller) -> list[ProtectedArea]:
@@ -199,6 +218,13 @@ class AgreementUseCases(ServiceBase):
             if not removed:
                 raise NotFound(f"protected area {area_id!r} not found")
             record_change(tx.conn, agreement_ids, "remove", "protected_area", area_id)
+            self._log(
+                tx,
+                "protected_area.removed",
+                owner,
+                {"area_id": area_id, "owner": owner},
+                _partners(tx.conn, owner),
+            )
 
     def add_hazard(self, caller: Caller, agreement_id: str, name: str, volume: Volume) -> Hazard:
         party = self._require_party(caller)
@@ -220,6 +246,18 @@ class AgreementUseCases(ServiceBase):
                 )
             )
             record_change(tx.conn, [agreement_id], "add", "hazard", hazard_id)
+            self._log(
+                tx,
+                "hazard.added",
+                party,
+                {
+                    "hazard_id": hazard_id,
+                    "agreement_id": agreement_id,
+                    "name": name.strip(),
+                    "volume": volume_to_geojson(volume),
+                },
+                current_members(tx.conn, agreement_id),
+            )
             return Hazard(hazard_id, agreement_id, party, name.strip(), volume, tx.now)
 
     def list_hazards(self, caller: Caller, agreement_id: str | None = None) -> list[Hazard]:
@@ -249,3 +287,10 @@ class AgreementUseCases(ServiceBase):
                 sa.update(t.hazards).where(t.hazards.c.id == hazard_id).values(removed_at=tx.now)
             )
             record_change(tx.conn, [row.agreement_id], "remove", "hazard", hazard_id)
+            self._log(
+                tx,
+                "hazard.removed",
+                party,
+                {"hazard_id": hazard_id, "agreement_id": row.agreement_id},
+                current_members(tx.conn, row.agreement_id),
+            )

@@ -17,9 +17,20 @@ from sqlalchemy.engine import Engine
 from deconflict.clock import Clock
 from deconflict.domain import EventKind
 from deconflict.errors import Forbidden, InvalidInput
+from deconflict.log import LogEntry, format_time, new_salt
+from deconflict.service.logbook import PendingEntry, append_entries, grant_entry
 from deconflict.storage import tables as t
 
-__all__ = ["ADMIN", "Caller", "IdempotencyMismatch", "ServiceBase", "Tx", "hash_token", "new_token"]
+__all__ = [
+    "ADMIN",
+    "Caller",
+    "IdempotencyMismatch",
+    "ServiceBase",
+    "Tx",
+    "hash_token",
+    "new_token",
+    "stamp",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,11 @@ class IdempotencyMismatch(InvalidInput):
     """An Idempotency-Key reused with a different request body."""
 
 
+def stamp(when: datetime | None) -> str | None:
+    """A time as the log writes it (RFC 3339 UTC, microseconds, Z)."""
+    return None if when is None else format_time(when)
+
+
 def new_token() -> str:
     """A 256-bit random bearer token."""
     return secrets.token_urlsafe(32)
@@ -58,6 +74,7 @@ class Tx:
     now: datetime
     events_recorded: int = 0
     locks: list[threading.Lock] = field(default_factory=list)
+    log: list[PendingEntry] = field(default_factory=list)
 
 
 class ServiceBase:
@@ -78,6 +95,8 @@ class ServiceBase:
             with self._engine.begin() as conn:
                 tx = Tx(conn, self.clock.now())
                 yield tx
+                if tx.log:
+                    append_entries(conn, tx.log, lock=self._is_postgres)
         finally:
             if tx is not None:
                 for lock in reversed(tx.locks):
@@ -136,6 +155,68 @@ class ServiceBase:
             )
         tx.events_recorded += 1
         return event_id
+
+    def _log(
+        self,
+        tx: Tx,
+        kind: str,
+        party: str | None,
+        body: dict[str, Any],
+        concerns: Iterable[str | None] = (),
+        *,
+        notice_id: str | None = None,
+        version: int | None = None,
+        refs: Iterable[str] = (),
+    ) -> PendingEntry:
+        """Record a state change in the Merkle log; it is appended when `tx` commits."""
+        entry = LogEntry(
+            type=kind,
+            party=party,
+            received_at=tx.now,
+            salt=new_salt(),
+            refs=tuple(refs),
+            body=body,
+        )
+        pending = PendingEntry(
+            entry, {p for p in (party, *concerns) if p is not None}, notice_id, version
+        )
+        tx.log.append(pending)
+        return pending
+
+    def _notice_entry(self, tx: Tx, notice_id: str, version: int) -> str | None:
+        """The leaf hash (hex) of the entry that recorded a notice version, if it was published."""
+        for pending in tx.log:
+            if (pending.entry.type, pending.notice_id, pending.version) == (
+                "notice.version",
+                notice_id,
+                version,
+            ):
+                return pending.entry.leaf_hash().hex()
+        row = tx.conn.execute(
+            sa.select(t.log_entries.c.leaf_hash)
+            .where(t.log_entries.c.type == "notice.version")
+            .where(t.log_entries.c.notice_id == notice_id)
+            .where(t.log_entries.c.version == version)
+        ).scalar_one_or_none()
+        return None if row is None else bytes(row).hex()
+
+    def _grant_notice_entry(self, tx: Tx, notice_id: str, version: int, party: str) -> None:
+        """Let a recipient see the entry of a notice version disclosed to it."""
+        for pending in tx.log:
+            if (pending.entry.type, pending.notice_id, pending.version) == (
+                "notice.version",
+                notice_id,
+                version,
+            ):
+                pending.concerns.add(party)
+                return
+        idx = tx.conn.execute(
+            sa.select(t.log_entries.c.idx)
+            .where(t.log_entries.c.type == "notice.version")
+            .where(t.log_entries.c.notice_id == notice_id)
+            .where(t.log_entries.c.version == version)
+        ).scalar_one()
+        grant_entry(tx.conn, idx, party)
 
     @staticmethod
     def _require_party(caller: Caller) -> str:

@@ -11,10 +11,14 @@ Meanings a dispute turns on:
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -25,16 +29,18 @@ from deconflict.domain import (
     AgreementTerms,
     DisclosureRule,
     EventKind,
+    KeyPurpose,
     Notice,
     NoticeKind,
     NoticeState,
     Page,
 )
-from deconflict.errors import Conflict, FieldError, InvalidInput, NotFound
+from deconflict.errors import Conflict, DeconflictError, FieldError, InvalidInput, NotFound
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
+from deconflict.log import verify_ack
 from deconflict.service.agreements import current_members
-from deconflict.service.base import Caller, IdempotencyMismatch, ServiceBase, Tx
+from deconflict.service.base import Caller, IdempotencyMismatch, ServiceBase, Tx, stamp
 from deconflict.service.indexing import (
     AgreementIndex,
     IndexKey,
@@ -100,7 +106,7 @@ def _conflict_row(
         "vertical_gap_m": found.vertical_gap_m,
         "min_distance_m": found.min_distance_m,
         "overlap": (
-            found.overlap.__geo_interface__
+            json.loads(shapely.to_geojson(found.overlap))
             if found.overlap is not None and not found.overlap.is_empty
             else None
         ),
@@ -386,6 +392,26 @@ class NoticeUseCases(ServiceBase):
             .where(t.notice_versions.c.version == version)
             .values(submitted_at=tx.now)
         )
+        previous = self._notice_entry(tx, notice_id, version - 1) if version > 1 else None
+        self._log(
+            tx,
+            "notice.version",
+            notice.originator,
+            {
+                "notice_id": notice_id,
+                "version": version,
+                "kind": kind.value,
+                "agreement_id": notice.agreement_id,
+                "agreement_version": row.agreement_version,
+                "purpose": row.purpose,
+                "volumes": row.volumes,
+                "time_start": stamp(row.time_start),
+                "time_end": stamp(row.time_end),
+            },
+            notice_id=notice_id,
+            version=version,
+            refs=[previous] if previous else [],
+        )
         if found:
             tx.conn.execute(
                 t.conflicts.insert(),
@@ -426,6 +452,21 @@ class NoticeUseCases(ServiceBase):
                         tx.conn, other.agreement_id, other_row.agreement_version
                     )
                     self._disclose(tx, other, other_row, other_terms, notice.originator, "conflict")
+            self._log(
+                tx,
+                "conflict",
+                None,
+                _conflict_row(notice_id, version, i, conflict, key, owner, tx.now)
+                | {
+                    "overlap_start": stamp(conflict.overlap_start),
+                    "overlap_end": stamp(conflict.overlap_end),
+                    "detected_at": stamp(tx.now),
+                },
+                [notice.originator, owner],
+                notice_id=notice_id,
+                version=version,
+                refs=[self._notice_entry(tx, notice_id, version) or ""],
+            )
             self._record_event(
                 tx,
                 EventKind.CONFLICT,
@@ -502,6 +543,26 @@ class NoticeUseCases(ServiceBase):
             "version": version_row.version,
             "party_id": party,
         }
+        notice_entry = self._notice_entry(tx, notice.id, version_row.version)
+        self._grant_notice_entry(tx, notice.id, version_row.version, party)
+        self._log(
+            tx,
+            "disclosure",
+            None,
+            {
+                **common,
+                "reason": reason,
+                "disclosed_at": stamp(tx.now),
+                "lead_time_s": lead_time_s,
+                "short_notice": short_notice,
+                "min_lead_time_s": terms.min_lead_time_s,
+                "ack_due_at": stamp(tx.now + timedelta(seconds=terms.ack_deadline_s)),
+            },
+            [party, notice.originator],
+            notice_id=notice.id,
+            version=version_row.version,
+            refs=[notice_entry] if notice_entry else [],
+        )
         self._record_event(
             tx,
             EventKind.DISCLOSED,
@@ -561,9 +622,9 @@ class NoticeUseCases(ServiceBase):
         party = self._require_party(caller)
         if len(text) > MAX_PURPOSE:
             raise InvalidInput.at("/text", f"at most {MAX_PURPOSE} characters")
-        if signature_b64 is not None:
+        if signature_b64 is not None and party_received_at is None:
             raise InvalidInput.at(
-                "/signature", "signed acknowledgements need the verifiable log, not yet enabled"
+                "/received_at", "a signed acknowledgement states when it was received"
             )
         with self._tx() as tx:
             query = (
@@ -581,6 +642,11 @@ class NoticeUseCases(ServiceBase):
                 raise Conflict(
                     "already acknowledged",
                     acknowledged_at=disclosure.acknowledged_at.isoformat(),
+                )
+            notice_entry = self._notice_entry(tx, notice_id, version)
+            if signature_b64 is not None and party_received_at is not None:
+                self._check_ack_signature(
+                    tx, party, notice_entry or "", party_received_at, signature_b64
                 )
             late = tx.now > disclosure.ack_due_at or disclosure.escalation_tier > 0
             state = AckState.ACKNOWLEDGED_LATE if late else AckState.ACKNOWLEDGED
@@ -611,6 +677,26 @@ class NoticeUseCases(ServiceBase):
                 )
             )
             notice = self._notice_row(tx.conn, notice_id)
+            self._log(
+                tx,
+                "ack",
+                party,
+                {
+                    "notice_id": notice_id,
+                    "version": version,
+                    "party_id": party,
+                    "received_at": stamp(received_at),
+                    "party_received_at": stamp(party_received_at),
+                    "acknowledged_at": stamp(tx.now),
+                    "late": late,
+                    "text": text,
+                    "signature": signature_b64,
+                },
+                [notice.originator],
+                notice_id=notice_id,
+                version=version,
+                refs=[notice_entry] if notice_entry else [],
+            )
             self._record_event(
                 tx,
                 EventKind.ACKNOWLEDGED,
@@ -625,6 +711,33 @@ class NoticeUseCases(ServiceBase):
             return Acknowledgement(
                 notice_id, version, party, received_at, tx.now, text, late, signature_b64
             )
+
+    def _check_ack_signature(
+        self, tx: Tx, party: str, notice_entry: str, received_at: datetime, signature_b64: str
+    ) -> None:
+        """The signature must verify under one of the party's acknowledgement keys."""
+        try:
+            signature = base64.b64decode(signature_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInput.at("/signature", "must be base64") from None
+        keys = tx.conn.execute(
+            sa.select(t.party_keys.c.key_b64)
+            .where(t.party_keys.c.party_id == party)
+            .where(t.party_keys.c.purpose == KeyPurpose.ACK.value)
+        ).scalars()
+        for key_b64 in keys:
+            try:
+                verify_ack(
+                    base64.b64decode(key_b64), bytes.fromhex(notice_entry), received_at, signature
+                )
+            except DeconflictError:
+                continue
+            return
+        raise InvalidInput.at(
+            "/signature",
+            "does not verify under any acknowledgement key of the party over "
+            f"notice entry {notice_entry} and received_at {stamp(received_at)}",
+        )
 
     def list_acknowledgements(self, caller: Caller, notice_id: str) -> list[Acknowledgement]:
         party = self._require_party(caller)

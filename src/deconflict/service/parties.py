@@ -63,6 +63,9 @@ class PartyUseCases(ServiceBase):
                     created_at=tx.now,
                 )
             )
+            self._log(
+                tx, "party.added", None, {"party_id": party_id, "name": name.strip()}, [party_id]
+            )
             return load_party(tx.conn, party_id), token
 
     def add_key(self, caller: Caller, party_id: str, purpose: KeyPurpose, key_b64: str) -> Party:
@@ -88,6 +91,13 @@ class PartyUseCases(ServiceBase):
                     t.party_keys.insert().values(
                         party_id=party_id, purpose=purpose.value, key_b64=key_b64, added_at=tx.now
                     )
+                )
+                self._log(
+                    tx,
+                    "party.key",
+                    caller.party_id,
+                    {"party_id": party_id, "purpose": purpose.value, "key": key_b64},
+                    [party_id],
                 )
             return load_party(tx.conn, party_id)
 

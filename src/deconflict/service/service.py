@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from typing import Self
 
 import sqlalchemy as sa
 
 from deconflict.clock import Clock, SystemClock
+from deconflict.log import Ed25519Signer
 from deconflict.service.agreements import AgreementUseCases
 from deconflict.service.base import hash_token
 from deconflict.service.events import EventUseCases
 from deconflict.service.indexing import AgreementIndex, load_index
+from deconflict.service.ledger import LedgerUseCases
 from deconflict.service.parties import PartyUseCases
 from deconflict.service.timers import TimerUseCases
 from deconflict.storage import tables as t
@@ -20,11 +23,21 @@ from deconflict.storage.database import create_engine, migrate
 __all__ = ["Service"]
 
 
-class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases):
+class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases, LedgerUseCases):
     """The deconfliction mechanism. Open it with `Service.open`; close it when done."""
 
-    def __init__(self, engine: sa.Engine, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        clock: Clock,
+        log_signer: Ed25519Signer,
+        *,
+        checkpoint_interval_s: float = 2.0,
+    ) -> None:
         self.clock = clock
+        self.log_origin = log_signer.name
+        self._log_signer = log_signer
+        self.checkpoint_interval_s = checkpoint_interval_s
         self._engine = engine
         self._is_postgres = engine.dialect.name == "postgresql"
         self._agreement_locks: dict[str, threading.Lock] = {}
@@ -36,12 +49,25 @@ class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases):
 
     @classmethod
     def open(
-        cls, database_url: str, *, clock: Clock | None = None, admin_token: str | None = None
+        cls,
+        database_url: str,
+        *,
+        clock: Clock | None = None,
+        admin_token: str | None = None,
+        log_key: str | None = None,
+        checkpoint_interval_s: float = 2.0,
     ) -> Self:
-        """Migrate the database, set the admin token if given, and load every agreement's index."""
+        """Migrate the database, set the admin token if given, and load every agreement's index.
+
+        `log_key` is the log's signing key in C2SP skey form (its key name is the log's origin);
+        without one, the key stored in the database is used, created on first start.
+        """
         engine = create_engine(database_url)
         migrate(engine)
-        service = cls(engine, clock or SystemClock())
+        signer = Ed25519Signer.from_skey(log_key) if log_key else _stored_log_key(engine)
+        service = cls(
+            engine, clock or SystemClock(), signer, checkpoint_interval_s=checkpoint_interval_s
+        )
         if admin_token is not None:
             service.set_admin_token(admin_token)
         service.load_indexes()
@@ -62,6 +88,12 @@ class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases):
             ids = list(conn.execute(sa.select(t.agreements.c.id)).scalars())
             self._indexes = {agreement_id: load_index(conn, agreement_id) for agreement_id in ids}
 
+    def tick(self) -> int:
+        """Fire due timers, then publish a checkpoint if the log grew."""
+        fired = super().tick()
+        self.publish_checkpoint()
+        return fired
+
     def close(self) -> None:
         self._stopping.set()
         if self._scheduler is not None:
@@ -70,3 +102,16 @@ class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases):
         with self._events_changed:
             self._events_changed.notify_all()
         self._engine.dispose()
+
+
+def _stored_log_key(engine: sa.Engine) -> Ed25519Signer:
+    """The log key kept in the database, made on first start with a fresh origin."""
+    with engine.begin() as conn:
+        skey = conn.execute(
+            sa.select(t.settings.c.value).where(t.settings.c.key == "log_skey")
+        ).scalar_one_or_none()
+        if skey is None:
+            signer = Ed25519Signer.generate(f"deconflict.local/{secrets.token_hex(4)}")
+            conn.execute(t.settings.insert().values(key="log_skey", value=signer.skey()))
+            return signer
+    return Ed25519Signer.from_skey(skey)

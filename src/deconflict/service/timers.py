@@ -13,6 +13,7 @@ import threading
 import sqlalchemy as sa
 
 from deconflict.domain import AckState, EventKind, NoticeState
+from deconflict.service.base import stamp
 from deconflict.service.indexing import record_change
 from deconflict.service.notices import NoticeUseCases
 from deconflict.storage import tables as t
@@ -92,6 +93,24 @@ class TimerUseCases(NoticeUseCases):
             ).rowcount
             if updated != 1:
                 return 0
+            self._log(
+                tx,
+                "escalation",
+                None,
+                {
+                    "notice_id": notice_id,
+                    "version": version,
+                    "party_id": party,
+                    "tier": tier + 1,
+                    "due_at": stamp(due_at),
+                    "fired_at": stamp(tx.now),
+                    "ack_due_at": stamp(row.ack_due_at),
+                },
+                [party, row.originator],
+                notice_id=notice_id,
+                version=version,
+                refs=[h for h in [self._notice_entry(tx, notice_id, version)] if h],
+            )
             self._record_event(
                 tx,
                 EventKind.ESCALATION,
@@ -142,11 +161,26 @@ class TimerUseCases(NoticeUseCases):
                 )
                 if row.version == row.latest_version:
                     self._set_state(tx, row.notice_id, NoticeState.EXPIRED)
-                recipients = tx.conn.execute(
-                    sa.select(t.disclosures.c.party_id)
-                    .where(t.disclosures.c.notice_id == row.notice_id)
-                    .distinct()
-                ).scalars()
+                recipients = list(
+                    tx.conn.execute(
+                        sa.select(t.disclosures.c.party_id)
+                        .where(t.disclosures.c.notice_id == row.notice_id)
+                        .distinct()
+                    ).scalars()
+                )
+                self._log(
+                    tx,
+                    "expired",
+                    None,
+                    {
+                        "notice_id": row.notice_id,
+                        "version": row.version,
+                        "time_end": stamp(row.time_end),
+                    },
+                    [row.originator, *recipients],
+                    notice_id=row.notice_id,
+                    version=row.version,
+                )
                 self._record_event(
                     tx,
                     EventKind.EXPIRED,

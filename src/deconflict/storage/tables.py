@@ -14,13 +14,19 @@ __all__ = [
     "agreement_members",
     "agreement_versions",
     "agreements",
+    "checkpoints",
     "conflicts",
+    "cosignatures",
     "disclosures",
     "event_audience",
     "events",
     "hazards",
     "idempotency_keys",
     "index_changes",
+    "log_entries",
+    "log_entry_parties",
+    "log_head",
+    "log_nodes",
     "metadata",
     "notice_versions",
     "notices",
@@ -283,4 +289,58 @@ index_changes = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("source_id", Id, nullable=False),
     sa.Column("source_version", sa.Integer, nullable=True),
+)
+
+log_head = sa.Table(
+    "log_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+)
+
+log_entries = sa.Table(
+    "log_entries",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("entry", sa.LargeBinary, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("notice_id", Id, nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_log_entries_notice", "notice_id", "version"),
+)
+
+log_entry_parties = sa.Table(
+    "log_entry_parties",
+    metadata,
+    sa.Column("party_id", Id, primary_key=True),
+    sa.Column("idx", sa.BigInteger, sa.ForeignKey("log_entries.idx"), primary_key=True),
+)
+
+log_nodes = sa.Table(
+    "log_nodes",
+    metadata,
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+cosignatures = sa.Table(
+    "cosignatures",
+    metadata,
+    sa.Column("size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), primary_key=True),
+    sa.Column("party_id", Id, sa.ForeignKey("parties.id"), primary_key=True),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("timestamp", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
 )
