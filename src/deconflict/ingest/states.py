@@ -388,8 +388,10 @@ def _numbers(values: _Column, field: str, errors: _Errors) -> NDArray[np.float64
         elif field == "groundspeed":
             bad |= numbers < 0.0
     for k in np.flatnonzero(bad).tolist():
-        problem = _range_problem(field, float(numbers[k]))
-        errors.add(f"/{k}/{field}", f"record {k}: {field} {numbers[k]!r} {problem}")
+        number = float(numbers[k])
+        errors.add(
+            f"/{k}/{field}", f"record {k}: {field} {number!r} {_range_problem(field, number)}"
+        )
     return numbers
 
 
