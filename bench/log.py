@@ -8,7 +8,7 @@ Measures, in one process:
   already-canonical entries, in batches of 1000 and one entry per append;
 - end to end with canonicalisation (`LogEntry` -> RFC 8785 bytes -> leaf hash -> append);
 - persistence: the same appends into a SQLite node store (stdlib sqlite3, WAL, one transaction
-  and one executemany per batch) defined below;
+  and one executemany per batch) defined below, and proofs read back from it;
 - inclusion and consistency proof generation and verification at each size;
 - plain hashlib leaf hashing of the same entries, the upper bound, with the ratios.
 Answers are checked: the tree root against `merkle.root_hash` over every leaf, every proof
@@ -235,7 +235,7 @@ def main() -> None:
     sizes = [100_000] if args.quick else [1_000_000, 10_000_000]
     total = sizes[-1]
     e2e_total = 100_000 if args.quick else 200_000
-    sql_total = 100_000 if args.quick else 1_000_000
+    sql_total = total
     single_total = 20_000 if args.quick else 100_000
     rng = random.Random(6)
 
@@ -262,6 +262,7 @@ def main() -> None:
     print(f"append end to end with RFC 8785 ({e2e_total:,}):  {rate(e2e_total, e2e_s)}")
     assert e2e_tree.size() == e2e_total
 
+    sql_slowest = float("nan")
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteNodeStore(Path(tmp) / "nodes.db")
         sql_s = append_sqlite(store, sql_total)
@@ -270,17 +271,24 @@ def main() -> None:
             f"{rate(sql_total, sql_s)}   ({base_s / total * sql_total / sql_s:.2f}x of hashlib)"
         )
         sql_tree = MerkleTree(store)
-        sql_root = sql_tree.root()
-        assert sql_root == merkle.root_hash(leaves[:sql_total])
-        before, gen = store.queries, []
-        for _ in range(SAMPLES):
-            index = rng.randrange(sql_total)
-            proof, micros = timed(partial(sql_tree.inclusion_proof, index, sql_total))
-            merkle.verify_inclusion(leaves[index], index, sql_total, proof, sql_root)
-            gen.append(micros)
-        print(f"proofs from SQLite at {sql_total:,} entries (best of 3 runs):")
-        print(summary("inclusion: generate", gen) + "   (each verified)")
-        print(f"  queries per proof: {(store.queries - before) / SAMPLES / 3:.2f}")
+        assert sql_tree.root() == merkle.root_hash(leaves[:sql_total])
+        for size in (s for s in sizes if s <= sql_total):
+            before, gen_incl, gen_cons = store.queries, [], []
+            root = sql_tree.root(size)
+            for _ in range(SAMPLES):
+                index, old = rng.randrange(size), rng.randrange(1, size)
+                proof, micros = timed(partial(sql_tree.inclusion_proof, index, size))
+                merkle.verify_inclusion(leaves[index], index, size, proof, root)
+                gen_incl.append(micros)
+                proof, micros = timed(partial(sql_tree.consistency_proof, old, size))
+                merkle.verify_consistency(old, size, sql_tree.root(old), root, proof)
+                gen_cons.append(micros)
+            queries = (store.queries - before - 1 - SAMPLES) / (2 * 3 * SAMPLES)
+            print(f"proofs from SQLite at {size:,} entries (best of 3 runs, all verified):")
+            print(summary("inclusion: generate", gen_incl))
+            print(summary("consistency: generate", gen_cons))
+            print(f"  store queries per proof: {queries:.2f}")
+            sql_slowest = max(*gen_incl, *gen_cons)
         store.db.close()
 
     t0 = time.perf_counter()
@@ -302,8 +310,11 @@ def main() -> None:
     for name, value in rates.items():
         verdict = "meets" if value >= 50_000 else "MISSES"
         print(f"target >= 50,000 entries/s ({name}): {verdict} ({value:,.0f})")
-    verdict = "meets" if slowest < 1000 else "MISSES"
-    print(f"target every proof < 1 ms at {total:,}: {verdict} (slowest {slowest:.1f} µs)")
+    for name, value in (("memory", slowest), ("SQLite, generation", sql_slowest)):
+        verdict = "meets" if value < 1000 else "MISSES"
+        print(
+            f"target every proof < 1 ms at {total:,} ({name}): {verdict} (slowest {value:.1f} µs)"
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from deconflict.log.checkpoint import (
     CosignatureVerifier,
     Cosigner,
     add_cosignatures,
+    cosignature_message,
     open_checkpoint,
     parse_checkpoint,
     parse_verifier,
@@ -100,6 +101,16 @@ def test_cosigner_key_ids_use_type_0x04() -> None:
         Ed25519Verifier.from_vkey(vkey)
     with pytest.raises(MalformedKeyError):
         CosignatureVerifier.from_vkey(WITNESSED["log_vkey"])
+
+
+def test_the_signed_message_matches_the_spec_example() -> None:
+    # c2sp.org/tlog-cosignature, "Ed25519 signed message".
+    root = base64.b64decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")
+    checkpoint = Checkpoint("example.com/behind-the-sofa", 20852163, root)
+    assert cosignature_message(checkpoint.text().encode(), 1679315147) == (
+        b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
+        b"CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+    )
 
 
 def test_a_cosignature_signs_the_spec_message() -> None:

@@ -106,7 +106,7 @@ def test_appending_reads_only_the_right_border() -> None:
 @given(st.lists(st.integers(1, 12), min_size=1, max_size=12))
 def test_any_batching_stores_the_same_nodes(batches: list[int]) -> None:
     total = min(sum(batches), 64)
-    clipped = []
+    clipped: list[int] = []
     for b in batches:
         b = min(b, total - sum(clipped))
         if b:

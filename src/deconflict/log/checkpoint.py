@@ -123,9 +123,9 @@ def sign_checkpoint(checkpoint: Checkpoint, signer: Ed25519Signer) -> str:
     return sign_note(checkpoint.text(), signer).encode()
 
 
-def cosignature_message(text: str, timestamp_s: int) -> bytes:
+def cosignature_message(text: bytes, timestamp_s: int) -> bytes:
     """What a cosignature/v1 signs: header line, time line, then the checkpoint note text."""
-    return f"cosignature/v1\ntime {timestamp_s}\n{text}".encode()
+    return b"cosignature/v1\ntime %d\n" % timestamp_s + text
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +190,7 @@ class CosignatureVerifier:
         if len(signature) != 8 + 64:
             return False
         timestamp_s = int.from_bytes(signature[:8], "big")
-        message = cosignature_message(text.decode(), timestamp_s)
+        message = cosignature_message(text, timestamp_s)
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature[8:], message)
         except InvalidSignature:
@@ -229,7 +229,7 @@ class Cosigner:
     def cosign(self, checkpoint: Checkpoint, at: datetime) -> Cosignature:
         """Cosign `checkpoint` as of `at` (whole seconds, rounded down)."""
         timestamp_s = math.floor(require_utc(at).timestamp())
-        message = cosignature_message(checkpoint.text(), timestamp_s)
+        message = cosignature_message(checkpoint.text().encode(), timestamp_s)
         signature = self.private_key.sign(message)
         return Cosignature(self.name, self.verifier().key_id, timestamp_s, signature)
 
