@@ -1,0 +1,122 @@
+"""`deconflict demo` as a user runs it: a subprocess on a free port, driven through demo.json."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+STARTUP_LIMIT_S = 120
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    data_dir = tmp_path / "demo-data"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from deconflict.cli import main; main()",
+            "demo",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--exit-after",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    marker = data_dir / "demo.json"
+    document: dict[str, Any] = {}
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while "url" not in document and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        if marker.exists():
+            document = json.loads(marker.read_text() or "{}")
+    if "url" not in document:
+        process.kill()
+        output = process.communicate()[0]
+        pytest.fail(f"the demo did not start: {output}")
+    document["process"] = process
+    yield document
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _client(demo: dict[str, Any], party: str) -> httpx.Client:
+    [token] = [p["token"] for p in demo["parties"] if p["id"] == party]
+    return httpx.Client(
+        base_url=demo["url"], headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def test_demo_serves_the_scripted_activity(demo: dict[str, Any]) -> None:
+    assert {p["name"] for p in demo["parties"]} == {"Northern Air Command", "Southern Air Command"}
+    assert len({p["token"] for p in demo["parties"]}) == 2
+    notices = demo["notices"]
+    with _client(demo, "south") as south, _client(demo, "north") as north:
+        assert south.get("/health").json() == {"status": "ok"}
+        received = south.get("/notices", params={"role": "recipient"}).json()["items"]
+        by_id = {n["id"]: n for n in received}
+
+        [short] = by_id[notices["short_notice"]]["disclosures"]
+        assert short["short_notice"] is True
+        assert short["lead_time_s"] < 3600
+
+        assert by_id[notices["acknowledged"]]["state"] == "acknowledged"
+
+        conflicting = north.get(f"/notices/{notices['conflicting']}").json()
+        assert notices["acknowledged"] in {c["other_id"] for c in conflicting["conflicts"]}
+
+        escalated = north.get(f"/notices/{notices['escalated']}").json()
+        [late] = escalated["disclosures"]
+        assert (escalated["state"], late["ack_state"], late["escalation_tier"]) == (
+            "escalated",
+            "escalated",
+            2,
+        )
+        ack = north.post(
+            f"/notices/{notices['escalated']}/acknowledgements",
+            json={"version": 1, "text": "sorry"},
+        )
+        assert ack.status_code == 201
+        assert ack.json()["late"] is True
+
+        kinds = {e["kind"] for e in south.get("/events", params={"limit": 500}).json()["items"]}
+        assert {"disclosed", "short_notice", "conflict", "acknowledged", "escalation"} <= kinds
+
+
+def test_demo_documents_itself(demo: dict[str, Any]) -> None:
+    with httpx.Client(base_url=demo["url"]) as anonymous:
+        assert anonymous.get("/docs").status_code == 200
+        assert anonymous.get("/notices").status_code == 401
+    admin = httpx.get(
+        f"{demo['url']}/parties", headers={"Authorization": f"Bearer {demo['admin_token']}"}
+    )
+    assert {p["id"] for p in admin.json()["items"]} == {p["id"] for p in demo["parties"]}
+
+
+def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
+    process = demo["process"]
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert demo["url"] in output
