@@ -53,11 +53,12 @@ def demo(tmp_path: Path) -> Iterator[dict[str, Any]]:
     yield document
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
+    if process.stdout is not None and not process.stdout.closed:
         try:
-            process.wait(timeout=20)
+            process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.communicate()
 
 
 def _client(demo: dict[str, Any], party: str) -> httpx.Client:
@@ -117,6 +118,6 @@ def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
     process = demo["process"]
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output
+    assert process.returncode in (0, 130), output  # 130: the conventional exit after SIGINT
     assert "Traceback" not in output
     assert demo["url"] in output
