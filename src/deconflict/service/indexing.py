@@ -129,17 +129,29 @@ def _source_volumes(
         raise ValueError(f"unknown index source {source!r}")
 
 
-def _active_sources(
+def _active_volumes(
     conn: sa.Connection, agreement_id: str
-) -> Iterator[tuple[str, str, int | None]]:
+) -> Iterator[tuple[IndexKey, Volume, str | None]]:
+    """Every volume the agreement's check must see, read in three streamed queries."""
     notices = conn.execute(
-        sa.select(t.notice_versions.c.notice_id, t.notice_versions.c.version)
+        sa.select(
+            t.notice_versions.c.notice_id,
+            t.notice_versions.c.version,
+            t.notice_versions.c.volumes,
+            t.notices.c.originator,
+        )
         .join(t.notices, t.notices.c.id == t.notice_versions.c.notice_id)
         .where(t.notices.c.agreement_id == agreement_id)
         .where(t.notice_versions.c.indexed.is_(True))
+        .execution_options(yield_per=5000)
     )
-    for notice_id, version in notices:
-        yield "notice", notice_id, version
+    for notice_id, version, features, originator in notices:
+        for i, feature in enumerate(features):
+            yield (
+                IndexKey("notice", notice_id, version, i),
+                volume_from_geojson(feature),
+                originator,
+            )
     members = (
         sa.select(t.agreement_members.c.party_id)
         .join(t.agreements, t.agreements.c.id == t.agreement_members.c.agreement_id)
@@ -147,19 +159,19 @@ def _active_sources(
         .where(t.agreement_members.c.version == t.agreements.c.current_version)
     )
     areas = conn.execute(
-        sa.select(t.protected_areas.c.id)
+        sa.select(t.protected_areas.c.id, t.protected_areas.c.volume, t.protected_areas.c.owner)
         .where(t.protected_areas.c.owner.in_(members))
         .where(t.protected_areas.c.removed_at.is_(None))
     )
-    for (area_id,) in areas:
-        yield "protected_area", area_id, None
+    for area_id, feature, owner in areas:
+        yield IndexKey("protected_area", area_id, None, 0), volume_from_geojson(feature), owner
     hazards = conn.execute(
-        sa.select(t.hazards.c.id)
+        sa.select(t.hazards.c.id, t.hazards.c.volume)
         .where(t.hazards.c.agreement_id == agreement_id)
         .where(t.hazards.c.removed_at.is_(None))
     )
-    for (hazard_id,) in hazards:
-        yield "hazard", hazard_id, None
+    for hazard_id, feature in hazards:
+        yield IndexKey("hazard", hazard_id, None, 0), volume_from_geojson(feature), None
 
 
 def load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
@@ -169,11 +181,10 @@ def load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
     ).scalar_one()
     items: list[tuple[str, Volume]] = []
     owners: dict[str, str | None] = {}
-    for source, source_id, version in _active_sources(conn, agreement_id):
-        for key, volume, owner in _source_volumes(conn, source, source_id, version):
-            encoded = key.encode()
-            items.append((encoded, volume))
-            owners[encoded] = owner
+    for key, volume, owner in _active_volumes(conn, agreement_id):
+        encoded = key.encode()
+        items.append((encoded, volume))
+        owners[encoded] = owner
     return AgreementIndex(StrategicIndex.build(items), owners, seq)
 
 

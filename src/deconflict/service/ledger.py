@@ -234,10 +234,11 @@ class LedgerUseCases(ServiceBase):
         with self._engine.connect() as conn:
             stored_size = SqlNodeStore(conn).size()
             expected = 0
-            for idx, entry, stored_hash in conn.execution_options(yield_per=10_000).execute(
-                sa.select(
-                    t.log_entries.c.idx, t.log_entries.c.entry, t.log_entries.c.leaf_hash
-                ).order_by(t.log_entries.c.idx)
+            batch: list[bytes] = []
+            for idx, entry, stored_hash in conn.execute(
+                sa.select(t.log_entries.c.idx, t.log_entries.c.entry, t.log_entries.c.leaf_hash)
+                .order_by(t.log_entries.c.idx)
+                .execution_options(yield_per=10_000)
             ):
                 while expected < idx:
                     problems.append(LogProblem(f"entry {expected}", "missing"))
@@ -247,17 +248,21 @@ class LedgerUseCases(ServiceBase):
                     problems.append(
                         LogProblem(f"entry {idx}", "content does not match its leaf hash")
                     )
-                tree.append([computed])
+                batch.append(computed)
+                if len(batch) == 10_000:
+                    tree.append(batch)
+                    batch = []
                 expected = idx + 1
+            tree.append(batch)
             if expected != stored_size:
                 problems.append(
                     LogProblem("log", f"{expected} entries stored, head says {stored_size}")
                 )
             recomputed = tree.store
-            for level, idx, node in conn.execution_options(yield_per=10_000).execute(
-                sa.select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash).order_by(
-                    t.log_nodes.c.level, t.log_nodes.c.idx
-                )
+            for level, idx, node in conn.execute(
+                sa.select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash)
+                .order_by(t.log_nodes.c.level, t.log_nodes.c.idx)
+                .execution_options(yield_per=10_000)
             ):
                 try:
                     (want,) = recomputed.get_many([(level, idx)])

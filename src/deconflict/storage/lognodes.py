@@ -13,7 +13,11 @@ __all__ = ["SqlNodeStore"]
 
 
 class SqlNodeStore:
-    """Reads and writes `log_nodes` on one connection; the size is the locked `log_head` row."""
+    """Reads and writes `log_nodes` on one connection; the size is the locked `log_head` row.
+
+    Lookups join a VALUES CTE on the primary key: a row-value IN list makes SQLite scan the
+    whole table, so every proof would cost time proportional to the log's size.
+    """
 
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
@@ -27,9 +31,15 @@ class SqlNodeStore:
     def get_many(self, keys: Sequence[NodeKey]) -> list[bytes]:
         if not keys:
             return []
+        wanted = (
+            sa.values(sa.column("level", sa.Integer), sa.column("idx", sa.BigInteger), name="k")
+            .data(list(keys))
+            .cte("wanted")
+        )
         rows = self._conn.execute(
-            sa.select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash).where(
-                sa.tuple_(t.log_nodes.c.level, t.log_nodes.c.idx).in_(list(keys))
+            sa.select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash).join(
+                wanted,
+                (t.log_nodes.c.level == wanted.c.level) & (t.log_nodes.c.idx == wanted.c.idx),
             )
         ).all()
         found = {(level, idx): bytes(node) for level, idx, node in rows}
