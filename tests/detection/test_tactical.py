@@ -437,3 +437,22 @@ def test_zero_lookahead_finds_only_loss_of_separation() -> None:
 def test_no_aircraft_and_one_aircraft_have_no_conflicts() -> None:
     assert detect(States.empty()) == []
     assert detect(make_states([("A", 0.0, 0.0, 0.0, 100.0, 0.0, 0.0)])) == []
+
+
+def test_many_pairs_are_evaluated_in_blocks_with_the_same_answers() -> None:
+    states = make_states(
+        [
+            ("A", 0.0, 0.0, 3000.0, 200.0, 90.0, 0.0),
+            ("B", 0.0, metres_to_lon_deg(30_000.0), 3000.0, 200.0, 270.0, 0.0),
+            ("C", 0.0, metres_to_lon_deg(5_000.0), 3100.0, 100.0, 0.0, -1.0),
+        ]
+    )
+    first, second = np.array([0, 0, 1]), np.array([1, 2, 2])
+    once = evaluate_pairs(states, first, second)
+    repeats = 250_000
+    many = evaluate_pairs(states, np.tile(first, repeats), np.tile(second, repeats))
+    assert len(many) == 3 * repeats
+    for name in ("tcpa_s", "dcpa_m", "tin_s", "tout_s", "los", "conflict"):
+        assert np.array_equal(
+            getattr(many, name), np.tile(getattr(once, name), repeats), equal_nan=True
+        )

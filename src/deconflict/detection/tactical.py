@@ -23,7 +23,7 @@ overlap of the two intervals that is a single instant still counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -118,16 +118,12 @@ def evaluate_pairs(
             hpz_m,
             lookahead_s,
         )
-        for start in range(0, len(first), _PAIRS_PER_BLOCK)
+        for start in range(0, max(len(first), 1), _PAIRS_PER_BLOCK)
     ]
-    if not blocks:
-        return _evaluate_block(
-            states, east_mps, north_mps, first, second, rpz_m, hpz_m, lookahead_s
-        )
     if len(blocks) == 1:
         return blocks[0]
     return Encounters(
-        *(np.concatenate([getattr(b, name) for b in blocks]) for name in Encounters.__slots__)
+        *(np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(Encounters))
     )
 
 
