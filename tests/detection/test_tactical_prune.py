@@ -212,3 +212,33 @@ def test_fewer_than_two_aircraft_have_no_pairs(n: int) -> None:
     states = make_states([("A", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)][:n])
     first, second = candidate_pairs(states)
     assert len(first) == len(second) == 0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(87.0, 89.9),
+            st.floats(-180.0, 180.0),
+            st.floats(0.0, 250.0),
+            st.floats(0.0, 360.0),
+        ),
+        min_size=2,
+        max_size=25,
+    ),
+    st.sampled_from([20_000.0, 60_000.0]),
+)
+@settings(max_examples=100, deadline=None)
+def test_polar_traffic_with_arcs_sharing_two_runs_of_columns_is_kept_once(
+    aircraft: list[tuple[float, float, float, float]], rpz: float
+) -> None:
+    """Near the pole, longitude arcs are wide enough to overlap in two separate runs of grid
+    columns, once at each box's start; the pair must still come out exactly once."""
+    states = make_states(
+        [
+            (f"P{k}", lat, lon, 3000.0, gs, trk, 0.0)
+            for k, (lat, lon, gs, trk) in enumerate(aircraft)
+        ]
+    )
+    first, second = candidate_pairs(states, rpz, T)
+    assert len(set(zip(first.tolist(), second.tolist(), strict=True))) == len(first)
+    assert found(states, rpz) <= candidates(states, rpz)

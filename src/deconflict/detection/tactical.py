@@ -15,7 +15,11 @@ separation) is a conflict whatever its velocities.
 
 The boundaries follow BlueSky's strictness: closer than R and H means strictly closer, so two
 aircraft exactly H apart in altitude with equal vertical rates are not in conflict, and an
-overlap of the two intervals that is a single instant still counts.
+overlap of the two intervals that is a single instant still counts. Where BlueSky raises a zero
+vertical-rate difference to 1e-6 m/s, here it is handled exactly; so level aircraft H apart
+give no conflict, even when rounding (1000 ft converted to metres) leaves them a hair outside
+H, which BlueSky reports in one of its two orders. BlueSky also does not wrap the longitude
+difference; here pairs across the antimeridian are measured the short way.
 
 `detect` prunes pairs with `candidate_pairs` and evaluates the survivors vectorised;
 `detect_reference` evaluates every pair one at a time, straight from the formula.

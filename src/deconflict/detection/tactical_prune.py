@@ -166,21 +166,19 @@ def _floor_index(values: FloatArray) -> IndexArray:
 class _Cells:
     """Grid entries (one per aircraft per cell it covers), sorted by cell.
 
-    Per entry: the aircraft, its cell (row, column, layer) and, for the canonical-cell test,
-    the first column and column count the aircraft covers in that row. Per aircraft: its
-    first row and first layer.
+    Per entry: the aircraft, the cell's key and column, and for the canonical-cell test the
+    first column and column count the aircraft covers in that row, the row's column count,
+    and `starts`: bit 0 if the aircraft's box starts in this cell's row, bit 1 in its layer,
+    bit 2 in its column.
     """
 
     key: IndexArray
     aircraft: IndexArray
-    row: IndexArray
     column: IndexArray
-    layer: IndexArray
     first_column: IndexArray
     columns: IndexArray
     row_columns: IndexArray
-    first_row: IndexArray
-    first_layer: IndexArray
+    starts: NDArray[np.uint8]
 
     @classmethod
     def of(cls, boxes: SweptBoxes) -> _Cells:
@@ -241,18 +239,20 @@ class _Cells:
         layer = first_layer[aircraft] + layer_offset
         n_layers = int(layer.max()) + 1
         key = (row * int(row_columns.max()) + column) * n_layers + layer
+        starts = (
+            (row == first_row[aircraft]).astype(np.uint8)
+            | ((layer == first_layer[aircraft]).astype(np.uint8) << 1)
+            | ((column == first_column[entry]).astype(np.uint8) << 2)
+        )
         order = np.argsort(key, kind="stable")
         return cls(
             key=key[order],
             aircraft=aircraft[order],
-            row=row[order],
             column=column[order],
-            layer=layer[order],
             first_column=first_column[entry][order],
             columns=columns[entry][order],
             row_columns=n_columns[entry][order],
-            first_row=first_row,
-            first_layer=first_layer,
+            starts=starts[order],
         )
 
     def pairs_sharing_a_cell(self) -> Iterator[tuple[IndexArray, IndexArray]]:
@@ -277,21 +277,18 @@ class _Cells:
     def canonical(self, first: IndexArray, second: IndexArray) -> NDArray[np.bool_]:
         """Whether the cell of entries `first` and `second` is their aircraft's one cell.
 
-        The canonical row and layer are those where the later-starting box starts; in that row,
-        the column is the smaller of the two boxes' first columns that lies inside the other box
-        (one of them does, when the boxes share a column).
+        Both boxes cover the cell. Its row must be where one of the boxes starts (so the later
+        start, the first row of the intersection), and the same for its layer and its column.
+        Columns wrap round the row, so two boxes can share two runs of columns, each starting
+        where one box starts; then the smaller of the two start columns is the canonical one.
         """
-        a, b = self.aircraft[first], self.aircraft[second]
-        keep: NDArray[np.bool_] = (
-            np.maximum(self.first_row[a], self.first_row[b]) == self.row[first]
-        ) & (np.maximum(self.first_layer[a], self.first_layer[b]) == self.layer[first])
+        keep: NDArray[np.bool_] = (self.starts[first] | self.starts[second]) == 7
         first, second = first[keep], second[keep]
+        here = self.column[first]
         start_a, start_b = self.first_column[first], self.first_column[second]
-        n = self.row_columns[first]
-        a_in_b = np.mod(start_a - start_b, n) < self.columns[second]
-        b_in_a = np.mod(start_b - start_a, n) < self.columns[first]
-        column = np.where(
-            a_in_b & b_in_a, np.minimum(start_a, start_b), np.where(a_in_b, start_a, start_b)
-        )
-        keep[keep] = column == self.column[first]
+        a_here = start_a == here
+        other = np.where(a_here, start_b, start_a)
+        covering = np.where(a_here, self.columns[first], self.columns[second])
+        other_inside = np.mod(other - here, self.row_columns[first]) < covering
+        keep[keep] = (start_a == start_b) | ~other_inside | (here < other)
         return keep
