@@ -3,6 +3,7 @@ answers, through insertions and removals; and its pruning stage drops nothing an
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -79,14 +80,15 @@ def test_active_matches_reference(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.tuples(st.booleans(), st.integers(0, 7), volumes(PLACES[0])), max_size=25),
+    st.lists(st.tuples(st.booleans(), st.integers(0, 11), volumes(PLACES[0])), max_size=30),
     volumes(PLACES[0]),
     buffers,
+    st.sampled_from([1, 2, 3, 512]),
 )
 def test_insert_remove_sequences_match_reference(
-    steps: list[tuple[bool, int, Volume]], query: Volume, bufs: Buffers
+    steps: list[tuple[bool, int, Volume]], query: Volume, bufs: Buffers, pending_limit: int
 ) -> None:
-    index = StrategicIndex()
+    index = StrategicIndex(pending_limit=pending_limit)
     live: dict[str, Volume] = {}
     for insert, k, volume in steps:
         key = f"k{k}"
@@ -98,6 +100,8 @@ def test_insert_remove_sequences_match_reference(
             del live[key]
         assert len(index) == len(live)
         assert all(k in index for k in live)
+        sizes = index.level_sizes
+        assert all(2 * later < earlier for earlier, later in itertools.pairwise(sizes[:-1]))
     assert index.conflicts_with(query, bufs, key="q") == reference_with(query, live, bufs, "q")
 
 

@@ -1,32 +1,49 @@
 """A mutable index of 4D volumes that finds conflicts by pruning, then asking the pair predicate.
 
-Every indexed volume is summarised in numpy arrays: integer start/end microseconds, altitude band
-and reference, and a cap on the unit sphere (anchor + angular radius) that holds its footprint.
-A query keeps only the volumes whose summaries *could* conflict (each test is a necessary
-condition of the pair predicate, computed with the same arithmetic), then runs the predicate
-itself, batched, on the survivors. So the index returns exactly what `pair_conflict` over every
-pair would return; it never decides a conflict on its own.
+Each indexed volume lives in a slot with its `Summaries` row (integer times, band, reference,
+footprint cap). Slots are filed in immutable levels, each a `CellGrid` with the summaries copied
+in grid order (so a query reads contiguous memory), plus a short list of pending slots scanned
+directly. Inserting adds to the pending list; full pending lists become small levels, and levels
+are merged like a binary counter (a level is merged into the one before it once it is at least
+half its size), so there are O(log n) levels and each slot is re-filed O(log n) times. Removing
+marks the slot dead; merges drop dead slots.
+
+A query visits the grid cells its cap can reach, keeps what passes the predicate's own cheap
+tests (`may_conflict`: time, altitude and cap, each a necessary condition), and hands the rest
+to `evaluate`, i.e. to the pair predicate itself. So the index returns exactly what
+`pair_conflict` over every pair would; it never decides a conflict on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from deconflict.detection.strategic_pair import Buffers, Conflict, PreparedQuery, evaluate, micros
+from deconflict.detection.strategic_grid import CellGrid
+from deconflict.detection.strategic_pair import (
+    Buffers,
+    Conflict,
+    PreparedQuery,
+    Summaries,
+    evaluate,
+    may_conflict,
+    micros,
+)
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
 from deconflict.geometry.separation import anchor, extents, separation
-from deconflict.geometry.volume import AltitudeReference, Footprint, TimeWindow, Volume
+from deconflict.geometry.volume import Footprint, TimeWindow, Volume
 
-__all__ = ["StrategicIndex"]
+__all__ = ["PENDING_LIMIT", "StrategicIndex"]
 
+Ints = npt.NDArray[np.int64]
 _PRUNE_SLACK_M = 1.0
-"""Cap pruning keeps pairs up to this much beyond the buffer; the predicate decides them."""
-_REFERENCES = list(AltitudeReference)
-
+"""Caps are searched this much beyond the buffer; the exact tests decide the rest."""
+PENDING_LIMIT = 512
+"""Inserted slots scanned directly before they are filed in a level of their own."""
 
 _Array = TypeVar("_Array", bound=npt.NDArray[Any])
 
@@ -37,35 +54,38 @@ def _grown(old: _Array, capacity: int, used: int) -> _Array:
     return new  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """Some slots filed in a grid, with their summaries in grid order."""
+
+    grid: CellGrid
+    slots: Ints
+    summaries: Summaries
+
+    @classmethod
+    def of(cls, slots: Ints, summaries: Summaries) -> _Level:
+        grid = CellGrid.build(summaries.anchors, summaries.cap_rad)
+        return cls(grid, slots[grid.item], summaries.take(grid.item))
+
+    def __len__(self) -> int:
+        return int(self.slots.size)
+
+
 class StrategicIndex:
     """Volumes by key, for "conflicts of this volume" and "what is active here and then"."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, pending_limit: int = PENDING_LIMIT) -> None:
+        if pending_limit < 1:
+            raise ValueError(f"pending_limit must be >= 1, not {pending_limit}")
+        self._pending_limit = pending_limit
         self._slot: dict[str, int] = {}
         self._keys: list[str | None] = []
         self._volumes: list[Volume | None] = []
         self._size = 0
-        self._start_us: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._end_us: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self._lower_m: npt.NDArray[np.float64] = np.zeros(0)
-        self._upper_m: npt.NDArray[np.float64] = np.zeros(0)
-        self._reference: npt.NDArray[np.int8] = np.zeros(0, dtype=np.int8)
-        self._anchors: npt.NDArray[np.float64] = np.zeros((0, 3))
-        self._caps: npt.NDArray[np.float64] = np.zeros(0)
+        self._rows = Summaries.of([])
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
-
-    def _reserve(self, capacity: int) -> None:
-        if capacity <= self._caps.size:
-            return
-        capacity = max(capacity, 2 * self._caps.size, 1024)
-        self._start_us = _grown(self._start_us, capacity, self._size)
-        self._end_us = _grown(self._end_us, capacity, self._size)
-        self._lower_m = _grown(self._lower_m, capacity, self._size)
-        self._upper_m = _grown(self._upper_m, capacity, self._size)
-        self._reference = _grown(self._reference, capacity, self._size)
-        self._anchors = _grown(self._anchors, capacity, self._size)
-        self._caps = _grown(self._caps, capacity, self._size)
-        self._alive = _grown(self._alive, capacity, self._size)
+        self._levels: list[_Level] = []
+        self._pending: list[int] = []
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -73,30 +93,57 @@ class StrategicIndex:
     def __contains__(self, key: object) -> bool:
         return key in self._slot
 
+    @property
+    def level_sizes(self) -> list[int]:
+        """Slots filed in each level (dead ones included until a merge), then pending ones."""
+        return [len(level) for level in self._levels] + [len(self._pending)]
+
+    def _reserve(self, capacity: int) -> None:
+        if capacity <= self._alive.size:
+            return
+        capacity = max(capacity, 2 * self._alive.size, 1024)
+        r, used = self._rows, self._size
+        self._rows = Summaries(
+            _grown(r.start_us, capacity, used),
+            _grown(r.end_us, capacity, used),
+            _grown(r.lower_m, capacity, used),
+            _grown(r.upper_m, capacity, used),
+            _grown(r.reference, capacity, used),
+            _grown(r.anchors, capacity, used),
+            _grown(r.cap_rad, capacity, used),
+        )
+        self._alive = _grown(self._alive, capacity, used)
+
+    def _append(self, keys: list[str], volumes: list[Volume]) -> Ints:
+        count = len(keys)
+        self._reserve(self._size + count)
+        rows = Summaries.of(volumes)
+        at = slice(self._size, self._size + count)
+        mine, theirs = self._rows, rows
+        mine.start_us[at] = theirs.start_us
+        mine.end_us[at] = theirs.end_us
+        mine.lower_m[at] = theirs.lower_m
+        mine.upper_m[at] = theirs.upper_m
+        mine.reference[at] = theirs.reference
+        mine.anchors[at] = theirs.anchors
+        mine.cap_rad[at] = theirs.cap_rad
+        self._alive[at] = True
+        slots = np.arange(self._size, self._size + count, dtype=np.int64)
+        for key, slot in zip(keys, slots.tolist(), strict=True):
+            self._slot[key] = slot
+        self._keys.extend(keys)
+        self._volumes.extend(volumes)
+        self._size += count
+        return slots
+
     def insert(self, key: str, volume: Volume) -> None:
         """Index `volume` under `key`; a key already present is an error (remove it first)."""
         if key in self._slot:
             raise KeyError(f"key {key!r} is already indexed")
-        self._put([key], [volume])
-
-    def _put(self, keys: list[str], volumes: list[Volume]) -> None:
-        count = len(keys)
-        self._reserve(self._size + count)
-        ext = extents([v.footprint for v in volumes])
-        at = slice(self._size, self._size + count)
-        self._start_us[at] = [micros(v.window.start) for v in volumes]
-        self._end_us[at] = [micros(v.window.end) for v in volumes]
-        self._lower_m[at] = [v.altitude.lower_m for v in volumes]
-        self._upper_m[at] = [v.altitude.upper_m for v in volumes]
-        self._reference[at] = [_REFERENCES.index(v.altitude.reference) for v in volumes]
-        self._anchors[at] = ext.anchors
-        self._caps[at] = ext.cap_rad
-        self._alive[at] = True
-        for i, key in enumerate(keys):
-            self._slot[key] = self._size + i
-        self._keys.extend(keys)
-        self._volumes.extend(volumes)
-        self._size += count
+        self._pending.extend(self._append([key], [volume]).tolist())
+        if len(self._pending) >= self._pending_limit:
+            self._file(np.array(self._pending, dtype=np.int64))
+            self._pending = []
 
     def remove(self, key: str) -> None:
         """Forget `key`; an unknown key is a `KeyError`."""
@@ -105,54 +152,81 @@ class StrategicIndex:
         self._keys[slot] = None
         self._volumes[slot] = None
 
+    def _file(self, slots: Ints) -> None:
+        """Add a level for `slots`, then merge levels until each is under half the one before."""
+        self._levels.append(_Level.of(slots, self._rows.take(slots)))
+        while len(self._levels) > 1 and 2 * len(self._levels[-1]) >= len(self._levels[-2]):
+            last, before = self._levels.pop(), self._levels.pop()
+            merged = np.concatenate([before.slots, last.slots])
+            merged = np.sort(merged[self._alive[merged]])
+            self._levels.append(_Level.of(merged, self._rows.take(merged)))
+
     @classmethod
-    def build(cls, items: Iterable[tuple[str, Volume]]) -> StrategicIndex:
-        """An index loaded in bulk (vectorised summaries); duplicate keys are an error."""
-        index = cls()
+    def build(
+        cls, items: Iterable[tuple[str, Volume]], *, pending_limit: int = PENDING_LIMIT
+    ) -> StrategicIndex:
+        """An index loaded in bulk (vectorised summaries, one level); duplicate keys are errors."""
+        index = cls(pending_limit=pending_limit)
         keys: list[str] = []
         volumes: list[Volume] = []
-        for key, volume in items:
-            keys.append(key)
-            volumes.append(volume)
         seen: set[str] = set()
-        for key in keys:
+        for key, volume in items:
             if key in seen:
                 raise KeyError(f"key {key!r} is given twice")
             seen.add(key)
+            keys.append(key)
+            volumes.append(volume)
         if keys:
-            index._put(keys, volumes)
+            index._file(index._append(keys, volumes))
         return index
 
-    def _candidates(self, slots: npt.NDArray[np.intp]) -> list[tuple[str, Volume]]:
-        out = []
-        for s in slots:
-            key, volume = self._keys[s], self._volumes[s]
-            if key is not None and volume is not None:
-                out.append((key, volume))
+    def _near(
+        self, centre: npt.NDArray[np.float64], reach_rad: float
+    ) -> list[tuple[Ints, Summaries]]:
+        """(slots, summaries) per level and for the pending list, near enough to matter."""
+        found = []
+        for level in self._levels:
+            at = level.grid.near(centre, reach_rad)
+            found.append((at, level))
+        out: list[tuple[Ints, Summaries]] = [
+            (level.slots[at], level.summaries.take(at)) for at, level in found
+        ]
+        if self._pending:
+            pending = np.array(self._pending, dtype=np.int64)
+            out.append((pending, self._rows.take(pending)))
         return out
 
     def conflicts_with(self, volume: Volume, buffers: Buffers, *, key: str = "") -> list[Conflict]:
         """Every indexed volume in conflict with `volume`, by indexed key; `first` is `key`."""
         query = PreparedQuery.of(volume)
-        n = self._size
-        limit_us = buffers.time_s * 1e6
-        vertical_m = buffers.vertical_m + buffers.datum_margin_m
-        keep = (
-            self._alive[:n]
-            & ((self._start_us[:n] - query.end_us) < limit_us)
-            & ((query.start_us - self._end_us[:n]) < limit_us)
-            & ((self._lower_m[:n] - volume.altitude.upper_m) < vertical_m)
-            & ((volume.altitude.lower_m - self._upper_m[:n]) < vertical_m)
+        reach_rad = (
+            query.cap_rad + (buffers.horizontal_m + _PRUNE_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
         )
-        slots = np.flatnonzero(keep)
-        gap_m = (
-            angle_between(self._anchors[slots], query.anchor_xyz)
-            - self._caps[slots]
-            - query.cap_rad
-        ) * SPHERE_TO_GEODESIC_MIN_M
-        slots = slots[gap_m < buffers.horizontal_m + _PRUNE_SLACK_M]
+        limit_us = buffers.time_s * 1e6
+        slot_parts: list[Ints] = []
+        for level in self._levels:
+            at = level.grid.near(query.anchor_xyz, reach_rad)
+            s = level.summaries
+            at = at[
+                ((s.start_us[at] - query.end_us) < limit_us)
+                & ((query.start_us - s.end_us[at]) < limit_us)
+            ]
+            keep = may_conflict(query, s.take(at), buffers)
+            slot_parts.append(level.slots[at[keep]])
+        if self._pending:
+            pending = np.array(self._pending, dtype=np.int64)
+            slot_parts.append(pending[may_conflict(query, self._rows.take(pending), buffers)])
+        slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
+        slots = np.sort(slots[self._alive[slots]])
+        keys = [self._keys[s] for s in slots.tolist()]
+        volumes = [self._volumes[s] for s in slots.tolist()]
         found = evaluate(
-            query, key, self._candidates(slots), self._anchors[slots], self._caps[slots], buffers
+            query,
+            key,
+            [k for k in keys if k is not None],
+            [v for v in volumes if v is not None],
+            self._rows.take(slots),
+            buffers,
         )
         return sorted(found, key=lambda c: c.second)
 
@@ -162,16 +236,21 @@ class StrategicIndex:
         Windows are half-open, so a volume ending exactly at `window.start` is not active.
         """
         start_us, end_us = micros(window.start), micros(window.end)
-        n = self._size
-        keep = self._alive[:n] & (self._start_us[:n] < end_us) & (self._end_us[:n] > start_us)
-        slots = np.flatnonzero(keep)
         ext = extents([area])
-        gap_m = (
-            angle_between(self._anchors[slots], ext.anchors[0]) - self._caps[slots] - ext.cap_rad[0]
-        ) * SPHERE_TO_GEODESIC_MIN_M
-        slots = slots[gap_m < _PRUNE_SLACK_M]
-        candidates = self._candidates(slots)
-        if not candidates:
+        centre, cap = ext.anchors[0], float(ext.cap_rad[0])
+        slot_parts: list[Ints] = []
+        for slots, s in self._near(centre, cap + _PRUNE_SLACK_M / SPHERE_TO_GEODESIC_MIN_M):
+            gap_m = (angle_between(s.anchors, centre) - s.cap_rad - cap) * SPHERE_TO_GEODESIC_MIN_M
+            keep = (s.start_us < end_us) & (s.end_us > start_us) & (gap_m < _PRUNE_SLACK_M)
+            slot_parts.append(slots[keep])
+        slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
+        slots = slots[self._alive[slots]]
+        if slots.size == 0:
             return []
-        sep = separation(anchor(area), [v.footprint for _, v in candidates])
-        return sorted(k for (k, _), d in zip(candidates, sep.distance_m, strict=True) if d == 0.0)
+        candidates = [(self._keys[s], self._volumes[s]) for s in slots.tolist()]
+        sep = separation(anchor(area), [v.footprint for _, v in candidates if v is not None])
+        return sorted(
+            k
+            for (k, _), d in zip(candidates, sep.distance_m, strict=True)
+            if k is not None and d == 0.0
+        )

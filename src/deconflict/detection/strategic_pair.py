@@ -35,13 +35,16 @@ from shapely.geometry.base import BaseGeometry
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
 from deconflict.geometry.separation import Anchored, anchor, extents, overlap_polygon, separation
-from deconflict.geometry.volume import AltitudeBand, Footprint, Volume
+from deconflict.geometry.volume import AltitudeBand, AltitudeReference, Footprint, Volume
 
 __all__ = [
+    "REFERENCES",
     "Buffers",
     "Conflict",
     "PreparedQuery",
+    "Summaries",
     "evaluate",
+    "may_conflict",
     "micros",
     "pair_conflict",
 ]
@@ -106,27 +109,83 @@ class Conflict:
         return overlap_polygon(*self.footprints)
 
 
+REFERENCES = tuple(AltitudeReference)
+"""Altitude references by code, as stored in `Summaries.reference`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summaries:
+    """What the predicate's cheap tests read of many volumes, as arrays.
+
+    Integer microseconds, altitude band and reference code, and the footprint's cap on the unit
+    sphere (`deconflict.geometry.separation.Extents`).
+    """
+
+    start_us: npt.NDArray[np.int64]
+    end_us: npt.NDArray[np.int64]
+    lower_m: npt.NDArray[np.float64]
+    upper_m: npt.NDArray[np.float64]
+    reference: npt.NDArray[np.int8]
+    anchors: npt.NDArray[np.float64]
+    cap_rad: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, volumes: Sequence[Volume]) -> Summaries:
+        ext = extents([v.footprint for v in volumes])
+        codes = {r: np.int8(i) for i, r in enumerate(REFERENCES)}
+        return cls(
+            np.array([micros(v.window.start) for v in volumes], dtype=np.int64),
+            np.array([micros(v.window.end) for v in volumes], dtype=np.int64),
+            np.array([v.altitude.lower_m for v in volumes], dtype=np.float64),
+            np.array([v.altitude.upper_m for v in volumes], dtype=np.float64),
+            np.array([codes[v.altitude.reference] for v in volumes], dtype=np.int8),
+            ext.anchors,
+            ext.cap_rad,
+        )
+
+    def take(self, at: npt.NDArray[np.intp]) -> Summaries:
+        return Summaries(
+            self.start_us[at],
+            self.end_us[at],
+            self.lower_m[at],
+            self.upper_m[at],
+            self.reference[at],
+            self.anchors[at],
+            self.cap_rad[at],
+        )
+
+    def __len__(self) -> int:
+        return int(self.start_us.size)
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedQuery:
-    """A volume made ready to be compared with many: integer times, cap and planar footprint."""
+    """A volume made ready to be compared with many: its summary, then its planar footprint."""
 
     volume: Volume
-    start_us: int
-    end_us: int
-    anchor_xyz: npt.NDArray[np.float64]
-    cap_rad: float
+    summary: Summaries
     _planar: list[Anchored] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def of(cls, volume: Volume) -> PreparedQuery:
-        ext = extents([volume.footprint])
-        return cls(
-            volume,
-            micros(volume.window.start),
-            micros(volume.window.end),
-            ext.anchors[0],
-            float(ext.cap_rad[0]),
-        )
+        return cls(volume, Summaries.of([volume]))
+
+    @property
+    def start_us(self) -> int:
+        return int(self.summary.start_us[0])
+
+    @property
+    def end_us(self) -> int:
+        return int(self.summary.end_us[0])
+
+    @property
+    def anchor_xyz(self) -> npt.NDArray[np.float64]:
+        centre: npt.NDArray[np.float64] = self.summary.anchors[0]
+        return centre
+
+    @property
+    def cap_rad(self) -> float:
+        return float(self.summary.cap_rad[0])
 
     @property
     def anchored(self) -> Anchored:
@@ -134,6 +193,27 @@ class PreparedQuery:
         if not self._planar:
             self._planar.append(anchor(self.volume.footprint))
         return self._planar[0]
+
+
+def may_conflict(query: PreparedQuery, s: Summaries, buffers: Buffers) -> npt.NDArray[np.bool_]:
+    """The predicate's time, altitude and cap tests: False proves there is no conflict."""
+    q = query.summary
+    time_gap_us = np.maximum(s.start_us, q.start_us[0]) - np.minimum(s.end_us, q.end_us[0])
+    vertical_gap_m = np.maximum(s.lower_m, q.lower_m[0]) - np.minimum(s.upper_m, q.upper_m[0])
+    limit_m = np.where(
+        s.reference == q.reference[0],
+        buffers.vertical_m,
+        buffers.vertical_m + buffers.datum_margin_m,
+    )
+    cap_gap_m = (
+        angle_between(s.anchors, q.anchors[0]) - s.cap_rad - q.cap_rad[0]
+    ) * SPHERE_TO_GEODESIC_MIN_M
+    return np.asarray(
+        (time_gap_us < buffers.time_s * 1e6)
+        & (vertical_gap_m < limit_m)
+        & (cap_gap_m < buffers.horizontal_m),
+        dtype=np.bool_,
+    )
 
 
 def _altitude_overlap(a: AltitudeBand, b: AltitudeBand) -> tuple[float, float] | None:
@@ -162,45 +242,26 @@ def _conflict(first: str, second: str, a: Volume, b: Volume, dist_m: float, over
 def evaluate(
     query: PreparedQuery,
     first: str,
-    candidates: Sequence[tuple[str, Volume]],
-    anchors: npt.NDArray[np.float64],
-    caps_rad: npt.NDArray[np.float64],
+    keys: Sequence[str],
+    volumes: Sequence[Volume],
+    summaries: Summaries,
     buffers: Buffers,
 ) -> list[Conflict]:
-    """The pair predicate of `query` against each candidate (with its anchor and cap), batched.
+    """The pair predicate of `query` against each volume (with its summary), batched.
 
     Element by element this is exactly `pair_conflict`; batching only shares the query's
     preparation and the vectorised arithmetic.
     """
-    if not candidates:
+    if not volumes:
         return []
-    q = query.volume
-    starts = np.array([micros(v.window.start) for _, v in candidates], dtype=np.int64)
-    ends = np.array([micros(v.window.end) for _, v in candidates], dtype=np.int64)
-    time_gap_us = np.maximum(starts, query.start_us) - np.minimum(ends, query.end_us)
-    lowers = np.array([v.altitude.lower_m for _, v in candidates])
-    uppers = np.array([v.altitude.upper_m for _, v in candidates])
-    vertical_gap_m = np.maximum(lowers, q.altitude.lower_m) - np.minimum(uppers, q.altitude.upper_m)
-    same_reference = np.array([v.altitude.reference is q.altitude.reference for _, v in candidates])
-    limit_m = np.where(
-        same_reference, buffers.vertical_m, buffers.vertical_m + buffers.datum_margin_m
-    )
-    cap_gap_m = (
-        angle_between(anchors, query.anchor_xyz) - caps_rad - query.cap_rad
-    ) * SPHERE_TO_GEODESIC_MIN_M
-    keep = (
-        (time_gap_us < buffers.time_s * 1e6)
-        & (vertical_gap_m < limit_m)
-        & (cap_gap_m < buffers.horizontal_m)
-    )
-    kept = [candidates[int(i)] for i in np.flatnonzero(keep)]
+    kept = [int(i) for i in np.flatnonzero(may_conflict(query, summaries, buffers))]
     if not kept:
         return []
-    sep = separation(query.anchored, [v.footprint for _, v in kept])
+    sep = separation(query.anchored, [volumes[i].footprint for i in kept])
     return [
-        _conflict(first, key, q, volume, float(sep.distance_m[i]), bool(sep.overlaps[i]))
-        for i, (key, volume) in enumerate(kept)
-        if sep.overlaps[i] or sep.distance_m[i] < buffers.horizontal_m
+        _conflict(first, keys[i], query.volume, volumes[i], float(d), bool(o))
+        for i, d, o in zip(kept, sep.distance_m, sep.overlaps, strict=True)
+        if o or d < buffers.horizontal_m
     ]
 
 
@@ -208,6 +269,5 @@ def pair_conflict(
     a: Volume, b: Volume, buffers: Buffers, first: str = "a", second: str = "b"
 ) -> Conflict | None:
     """THE pair predicate: the conflict between `a` and `b` under `buffers`, or None."""
-    ext = extents([b.footprint])
-    found = evaluate(PreparedQuery.of(a), first, [(second, b)], ext.anchors, ext.cap_rad, buffers)
+    found = evaluate(PreparedQuery.of(a), first, [second], [b], Summaries.of([b]), buffers)
     return found[0] if found else None

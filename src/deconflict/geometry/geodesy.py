@@ -72,10 +72,13 @@ def lonlat_of(xyz: Floats) -> tuple[Floats, Floats]:
 
 
 def angle_between(u: Floats, v: Floats) -> Floats:
-    """Central angles in radians between unit vectors (broadcasting), accurate at all sizes."""
-    cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    dot = np.sum(u * v, axis=-1)
-    return np.asarray(np.arctan2(cross, dot), dtype=np.float64)
+    """Central angles in radians between unit vectors (broadcasting), from the chord length.
+
+    2 asin(chord / 2) is accurate for small angles, where it matters here.
+    """
+    d = np.asarray(u) - np.asarray(v)
+    chord = np.sqrt(np.sum(d * d, axis=-1))
+    return np.asarray(2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)), dtype=np.float64)
 
 
 def geodesic_distance_m(

@@ -152,12 +152,46 @@ def dense_rings(outline: Outline) -> list[list[tuple[Floats, Floats]]]:
     return out
 
 
-def _planar_outline(outline: Outline, plane: LocalPlane) -> BaseGeometry:
+@dataclass(frozen=True, slots=True)
+class _Planar:
+    """An outline in a local plane: the polygon, and its boundary cut into short pieces.
+
+    Distance queries run on the pieces: GEOS skips a piece whose envelope is already farther
+    than the best distance found, which a single long ring does not allow.
+    """
+
+    shape: BaseGeometry
+    pieces: BaseGeometry
+
+
+_PIECE_SEGMENTS = 16
+
+
+def _boundary_pieces(rings: list[Floats]) -> BaseGeometry:
+    """The rings as one MultiLineString of pieces of `_PIECE_SEGMENTS` segments each."""
+    coords, owners = [], []
+    first = 0
+    for ring in rings:
+        segments = len(ring) - 1
+        starts = np.arange(0, segments, _PIECE_SEGMENTS)
+        ends = np.minimum(starts + _PIECE_SEGMENTS, segments)
+        lengths = ends - starts + 1
+        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+        coords.append(ring[at])
+        owners.append(np.repeat(np.arange(first, first + starts.size), lengths))
+        first += starts.size
+    lines = shapely.linestrings(np.concatenate(coords), indices=np.concatenate(owners))
+    return shapely.multilinestrings(lines)
+
+
+def _planar_outline(outline: Outline, plane: LocalPlane) -> _Planar:
     polygons = []
+    all_rings: list[Floats] = []
     for rings in dense_rings(outline):
         planar = [plane.project(unit_vectors(lon, lat)) for lon, lat in rings]
         polygons.append(Polygon(planar[0], planar[1:]))
-    return _merged(polygons)
+        all_rings.extend(planar)
+    return _Planar(_merged(polygons), _boundary_pieces(all_rings))
 
 
 def _merged(polygons: list[Polygon]) -> BaseGeometry:
@@ -213,18 +247,26 @@ class Anchored:
         if isinstance(footprint, Outline) and footprint.edges is Edges.LONLAT:
             self.lonlat = _lonlat_outline(footprint, self.centre_lon)
             shapely.prepare(self.lonlat)
-        self._planar: BaseGeometry | None = None
+        self._planar: _Planar | None = None
         self._boundary: BaseGeometry | None = None
 
-    @property
-    def planar(self) -> BaseGeometry:
-        """The densified outline in the plane, prepared (outlines only)."""
+    def _outline(self) -> _Planar:
         if self._planar is None:
             if not isinstance(self.footprint, Outline):
                 raise TypeError("a circle has no planar outline here")
             self._planar = _planar_outline(self.footprint, self.plane)
-            shapely.prepare(self._planar)
+            shapely.prepare(self._planar.shape)
         return self._planar
+
+    @property
+    def planar(self) -> BaseGeometry:
+        """The densified outline in the plane, prepared (outlines only; made on first use)."""
+        return self._outline().shape
+
+    @property
+    def pieces(self) -> BaseGeometry:
+        """The planar outline's boundary in short pieces, for distances."""
+        return self._outline().pieces
 
     @property
     def boundary(self) -> BaseGeometry:
@@ -286,7 +328,7 @@ def _circles_vs_outline(first: Anchored, others: Sequence[Circle]) -> tuple[Floa
     outside = np.flatnonzero(~inside)
     if outside.size:
         centres = first.plane.project(unit_vectors(lon[outside], lat[outside]))
-        nearest = _nearest_on(first.planar, centres)
+        nearest = _nearest_on(first.pieces, centres)
         lon_p, lat_p = lonlat_of(first.plane.unproject(nearest))
         gap_m[outside] = (
             geodesic_distance_m(lon_p, lat_p, lon[outside], lat[outside]) - radius[outside]
@@ -312,10 +354,10 @@ def _outline_vs_circle(first: Anchored, other: Outline) -> tuple[float, bool]:
         < circle.radius_m
     ):
         return 0.0, True
-    shape = _planar_outline(other, first.plane)
-    if other.edges is not Edges.LONLAT and shapely.contains_xy(shape, 0.0, 0.0):
+    planar = _planar_outline(other, first.plane)
+    if other.edges is not Edges.LONLAT and shapely.contains_xy(planar.shape, 0.0, 0.0):
         return 0.0, True
-    nearest = _nearest_on(shape, np.zeros((1, 2)))
+    nearest = _nearest_on(planar.pieces, np.zeros((1, 2)))
     lon_p, lat_p = lonlat_of(first.plane.unproject(nearest))
     gap_m = float(
         geodesic_distance_m(circle.lon_deg, circle.lat_deg, lon_p, lat_p)[0] - circle.radius_m
@@ -333,11 +375,11 @@ def _outline_vs_outline(first: Anchored, other: Outline) -> tuple[float, bool]:
     elif not isinstance(other.shape, MultiPolygon) and _corner_inside(first, other):
         return 0.0, True
     other_planar = _planar_outline(other, first.plane)
-    if shapely.intersects(first.planar, other_planar):
+    if shapely.intersects(first.planar, other_planar.shape):
         if first.lonlat is not None and other.edges is Edges.LONLAT:
             return 0.0, False
-        return 0.0, not shapely.touches(first.planar, other_planar)
-    line = shapely.get_coordinates(shapely.shortest_line(first.planar, other_planar))
+        return 0.0, not shapely.touches(first.planar, other_planar.shape)
+    line = shapely.get_coordinates(shapely.shortest_line(first.pieces, other_planar.pieces))
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False
 
 
@@ -406,7 +448,7 @@ def overlap_polygon(first: Footprint, second: Footprint) -> BaseGeometry | None:
     def planar(f: Footprint) -> BaseGeometry:
         if isinstance(f, Circle):
             return _planar_circle(f, plane)
-        return _planar_outline(f, plane)
+        return _planar_outline(f, plane).shape
 
     common = shapely.intersection(planar(first), planar(second))
     parts = [p for p in shapely.get_parts(common) if isinstance(p, Polygon) and p.area > 0.0]

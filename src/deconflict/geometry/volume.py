@@ -118,23 +118,20 @@ class Outline:
             raise InvalidInput.at("/coordinates", "footprint must be a Polygon or MultiPolygon")
         if self.shape.is_empty:
             raise InvalidInput.at("/coordinates", "footprint is empty")
-        rings = _rings_with_pointers(self.shape)
-        errors: list[FieldError] = []
         coords = shapely.get_coordinates(self.shape)
-        in_range = (
-            np.isfinite(coords).all()
-            and np.all(np.abs(coords[:, 0]) <= 180.0)
-            and np.all(np.abs(coords[:, 1]) <= 90.0)
-        )
-        if not in_range:
-            for prefix, ring in rings:
+        (min_lon, min_lat), (max_lon, max_lat) = coords.min(axis=0), coords.max(axis=0)
+        if not (min_lon >= -180.0 and max_lon <= 180.0 and min_lat >= -90.0 and max_lat <= 90.0):
+            errors: list[FieldError] = []
+            for prefix, ring in _rings_with_pointers(self.shape):
                 for v, (lon, lat) in enumerate(shapely.get_coordinates(ring)):
                     errors.extend(_position_errors(f"{prefix}/{v}", float(lon), float(lat)))
             raise InvalidInput("invalid footprint coordinates", errors)
-        for prefix, ring in rings:
-            errors.extend(_ring_span_errors(prefix, shapely.get_coordinates(ring), self.edges))
-        if errors:
-            raise InvalidInput("invalid footprint", errors)
+        if min_lat == -90.0 or max_lat == 90.0 or max_lon - min_lon >= 180.0:
+            errors = []
+            for prefix, ring in _rings_with_pointers(self.shape):
+                errors.extend(_ring_span_errors(prefix, shapely.get_coordinates(ring), self.edges))
+            if errors:
+                raise InvalidInput("invalid footprint", errors)
         if not self.shape.is_valid:
             reason = shapely.is_valid_reason(self.shape)
             raise InvalidInput.at("/coordinates", f"invalid polygon: {reason}")
