@@ -8,7 +8,6 @@ the most severe it meets.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from deconflict.detection.tactical import (
     conflicts_of,
     evaluate_pairs,
 )
+from deconflict.detection.tactical_types import check_separation
 from deconflict.errors import FieldError, InvalidInput
 
 __all__ = ["Alert", "AlertTier", "AlertTiers", "detect_alerts"]
@@ -39,27 +39,16 @@ class AlertTier:
         errors = []
         if not isinstance(self.name, str) or not self.name:
             errors.append(FieldError("/name", f"name {self.name!r} must be a non-empty string"))
-        for field, value in (("rpz_m", self.rpz_m), ("hpz_m", self.hpz_m)):
-            if not math.isfinite(value) or value <= 0.0:
-                errors.append(
-                    FieldError(f"/{field}", f"{field} = {value!r} must be finite and > 0")
-                )
-        if not math.isfinite(self.lookahead_s) or self.lookahead_s < 0.0:
-            errors.append(
-                FieldError(
-                    "/lookahead_s", f"lookahead_s = {self.lookahead_s!r} must be finite and >= 0"
-                )
-            )
+        try:
+            check_separation(self.rpz_m, self.hpz_m, self.lookahead_s)
+        except InvalidInput as exc:
+            errors += exc.errors
         if errors:
             raise InvalidInput(f"invalid alert tier: {errors[0].detail}", errors)
 
-    def contains(self, other: AlertTier) -> bool:
-        """Whether every threshold of `other` is within this tier's."""
-        return (
-            other.rpz_m <= self.rpz_m
-            and other.hpz_m <= self.hpz_m
-            and other.lookahead_s <= self.lookahead_s
-        )
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        return (self.rpz_m, self.hpz_m, self.lookahead_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +91,7 @@ def _nesting_errors(tiers: Sequence[AlertTier]) -> list[FieldError]:
                         f"the milder {milder.name!r} {field} = {getattr(milder, field)!r}",
                     )
                 )
-        if severe == AlertTier(severe.name, milder.rpz_m, milder.hpz_m, milder.lookahead_s):
+        if severe.thresholds == milder.thresholds:
             errors.append(
                 FieldError(
                     f"/tiers/{k}",
