@@ -51,11 +51,6 @@ _LISTED_ERRORS = 10
 _PARQUET_INSTALL = "pip install 'deconflict[traffic]'"
 
 
-def _invalid(errors: Sequence[FieldError], total: int) -> InvalidInput:
-    more = f" (and {total - 1} more)" if total > 1 else ""
-    return InvalidInput(errors[0].detail + more, errors)
-
-
 class _Errors:
     """The first few errors of a file, and how many there were."""
 
@@ -70,7 +65,8 @@ class _Errors:
 
     def raise_any(self) -> None:
         if self.total:
-            raise _invalid(self.listed, self.total)
+            more = f" (and {self.total - 1} more)" if self.total > 1 else ""
+            raise InvalidInput(self.listed[0].detail + more, self.listed)
 
 
 def parse_time(text: str) -> datetime:
@@ -170,16 +166,24 @@ def _csv_row(
     return parsed
 
 
+_LIMITS = {
+    "lat": (-90.0, 90.0),
+    "latitude": (-90.0, 90.0),
+    "lon": (-180.0, 180.0),
+    "longitude": (-180.0, 180.0),
+    "gs_mps": (0.0, math.inf),
+    "groundspeed": (0.0, math.inf),
+}
+_ANY = (-math.inf, math.inf)
+
+
 def _range_problem(column: str, value: float) -> str | None:
     if not math.isfinite(value):
         return "is not finite"
-    if column in ("lat", "latitude") and abs(value) > 90.0:
-        return "is outside [-90, 90]"
-    if column in ("lon", "longitude") and abs(value) > 180.0:
-        return "is outside [-180, 180]"
-    if column in ("gs_mps", "groundspeed") and value < 0.0:
-        return "is negative"
-    return None
+    low, high = _LIMITS.get(column, _ANY)
+    if low <= value <= high:
+        return None
+    return "is negative" if low == 0.0 else f"is outside [{low:g}, {high:g}]"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -379,14 +383,8 @@ def _numbers(values: _Column, field: str, errors: _Errors) -> NDArray[np.float64
             ):
                 errors.add(f"/{k}/{field}", f"record {k}: {field} {value!r} is not a number")
         return np.zeros(0)
-    bad = np.isinf(numbers)
-    with np.errstate(invalid="ignore"):
-        if field == "latitude":
-            bad |= np.abs(numbers) > 90.0
-        elif field == "longitude":
-            bad |= np.abs(numbers) > 180.0
-        elif field == "groundspeed":
-            bad |= numbers < 0.0
+    low, high = _LIMITS.get(field, _ANY)
+    bad = np.isinf(numbers) | (numbers < low) | (numbers > high)
     for k in np.flatnonzero(bad).tolist():
         number = float(numbers[k])
         errors.add(
