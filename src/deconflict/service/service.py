@@ -12,6 +12,7 @@ from deconflict.clock import Clock, SystemClock
 from deconflict.log import Ed25519Signer
 from deconflict.service.agreements import AgreementUseCases
 from deconflict.service.base import hash_token
+from deconflict.service.bundles import BundleUseCases
 from deconflict.service.events import EventUseCases
 from deconflict.service.indexing import AgreementIndex, load_index
 from deconflict.service.ledger import LedgerUseCases
@@ -23,7 +24,14 @@ from deconflict.storage.database import create_engine, migrate
 __all__ = ["Service"]
 
 
-class Service(PartyUseCases, AgreementUseCases, TimerUseCases, EventUseCases, LedgerUseCases):
+class Service(
+    PartyUseCases,
+    AgreementUseCases,
+    TimerUseCases,
+    EventUseCases,
+    LedgerUseCases,
+    BundleUseCases,
+):
     """The deconfliction mechanism. Open it with `Service.open`; close it when done."""
 
     def __init__(
