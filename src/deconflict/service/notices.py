@@ -765,22 +765,32 @@ class NoticeUseCases(ServiceBase):
             ).scalars()
         )
 
-    def _deliver(self, tx: Tx, notice: Any, party: str, version: int | None) -> Notice:
-        """Render one version for `party`, stamping its first delivery; NotFound if not visible."""
+    def _deliver(
+        self, tx: Tx, notice_id: str, notice: Any, party: str, version: int | None
+    ) -> Notice:
+        """Render one version for `party`, stamping its first delivery.
+
+        A notice that does not exist and one the party may not see raise the same NotFound,
+        word for word, so the answer reveals nothing about other parties' notices.
+        """
+        hidden = NotFound(
+            f"notice {notice_id!r} not found"
+            if version is None
+            else f"notice {notice_id!r} version {version} not found"
+        )
         if notice is None:
-            raise NotFound("notice not found")
+            raise hidden
         if notice.originator == party:
             latest = notice.latest_version
-            visible = range(1, latest + 1)
+            visible: Sequence[int] = range(1, latest + 1)
         else:
-            disclosed = self._visible_versions(tx.conn, notice.id, party)
-            if not disclosed:
-                raise NotFound(f"notice {notice.id!r} not found")
-            latest = disclosed[-1]
-            visible = disclosed  # type: ignore[assignment]
+            visible = self._visible_versions(tx.conn, notice.id, party)
+            if not visible:
+                raise hidden
+            latest = visible[-1]
         version = latest if version is None else version
         if version not in visible:
-            raise NotFound(f"notice {notice.id!r} version {version} not found")
+            raise hidden
         tx.conn.execute(
             sa.update(t.disclosures)
             .where(t.disclosures.c.notice_id == notice.id)
@@ -832,7 +842,9 @@ class NoticeUseCases(ServiceBase):
     def get_notice(self, caller: Caller, notice_id: str, version: int | None = None) -> Notice:
         party = self._require_party(caller)
         with self._tx() as tx:
-            return self._deliver(tx, self._notice_row(tx.conn, notice_id), party, version)
+            return self._deliver(
+                tx, notice_id, self._notice_row(tx.conn, notice_id), party, version
+            )
 
     def list_notices(
         self,
@@ -866,6 +878,6 @@ class NoticeUseCases(ServiceBase):
             query = query.where(t.notices.c.id > cursor)
         with self._tx() as tx:
             rows = tx.conn.execute(query.order_by(t.notices.c.id).limit(limit + 1)).all()
-            items = tuple(self._deliver(tx, row, party, None) for row in rows[:limit])
+            items = tuple(self._deliver(tx, row.id, row, party, None) for row in rows[:limit])
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
         return Page(items, next_cursor)
