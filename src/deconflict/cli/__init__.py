@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-from deconflict.cli import agreement, notice, party
+from deconflict.cli import agreement, notice, party, record, witness
 from deconflict.cli.demo import demo
 from deconflict.cli.serve import serve
 
@@ -24,6 +24,9 @@ root.command()(demo)
 root.add_typer(party.app, name="party")
 root.add_typer(agreement.app, name="agreement")
 root.add_typer(notice.app, name="notice")
+root.add_typer(witness.app, name="witness")
+root.add_typer(record.bundle_app, name="bundle")
+root.add_typer(record.log_app, name="log")
 
 
 def _register_optional() -> None:
