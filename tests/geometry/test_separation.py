@@ -184,3 +184,49 @@ def test_bulk_extents_equal_single_extents() -> None:
     # About 0.7 deg to the far corner plus half the longest (1 deg) edge: far below the
     # 180 degrees the square would span if the antimeridian split were not understood.
     assert bulk.cap_rad[3] < math.radians(1.5)
+
+
+@settings(max_examples=150)
+@given(footprints(), footprints(), st.sampled_from([0.0, 1.0, 5_000.0, 50_000.0]))
+def test_far_is_only_said_of_pairs_at_least_that_far(
+    first: Footprint, second: Footprint, beyond_m: float
+) -> None:
+    """The piece-cap bounds never mark as far a pair the full computation finds closer."""
+    ext = extents([first, second])
+    if float(angle_between(ext.anchors[0], ext.anchors[1])) > 0.2:
+        return
+    full = separation(anchor(first), [second])
+    assert not full.far[0]
+    for quick in (
+        separation(anchor(first), [second], beyond_m),
+        separation(anchor(first), [second], beyond_m, extents([second])),
+    ):
+        if quick.far[0]:
+            assert not full.overlaps[0]
+            assert full.distance_m[0] >= beyond_m
+        else:
+            assert quick.overlaps[0] == full.overlaps[0]
+            if not quick.overlaps[0]:
+                assert quick.distance_m[0] == full.distance_m[0]
+
+
+def test_caps_settle_shapes_well_inside_or_well_away() -> None:
+    big = anchor(Outline(box(0, 0, 2, 2)))
+    others: list[Footprint] = [
+        Circle(1.0, 1.0, 1000.0),
+        Outline(box(0.9, 0.9, 1.1, 1.1)),
+        Outline(box(3.0, 0.0, 4.0, 1.0)),
+        Circle(1.0, 3.0, 1000.0),
+        Outline(box(1.5, 1.5, 2.5, 2.5)),
+    ]
+    sep = separation(big, others, 5_000.0, extents(others))
+    assert sep.overlaps.tolist() == [True, True, False, False, True]
+    assert sep.far.tolist() == [False, False, True, True, False]
+
+
+def test_far_prunes_pairs_well_beyond_the_limit() -> None:
+    square, other = Outline(box(0, 0, 1, 1)), Outline(box(1.2, 0, 2, 1))
+    assert separation(anchor(square), [other], 5_000.0).far[0]
+    assert separation(anchor(square), [Circle(1.3, 0.5, 1000.0)], 5_000.0).far[0]
+    assert separation(anchor(Circle(1.3, 0.5, 1000.0)), [square], 5_000.0).far[0]
+    assert not separation(anchor(square), [other], 30_000.0).far[0]

@@ -248,9 +248,11 @@ class StrategicIndex:
         if slots.size == 0:
             return []
         candidates = [(self._keys[s], self._volumes[s]) for s in slots.tolist()]
-        sep = separation(anchor(area), [v.footprint for _, v in candidates if v is not None])
+        sep = separation(
+            anchor(area, centre), [v.footprint for _, v in candidates if v is not None], 0.0
+        )
         return sorted(
             k
-            for (k, _), d in zip(candidates, sep.distance_m, strict=True)
-            if k is not None and d == 0.0
+            for (k, _), d, f in zip(candidates, sep.distance_m, sep.far, strict=True)
+            if k is not None and not f and d == 0.0
         )

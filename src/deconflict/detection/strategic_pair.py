@@ -34,7 +34,14 @@ from shapely.geometry.base import BaseGeometry
 
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
-from deconflict.geometry.separation import Anchored, anchor, extents, overlap_polygon, separation
+from deconflict.geometry.separation import (
+    Anchored,
+    Extents,
+    anchor,
+    extents,
+    overlap_polygon,
+    separation,
+)
 from deconflict.geometry.volume import AltitudeBand, AltitudeReference, Footprint, Volume
 
 __all__ = [
@@ -191,7 +198,7 @@ class PreparedQuery:
     def anchored(self) -> Anchored:
         """The footprint in its own plane, made on first use (the costly part)."""
         if not self._planar:
-            self._planar.append(anchor(self.volume.footprint))
+            self._planar.append(anchor(self.volume.footprint, self.anchor_xyz))
         return self._planar[0]
 
 
@@ -257,11 +264,16 @@ def evaluate(
     kept = [int(i) for i in np.flatnonzero(may_conflict(query, summaries, buffers))]
     if not kept:
         return []
-    sep = separation(query.anchored, [volumes[i].footprint for i in kept])
+    sep = separation(
+        query.anchored,
+        [volumes[i].footprint for i in kept],
+        beyond_m=buffers.horizontal_m,
+        others_extents=Extents(summaries.anchors[kept], summaries.cap_rad[kept]),
+    )
     return [
         _conflict(first, keys[i], query.volume, volumes[i], float(d), bool(o))
-        for i, d, o in zip(kept, sep.distance_m, sep.overlaps, strict=True)
-        if o or d < buffers.horizontal_m
+        for i, d, o, f in zip(kept, sep.distance_m, sep.overlaps, sep.far, strict=True)
+        if o or (not f and d < buffers.horizontal_m)
     ]
 
 

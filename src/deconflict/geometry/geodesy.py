@@ -201,18 +201,21 @@ class LocalPlane:
 
     @classmethod
     def at(cls, centre: Floats) -> LocalPlane:
-        c = np.asarray(centre, dtype=np.float64) / np.linalg.norm(centre)
-        east = np.cross(np.array([0.0, 0.0, 1.0]), c)
-        norm = np.linalg.norm(east)
-        east = np.array([0.0, 1.0, 0.0]) if norm < 1e-12 else east / norm
-        return cls(c, east, np.cross(c, east))
+        x, y, z = (float(v) for v in centre)
+        size = math.sqrt(x * x + y * y + z * z)
+        x, y, z = x / size, y / size, z / size
+        across = math.hypot(x, y)
+        ex, ey = (0.0, 1.0) if across < 1e-12 else (-y / across, x / across)
+        north = (-z * ey, z * ex, x * ey - y * ex)
+        return cls(np.array([x, y, z]), np.array([ex, ey, 0.0]), np.array(north))
 
     def project(self, xyz: Floats) -> Floats:
         """Plane coordinates (n, 2) in metres of unit vectors (n, 3)."""
-        e = xyz @ self.east
-        n = xyz @ self.north
+        x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+        e = x * self.east[0] + y * self.east[1]
+        n = x * self.north[0] + y * self.north[1] + z * self.north[2]
         sin_angle = np.hypot(e, n)
-        angle = np.arctan2(sin_angle, xyz @ self.centre)
+        angle = np.arctan2(sin_angle, x * self.centre[0] + y * self.centre[1] + z * self.centre[2])
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
         return np.stack([e * scale, n * scale], axis=-1)

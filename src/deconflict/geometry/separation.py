@@ -31,7 +31,6 @@ from shapely.geometry.base import BaseGeometry
 
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
-    PLANE_RADIUS_M,
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     LocalPlane,
@@ -230,6 +229,75 @@ def _lonlat_outline(outline: Outline, centre_lon: float) -> BaseGeometry:
     return _merged(moved)
 
 
+_BOUND_PIECE_M = 2_000.0
+_BOUND_SLACK_M = 1.0
+"""Covers the chords between densified points and rounding: far below any buffer."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PieceCaps:
+    """A lon/lat outline's boundary covered by small caps (centre, angular radius).
+
+    Every point of the boundary lies in some cap, so the geodesic distance between two
+    boundaries is at least `SPHERE_TO_GEODESIC_MIN_M` x (angle between cap centres - radii)
+    for the closest pair of caps: a lower bound that needs no projection and no GEOS. `hub`
+    and `hub_rad` are one cap holding them all.
+    """
+
+    centres: Floats
+    radii_rad: Floats
+    hub: Floats
+    hub_rad: float
+
+
+def _piece_caps(outline: Outline) -> _PieceCaps:
+    centres, radii = [], []
+    parts = outline.shape.geoms if isinstance(outline.shape, MultiPolygon) else [outline.shape]
+    for part in parts:
+        for ring in [part.exterior, *part.interiors]:
+            xy = shapely.get_coordinates(ring)
+            lon, lat = xy[:, 0], xy[:, 1]
+            length_rad = lonlat_path_bound_rad(lon, lat)
+            count = np.maximum(
+                1, np.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / _BOUND_PIECE_M)
+            ).astype(np.int64)
+            edge = np.repeat(np.arange(count.size), count)
+            step = np.arange(edge.size) - np.repeat(np.cumsum(count) - count, count)
+            t = (step + 0.5) / count[edge]
+            centres.append(
+                unit_vectors(
+                    lon[edge] + t * (lon[edge + 1] - lon[edge]),
+                    lat[edge] + t * (lat[edge + 1] - lat[edge]),
+                )
+            )
+            radii.append(length_rad[edge] / count[edge] / 2.0)
+    all_centres, all_radii = np.concatenate(centres), np.concatenate(radii)
+    total = all_centres.sum(axis=0)
+    hub = total / np.linalg.norm(total)
+    hub_rad = float(np.max(angle_between(all_centres, hub) + all_radii))
+    return _PieceCaps(all_centres, all_radii, hub, hub_rad)
+
+
+def _caps_gap_m(a: _PieceCaps, b: _PieceCaps, limit_m: float) -> float:
+    """A lower bound of the geodesic distance between two boundaries; `limit_m` when the
+    bound reaches it (closer pairs of pieces are not looked for beyond that)."""
+    reach_rad = (limit_m + _BOUND_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
+    near_a = angle_between(a.centres, b.hub) - a.radii_rad - b.hub_rad < reach_rad
+    near_b = angle_between(b.centres, a.hub) - b.radii_rad - a.hub_rad < reach_rad
+    if not (near_a.any() and near_b.any()):
+        return limit_m
+    ca, ra = a.centres[near_a], a.radii_rad[near_a]
+    cb, rb = b.centres[near_b], b.radii_rad[near_b]
+    gap = angle_between(ca[:, None, :], cb[None, :, :]) - ra[:, None] - rb[None, :]
+    return min(limit_m, float(gap.min()) * SPHERE_TO_GEODESIC_MIN_M - _BOUND_SLACK_M)
+
+
+def _point_caps_gap_m(caps: _PieceCaps, points: Floats) -> Floats:
+    """For each point (unit vector), a lower bound of its distance to the boundary."""
+    gap = angle_between(points[:, None, :], caps.centres[None, :, :]) - caps.radii_rad[None, :]
+    return np.asarray(gap.min(axis=1) * SPHERE_TO_GEODESIC_MIN_M - _BOUND_SLACK_M)
+
+
 class Anchored:
     """A footprint made ready to be the first of many comparisons.
 
@@ -237,11 +305,19 @@ class Anchored:
     lon/lat outlines, the shape in lon/lat unwrapped around its anchor.
     """
 
-    __slots__ = ("_boundary", "_planar", "centre_lon", "footprint", "lonlat", "plane")
+    __slots__ = (
+        "_boundary",
+        "_caps",
+        "_planar",
+        "centre_lon",
+        "footprint",
+        "lonlat",
+        "plane",
+    )
 
-    def __init__(self, footprint: Footprint) -> None:
+    def __init__(self, footprint: Footprint, centre: Floats | None = None) -> None:
         self.footprint = footprint
-        self.plane = LocalPlane.at(extents([footprint]).anchors[0])
+        self.plane = LocalPlane.at(extents([footprint]).anchors[0] if centre is None else centre)
         self.centre_lon = float(lonlat_of(self.plane.centre)[0])
         self.lonlat: BaseGeometry | None = None
         if isinstance(footprint, Outline) and footprint.edges is Edges.LONLAT:
@@ -249,6 +325,14 @@ class Anchored:
             shapely.prepare(self.lonlat)
         self._planar: _Planar | None = None
         self._boundary: BaseGeometry | None = None
+        self._caps: _PieceCaps | None = None
+
+    @property
+    def caps(self) -> _PieceCaps | None:
+        """Small caps covering a lon/lat outline's boundary (None for other footprints)."""
+        if self._caps is None and self.lonlat is not None and isinstance(self.footprint, Outline):
+            self._caps = _piece_caps(self.footprint)
+        return self._caps
 
     def _outline(self) -> _Planar:
         if self._planar is None:
@@ -276,17 +360,22 @@ class Anchored:
         return self._boundary
 
 
-def anchor(footprint: Footprint) -> Anchored:
-    """The footprint ready to be compared with many others."""
-    return Anchored(footprint)
+def anchor(footprint: Footprint, centre: Floats | None = None) -> Anchored:
+    """The footprint ready to be compared with many others (`centre`: its anchor, if known)."""
+    return Anchored(footprint, centre)
 
 
 @dataclass(frozen=True, slots=True)
 class Separation:
-    """Minimum geodesic distance in metres (0 if touching or overlapping), and overlap flags."""
+    """Minimum geodesic distance in metres (0 if touching or overlapping), and overlap flags.
+
+    Where `far` is set, the footprints are proven at least `beyond_m` apart and the distance
+    was not computed (NaN).
+    """
 
     distance_m: Floats
     overlaps: Bools
+    far: Bools
 
 
 def _geodesic_between_planar(plane: LocalPlane, p: Floats, q: Floats) -> Floats:
@@ -302,6 +391,9 @@ def _nearest_on(shape: BaseGeometry, points: Floats) -> Floats:
     return ends[:, 0, :]
 
 
+_NOT_COMPUTED = math.nan
+
+
 def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats, Bools]:
     lon = np.array([c.lon_deg for c in others])
     lat = np.array([c.lat_deg for c in others])
@@ -313,19 +405,26 @@ def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats,
     return np.maximum(gap_m, 0.0), gap_m < 0.0
 
 
-def _circles_vs_outline(first: Anchored, others: Sequence[Circle]) -> tuple[Floats, Bools]:
+def _circles_vs_outline(
+    first: Anchored, others: Sequence[Circle], beyond_m: float
+) -> tuple[Floats, Bools, Bools]:
     """Circles against the first outline: centre inside, else nearest boundary point - radius."""
     lon = np.array([c.lon_deg for c in others])
     lat = np.array([c.lat_deg for c in others])
     radius = np.array([c.radius_m for c in others])
+    far = np.zeros(lon.size, dtype=np.bool_)
     if first.lonlat is not None:
         shifted = lon + _unwrapped_shift(lon, first.centre_lon)
         inside = shapely.contains_xy(first.lonlat, shifted, lat)
+        caps = first.caps
+        if caps is not None:
+            bound_m = _point_caps_gap_m(caps, unit_vectors(lon, lat)) - radius
+            far = ~inside & (bound_m >= beyond_m)
     else:
         centres = first.plane.project(unit_vectors(lon, lat))
         inside = shapely.contains_xy(first.planar, centres[:, 0], centres[:, 1])
     gap_m = np.zeros(lon.size)
-    outside = np.flatnonzero(~inside)
+    outside = np.flatnonzero(~inside & ~far)
     if outside.size:
         centres = first.plane.project(unit_vectors(lon[outside], lat[outside]))
         nearest = _nearest_on(first.pieces, centres)
@@ -334,53 +433,64 @@ def _circles_vs_outline(first: Anchored, others: Sequence[Circle]) -> tuple[Floa
             geodesic_distance_m(lon_p, lat_p, lon[outside], lat[outside]) - radius[outside]
         )
     overlaps = inside | (gap_m < 0.0)
-    return np.where(overlaps, 0.0, np.maximum(gap_m, 0.0)), overlaps
+    distance_m = np.where(overlaps, 0.0, np.maximum(gap_m, 0.0))
+    return np.where(far, _NOT_COMPUTED, distance_m), overlaps, far
 
 
-def _outline_vs_circle(first: Anchored, other: Outline) -> tuple[float, bool]:
+def _outline_vs_circle(
+    first: Anchored, other: Outline, beyond_m: float
+) -> tuple[float, bool, bool]:
     """An outline against the first circle, in the circle's plane (exact distance from centre)."""
     circle = first.footprint
     if not isinstance(circle, Circle):
         raise TypeError("first footprint is not a circle")
+    centre = first.plane.centre
     if other.edges is Edges.LONLAT:
         other_ll = _lonlat_outline(other, circle.lon_deg)
         if shapely.contains_xy(other_ll, circle.lon_deg, circle.lat_deg):
-            return 0.0, True
+            return 0.0, True, False
+        bound_m = float(_point_caps_gap_m(_piece_caps(other), centre[None, :])[0])
+        if bound_m - circle.radius_m >= beyond_m:
+            return _NOT_COMPUTED, False, True
     corners = shapely.get_coordinates(other.shape)
-    planar_corners = first.plane.project(unit_vectors(corners[:, 0], corners[:, 1]))
-    nearest_corner_m = float(np.min(np.hypot(planar_corners[:, 0], planar_corners[:, 1])))
-    if (
-        nearest_corner_m / PLANE_RADIUS_M * SPHERE_TO_GEODESIC_MAX_M * (1.0 + 1e-9)
-        < circle.radius_m
-    ):
-        return 0.0, True
+    nearest_corner_rad = float(
+        np.min(angle_between(unit_vectors(corners[:, 0], corners[:, 1]), centre))
+    )
+    if nearest_corner_rad * SPHERE_TO_GEODESIC_MAX_M * (1.0 + 1e-9) < circle.radius_m:
+        return 0.0, True, False
     planar = _planar_outline(other, first.plane)
     if other.edges is not Edges.LONLAT and shapely.contains_xy(planar.shape, 0.0, 0.0):
-        return 0.0, True
+        return 0.0, True, False
     nearest = _nearest_on(planar.pieces, np.zeros((1, 2)))
     lon_p, lat_p = lonlat_of(first.plane.unproject(nearest))
     gap_m = float(
         geodesic_distance_m(circle.lon_deg, circle.lat_deg, lon_p, lat_p)[0] - circle.radius_m
     )
-    return max(gap_m, 0.0), gap_m < 0.0
+    return max(gap_m, 0.0), gap_m < 0.0, False
 
 
-def _outline_vs_outline(first: Anchored, other: Outline) -> tuple[float, bool]:
+def _outline_vs_outline(
+    first: Anchored, other: Outline, beyond_m: float
+) -> tuple[float, bool, bool]:
     """Two outlines: overlap and touching decided in lon/lat when both are lon/lat outlines
-    (exact), else in the plane; the distance between disjoint ones always in the plane."""
-    if first.lonlat is not None and other.edges is Edges.LONLAT:
+    (exact), else in the plane; the distance between disjoint ones always in the plane, unless
+    the boundaries' piece caps already prove them `beyond_m` apart."""
+    first_caps = first.caps
+    if first.lonlat is not None and first_caps is not None and other.edges is Edges.LONLAT:
         other_ll = _lonlat_outline(other, first.centre_lon)
         if shapely.intersects(first.lonlat, other_ll):
-            return 0.0, not shapely.touches(first.lonlat, other_ll)
+            return 0.0, not shapely.touches(first.lonlat, other_ll), False
+        if _caps_gap_m(first_caps, _piece_caps(other), beyond_m) >= beyond_m:
+            return _NOT_COMPUTED, False, True
     elif not isinstance(other.shape, MultiPolygon) and _corner_inside(first, other):
-        return 0.0, True
+        return 0.0, True, False
     other_planar = _planar_outline(other, first.plane)
     if shapely.intersects(first.planar, other_planar.shape):
         if first.lonlat is not None and other.edges is Edges.LONLAT:
-            return 0.0, False
-        return 0.0, not shapely.touches(first.planar, other_planar.shape)
+            return 0.0, False, False
+        return 0.0, not shapely.touches(first.planar, other_planar.shape), False
     line = shapely.get_coordinates(shapely.shortest_line(first.pieces, other_planar.pieces))
-    return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False
+    return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
 
 
 def _corner_inside(first: Anchored, other: Outline) -> bool:
@@ -394,27 +504,70 @@ def _corner_inside(first: Anchored, other: Outline) -> bool:
     return bool(np.any(depth_m > _INSIDE_MARGIN_M))
 
 
-def separation(first: Anchored, others: Sequence[Footprint]) -> Separation:
-    """Separation of `first` from each of `others`, by the module's one definition."""
+def _settled_by_caps(first: Anchored, others: Extents, beyond_m: float) -> tuple[Bools, Bools]:
+    """Which others are settled by caps alone: (inside, far).
+
+    When an other's whole cap stays `beyond_m` clear of the first outline's boundary (by the
+    piece caps), it lies either inside the outline (overlap: its anchor is inside) or outside
+    and at least `beyond_m` away.
+    """
+    caps = first.caps
+    inside = np.zeros(len(others), dtype=np.bool_)
+    far = np.zeros(len(others), dtype=np.bool_)
+    if caps is None or first.lonlat is None:
+        return inside, far
+    clear = _point_caps_gap_m(caps, others.anchors) - others.cap_rad * SPHERE_TO_GEODESIC_MIN_M
+    clear_at = np.flatnonzero(clear >= beyond_m)
+    if clear_at.size == 0:
+        return inside, far
+    lon, lat = lonlat_of(others.anchors[clear_at])
+    inside_at = shapely.contains_xy(
+        first.lonlat, lon + _unwrapped_shift(lon, first.centre_lon), lat
+    )
+    inside[clear_at[inside_at]] = True
+    far[clear_at[~inside_at]] = True
+    return inside, far
+
+
+def separation(
+    first: Anchored,
+    others: Sequence[Footprint],
+    beyond_m: float = math.inf,
+    others_extents: Extents | None = None,
+) -> Separation:
+    """Separation of `first` from each of `others`, by the module's one definition.
+
+    Pairs proven at least `beyond_m` apart by cheap bounds are marked `far`, their distance
+    left uncomputed: pass the largest distance that still matters (a buffer). Passing the
+    others' `extents` (exactly as `extents` computes them) lets whole caps be settled at once.
+    """
     count = len(others)
     distance_m = np.zeros(count)
     overlaps = np.zeros(count, dtype=np.bool_)
-    circle_at = [i for i, f in enumerate(others) if isinstance(f, Circle)]
-    circles = [f for f in others if isinstance(f, Circle)]
+    far = np.zeros(count, dtype=np.bool_)
+    if others_extents is not None and math.isfinite(beyond_m):
+        overlaps, far = _settled_by_caps(first, others_extents, beyond_m)
+        distance_m[far] = _NOT_COMPUTED
+    open_at = [i for i in range(count) if not (overlaps[i] or far[i])]
+    circle_at = [i for i in open_at if isinstance(others[i], Circle)]
+    circles = [c for c in (others[i] for i in circle_at) if isinstance(c, Circle)]
     if circles:
         if isinstance(first.footprint, Circle):
-            d, o = _circles_vs_circle(first.footprint, circles)
+            distance_m[circle_at], overlaps[circle_at] = _circles_vs_circle(
+                first.footprint, circles
+            )
         else:
-            d, o = _circles_vs_outline(first, circles)
-        distance_m[circle_at] = d
-        overlaps[circle_at] = o
-    for i, other in enumerate(others):
+            distance_m[circle_at], overlaps[circle_at], far[circle_at] = _circles_vs_outline(
+                first, circles, beyond_m
+            )
+    for i in open_at:
+        other = others[i]
         if isinstance(other, Outline):
             if isinstance(first.footprint, Circle):
-                distance_m[i], overlaps[i] = _outline_vs_circle(first, other)
+                distance_m[i], overlaps[i], far[i] = _outline_vs_circle(first, other, beyond_m)
             else:
-                distance_m[i], overlaps[i] = _outline_vs_outline(first, other)
-    return Separation(distance_m, overlaps)
+                distance_m[i], overlaps[i], far[i] = _outline_vs_outline(first, other, beyond_m)
+    return Separation(distance_m, overlaps, far)
 
 
 def _split_at_antimeridian(shape: BaseGeometry) -> BaseGeometry | None:
