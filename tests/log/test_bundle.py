@@ -110,6 +110,7 @@ def build(
     party_received_s: int = 95,
     ack_signer: Ed25519PrivateKey | None = None,
     extra: bool = False,
+    disclosure_body: dict[str, Any] | None = None,
 ) -> World:
     """a submits a notice starting at START; it is disclosed to b at `disclosed_s`; b signs its
     acknowledgement. a and b co-sign before and after the disclosure, and after the ack."""
@@ -153,7 +154,8 @@ def build(
             "lead_time_s": (START - at(disclosed_s)).total_seconds(),
             "short_notice": False,
             "ack_due_at": format_time(at(disclosed_s + 900)),
-        },
+        }
+        | (disclosure_body or {}),
         (notice_leaf,),
     )
     ix["unrelated"] = log.append("hazard.added", "b", at(disclosed_s), {"hazard_id": "hzd_1"})
@@ -416,3 +418,57 @@ def test_a_forged_log_with_its_own_keys_fails_against_trusted_keys(world: World)
     trusted_witnesses = [w.verifier().vkey() for w in world.witnesses.values()]
     with pytest.raises(BundleError):
         verify_bundle(forged.bundle, [trusted_log], trusted_witnesses)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"lead_time_s": "soon"}, {"version": [1]}, {"version": None}, {"ack_due_at": 5}],
+    ids=["lead-time", "version-list", "version-null", "due-time"],
+)
+def test_a_validly_signed_entry_with_a_malformed_body_fails_cleanly(body: dict[str, Any]) -> None:
+    """A log that signs nonsense still gets a named failure, not a crash."""
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(build(disclosure_body=body).bundle)
+    assert failed.value.where.startswith("entries[4]")
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            found += _paths(value, (*prefix, i))
+    return found
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.floats() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["index", "note", "entry", "x"]), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_replaced_value_is_a_bundle_error_never_a_crash(
+    world: World, data: st.DataObject
+) -> None:
+    bundle = copy.deepcopy(world.bundle)
+    path = data.draw(st.sampled_from(_paths(bundle)[1:]), label="path")
+    value = data.draw(JSON, label="value")
+    holder: Any = bundle
+    for step in path[:-1]:
+        holder = holder[step]
+    unchanged = holder[path[-1]] == value
+    holder[path[-1]] = value
+    try:
+        verify_bundle(bundle)
+    except BundleError:
+        return
+    # Dropping a bracket, or a bound of one, only loosens what the bundle claims.
+    assert unchanged or path[0] == "brackets", (path, value)

@@ -157,7 +157,7 @@ class TimelineEvent:
     type: str
     received_at: datetime
     party: str | None
-    version: int | None
+    version: int
     detail: str
     witnessed: tuple[Witnessed, ...] = ()
 
@@ -467,17 +467,17 @@ def _about(entry: LogEntry, notice_id: str) -> bool:
 
 
 def _check_notice_entries(notice: list[_Verified], notice_id: str) -> None:
-    versions = {}
+    versions: dict[int, str] = {}
     for e in notice:
         if e.entry.type not in NOTICE_ENTRY_TYPES or not _about(e.entry, notice_id):
             raise BundleError(e.where, f"a {e.entry.type} entry that is not about {notice_id}")
+        version = _get(e.entry.body, "version", int, f"{e.where}.entry")
         if e.entry.type == "notice.version" and e.entry.body.get("notice_id") == notice_id:
-            versions[e.entry.body.get("version")] = e.leaf.hex()
+            versions[version] = e.leaf.hex()
     if not versions:
         raise BundleError("entries", f"no version of notice {notice_id}")
     for e in notice:
-        body = e.entry.body
-        wanted = (versions.get(body.get("version")),)
+        wanted = (versions.get(e.entry.body["version"]),)
         if e.entry.type in ("disclosure", "ack", "escalation") and e.entry.refs not in ((), wanted):
             raise BundleError(e.where, "refers to a notice version the bundle does not hold")
 
@@ -612,23 +612,26 @@ def _timeline(
     witnessed: Mapping[int, list[Witnessed]],
 ) -> Timeline:
     events, warnings = [], []
-    starts: dict[Any, tuple[datetime, bool]] = {}
+    starts: dict[int, tuple[datetime, bool]] = {}
     for e in notice:
-        party, detail = _describe(e.entry, e.where)
+        try:
+            party, detail = _describe(e.entry, e.where)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BundleError(e.where, f"unexpected {e.entry.type} body: {exc}") from None
         body = e.entry.body
         seen = tuple(sorted(witnessed.get(e.index, []), key=lambda w: w.party))
         events.append(
             TimelineEvent(
-                e.index, e.entry.type, e.entry.received_at, party, body.get("version"), detail, seen
+                e.index, e.entry.type, e.entry.received_at, party, body["version"], detail, seen
             )
         )
         if e.entry.type == "notice.version" and body.get("notice_id") == notice_id:
-            starts[body.get("version")] = (
+            starts[body["version"]] = (
                 _time(body, "time_start", e.where),
                 body.get("kind") == "cancellation",
             )
         if e.entry.type == "disclosure" and body.get("notice_id") == notice_id:
-            version = _get(body, "version", int, f"{e.where}.version")
+            version: int = body["version"]
             if version not in starts or starts[version][1]:
                 continue
             start = starts[version][0]
