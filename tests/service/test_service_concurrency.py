@@ -49,3 +49,25 @@ def test_simultaneous_conflicting_submissions_cannot_both_pass(
     finally:
         for extra in services[1:]:
             extra.close()
+
+
+def test_a_failed_commit_leaves_no_phantom_in_the_index(
+    service: Service, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deconflict.service.base as base
+
+    a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
+    real_append = base.append_entries
+
+    def failing_append(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(base, "append_entries", failing_append)
+    with pytest.raises(RuntimeError):
+        service.submit_notice(a, agr, [volume(clock)], "never stored")
+    monkeypatch.setattr(base, "append_entries", real_append)
+    assert service.list_notices(a).items == ()
+    assert service.submit_notice(b, agr, [volume(clock)], "same place").conflicts == ()
+    first = service.submit_notice(a, agr, [volume(clock)], "stored")
+    assert len(service.submit_notice(b, agr, [volume(clock)], "again").conflicts) == 1
+    assert first.conflicts[0].other_party == "b"

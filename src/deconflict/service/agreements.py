@@ -9,7 +9,6 @@ from deconflict.errors import FieldError, InvalidInput, NotFound
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_to_geojson
 from deconflict.service.base import Caller, ServiceBase, Tx
-from deconflict.service.indexing import record_change
 from deconflict.service.records import agreement_of, hazard_of, protected_area_of, terms_json
 from deconflict.storage import tables as t
 
@@ -129,7 +128,7 @@ class AgreementUseCases(ServiceBase):
                 .where(t.agreements.c.id == agreement_id)
                 .values(current_version=version)
             )
-            record_change(tx.conn, [agreement_id], "rebuild", "agreement", agreement_id, version)
+            self._record_change(tx, [agreement_id], "rebuild", "agreement", agreement_id, version)
             return Agreement(agreement_id, version, terms, tx.now)
 
     def get_agreement(
@@ -180,7 +179,7 @@ class AgreementUseCases(ServiceBase):
                     created_at=tx.now,
                 )
             )
-            record_change(tx.conn, agreement_ids, "add", "protected_area", area_id)
+            self._record_change(tx, agreement_ids, "add", "protected_area", area_id)
             self._log(
                 tx,
                 "protected_area.added",
@@ -217,7 +216,7 @@ class AgreementUseCases(ServiceBase):
             ).rowcount
             if not removed:
                 raise NotFound(f"protected area {area_id!r} not found")
-            record_change(tx.conn, agreement_ids, "remove", "protected_area", area_id)
+            self._record_change(tx, agreement_ids, "remove", "protected_area", area_id)
             self._log(
                 tx,
                 "protected_area.removed",
@@ -245,7 +244,7 @@ class AgreementUseCases(ServiceBase):
                     created_at=tx.now,
                 )
             )
-            record_change(tx.conn, [agreement_id], "add", "hazard", hazard_id)
+            self._record_change(tx, [agreement_id], "add", "hazard", hazard_id)
             self._log(
                 tx,
                 "hazard.added",
@@ -286,7 +285,7 @@ class AgreementUseCases(ServiceBase):
             tx.conn.execute(
                 sa.update(t.hazards).where(t.hazards.c.id == hazard_id).values(removed_at=tx.now)
             )
-            record_change(tx.conn, [row.agreement_id], "remove", "hazard", hazard_id)
+            self._record_change(tx, [row.agreement_id], "remove", "hazard", hazard_id)
             self._log(
                 tx,
                 "hazard.removed",

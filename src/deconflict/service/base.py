@@ -17,7 +17,15 @@ from sqlalchemy.engine import Engine
 from deconflict.clock import Clock
 from deconflict.domain import EventKind
 from deconflict.errors import Forbidden, InvalidInput
+from deconflict.geometry import Volume
 from deconflict.log import LogEntry, format_time, new_salt
+from deconflict.service.indexing import (
+    AgreementIndex,
+    IndexChange,
+    IndexKey,
+    apply_own_changes,
+    record_change,
+)
 from deconflict.service.logbook import PendingEntry, append_entries, grant_entry
 from deconflict.storage import tables as t
 
@@ -75,6 +83,10 @@ class Tx:
     events_recorded: int = 0
     locks: list[threading.Lock] = field(default_factory=list)
     log: list[PendingEntry] = field(default_factory=list)
+    agreement_seq: dict[str, int] = field(default_factory=dict)
+    """Each locked agreement's index sequence number as read when it was locked."""
+    agreement_version: dict[str, int] = field(default_factory=dict)
+    index_changes: dict[str, list[IndexChange]] = field(default_factory=dict)
 
 
 class ServiceBase:
@@ -86,6 +98,7 @@ class ServiceBase:
     _agreement_locks: dict[str, threading.Lock]
     _locks_guard: threading.Lock
     _events_changed: threading.Condition
+    _indexes: dict[str, AgreementIndex]
 
     @contextmanager
     def _tx(self) -> Iterator[Tx]:
@@ -97,6 +110,10 @@ class ServiceBase:
                 yield tx
                 if tx.log:
                     append_entries(conn, tx.log, lock=self._is_postgres)
+            for agreement_id, changes in tx.index_changes.items():
+                index = self._indexes.get(agreement_id)
+                if index is not None:
+                    apply_own_changes(index, tx.agreement_seq[agreement_id], changes)
         finally:
             if tx is not None:
                 for lock in reversed(tx.locks):
@@ -108,14 +125,45 @@ class ServiceBase:
     def _lock_agreements(self, tx: Tx, agreement_ids: Iterable[str]) -> None:
         """Serialise check-and-insert per agreement: a row lock in the database, a lock in here."""
         for agreement_id in sorted(set(agreement_ids)):
-            query = sa.select(t.agreements.c.seq).where(t.agreements.c.id == agreement_id)
+            query = sa.select(t.agreements.c.seq, t.agreements.c.current_version).where(
+                t.agreements.c.id == agreement_id
+            )
             if self._is_postgres:
                 query = query.with_for_update()
-            tx.conn.execute(query)
+            row = tx.conn.execute(query).one_or_none()
+            if row is not None:
+                tx.agreement_seq[agreement_id] = row.seq
+                tx.agreement_version[agreement_id] = row.current_version
             with self._locks_guard:
                 lock = self._agreement_locks.setdefault(agreement_id, threading.Lock())
             lock.acquire()
             tx.locks.append(lock)
+
+    def _record_change(
+        self,
+        tx: Tx,
+        agreement_ids: Iterable[str],
+        op: str,
+        source: str,
+        source_id: str,
+        version: int | None = None,
+        volumes: Iterable[tuple[IndexKey, Volume, str | None]] | None = None,
+    ) -> None:
+        """Log a change to the agreements' indexes; kept to apply in memory after commit."""
+        held = None if volumes is None else tuple(volumes)
+        seqs = record_change(tx.conn, agreement_ids, op, source, source_id, version)
+        for agreement_id, seq in seqs.items():
+            tx.index_changes.setdefault(agreement_id, []).append(
+                IndexChange(seq, op, source, source_id, version, held)
+            )
+
+    def _current_version(self, tx: Tx, agreement_id: str) -> int:
+        version = tx.agreement_version.get(agreement_id)
+        if version is None:
+            version = tx.conn.execute(
+                sa.select(t.agreements.c.current_version).where(t.agreements.c.id == agreement_id)
+            ).scalar_one()
+        return version
 
     def _new_id(self, prefix: str, tx: Tx) -> str:
         """A time-ordered id, so ordering by id is ordering by creation."""

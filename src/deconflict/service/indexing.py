@@ -20,7 +20,16 @@ from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson
 from deconflict.storage import tables as t
 
-__all__ = ["AgreementIndex", "IndexKey", "buffers_of", "load_index", "record_change"]
+__all__ = [
+    "AgreementIndex",
+    "IndexChange",
+    "IndexKey",
+    "apply_own_changes",
+    "buffers_of",
+    "catch_up",
+    "load_index",
+    "record_change",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +87,11 @@ def record_change(
     source: str,
     source_id: str,
     version: int | None = None,
-) -> None:
-    """Append one change to each agreement's log and advance its sequence number."""
+) -> dict[str, int]:
+    """Append one change to each agreement's log; each agreement's new sequence number."""
+    seqs: dict[str, int] = {}
     for agreement_id in agreement_ids:
-        seq = conn.execute(
+        seq = seqs[agreement_id] = conn.execute(
             sa.update(t.agreements)
             .where(t.agreements.c.id == agreement_id)
             .values(seq=t.agreements.c.seq + 1)
@@ -97,6 +107,37 @@ def record_change(
                 source_version=version,
             )
         )
+    return seqs
+
+
+@dataclass(frozen=True, slots=True)
+class IndexChange:
+    """A change a transaction made to an agreement's index, kept to apply after it commits."""
+
+    seq: int
+    op: str
+    source: str
+    source_id: str
+    version: int | None
+    volumes: tuple[tuple[IndexKey, Volume, str | None], ...] | None
+    """What an "add" inserts; None when the transaction did not have it at hand."""
+
+
+def apply_own_changes(index: AgreementIndex, start_seq: int, changes: list[IndexChange]) -> bool:
+    """Apply a committed transaction's own changes in memory, if the index stood exactly where
+    the transaction found it and every change can be applied without reading the database."""
+    if index.seq != start_seq or any(c.op == "rebuild" for c in changes):
+        return False
+    if any(c.op == "add" and c.volumes is None for c in changes):
+        return False
+    for change in sorted(changes, key=lambda c: c.seq):
+        if change.op == "add" and change.volumes is not None:
+            for key, volume, owner in change.volumes:
+                index.add(key, volume, owner)
+        else:
+            index.drop_source(change.source, change.source_id, change.version)
+        index.seq = change.seq
+    return True
 
 
 def _source_volumes(

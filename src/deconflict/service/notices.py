@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,6 @@ from deconflict.service.indexing import (
     IndexKey,
     buffers_of,
     catch_up,
-    record_change,
 )
 from deconflict.service.records import (
     acknowledgement_of,
@@ -115,21 +114,29 @@ def _conflict_row(
 
 
 class NoticeUseCases(ServiceBase):
-    _indexes: dict[str, AgreementIndex]
+    _terms_cache: dict[tuple[str, int], AgreementTerms]
 
     def _index(self, tx: Tx, agreement_id: str) -> AgreementIndex:
         """The agreement's index, caught up; call with the agreement locked."""
-        index = catch_up(tx.conn, agreement_id, self._indexes.get(agreement_id))
+        index = self._indexes.get(agreement_id)
+        if index is not None and tx.agreement_seq.get(agreement_id) == index.seq:
+            return index
+        index = catch_up(tx.conn, agreement_id, index)
         self._indexes[agreement_id] = index
         return index
 
     def _terms(self, conn: sa.Connection, agreement_id: str, version: int) -> AgreementTerms:
-        data = conn.execute(
-            sa.select(t.agreement_versions.c.terms)
-            .where(t.agreement_versions.c.agreement_id == agreement_id)
-            .where(t.agreement_versions.c.version == version)
-        ).scalar_one()
-        return terms_of(data)
+        """An agreement version's terms; versions never change, so they are read once."""
+        key = (agreement_id, version)
+        terms = self._terms_cache.get(key)
+        if terms is None:
+            data = conn.execute(
+                sa.select(t.agreement_versions.c.terms)
+                .where(t.agreement_versions.c.agreement_id == agreement_id)
+                .where(t.agreement_versions.c.version == version)
+            ).scalar_one()
+            terms = self._terms_cache[key] = terms_of(data)
+        return terms
 
     def _notice_row(self, conn: sa.Connection, notice_id: str) -> Any:
         return conn.execute(sa.select(t.notices).where(t.notices.c.id == notice_id)).one_or_none()
@@ -157,19 +164,20 @@ class NoticeUseCases(ServiceBase):
             )
         return self.get_notice(Caller(party), row.notice_id, row.version)
 
-    def _idempotent(self, party: str, key: str | None, digest: str | None, attempt: Any) -> Notice:
+    def _idempotent(
+        self, party: str, key: str | None, digest: str | None, attempt: Callable[[], Notice]
+    ) -> Notice:
         if key is not None:
             replay = self._replay(party, key, digest)
             if replay is not None:
                 return replay
         try:
-            notice_id, version = attempt()
+            return attempt()
         except IntegrityError:
             replay = self._replay(party, key, digest) if key is not None else None
             if replay is None:
                 raise
             return replay
-        return self.get_notice(Caller(party), notice_id, version)
 
     def _remember_key(
         self, tx: Tx, party: str, key: str | None, digest: str | None, notice_id: str, version: int
@@ -200,17 +208,13 @@ class NoticeUseCases(ServiceBase):
         """Record a notice, check it, disclose it and start the acknowledgement clock."""
         party = self._require_party(caller)
 
-        def attempt() -> tuple[str, int]:
+        def attempt() -> Notice:
             with self._tx() as tx:
                 _validate(volumes, purpose, tx.now)
                 if party not in current_members(tx.conn, agreement_id):
                     raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
                 self._lock_agreements(tx, [agreement_id])
-                agreement_version = tx.conn.execute(
-                    sa.select(t.agreements.c.current_version).where(
-                        t.agreements.c.id == agreement_id
-                    )
-                ).scalar_one()
+                agreement_version = self._current_version(tx, agreement_id)
                 notice_id = self._new_id("ntc", tx)
                 tx.conn.execute(
                     t.notices.insert().values(
@@ -228,7 +232,7 @@ class NoticeUseCases(ServiceBase):
                 self._remember_key(tx, party, idempotency_key, request_digest, notice_id, 1)
                 if not draft:
                     self._publish(tx, notice_id, 1)
-                return notice_id, 1
+                return self._deliver(tx, notice_id, self._notice_row(tx.conn, notice_id), party, 1)
 
         return self._idempotent(party, idempotency_key, request_digest, attempt)
 
@@ -257,7 +261,7 @@ class NoticeUseCases(ServiceBase):
         """A new version with new volumes; every earlier recipient must acknowledge it again."""
         party = self._require_party(caller)
 
-        def attempt() -> tuple[str, int]:
+        def attempt() -> Notice:
             with self._tx() as tx:
                 _validate(volumes, purpose, tx.now)
                 row = self._own_notice(tx, party, notice_id)
@@ -279,7 +283,9 @@ class NoticeUseCases(ServiceBase):
                 self._remember_key(tx, party, idempotency_key, request_digest, notice_id, version)
                 if row.state != NoticeState.DRAFT.value:
                     self._publish(tx, notice_id, version)
-                return notice_id, version
+                return self._deliver(
+                    tx, notice_id, self._notice_row(tx.conn, notice_id), party, version
+                )
 
         return self._idempotent(party, idempotency_key, request_digest, attempt)
 
@@ -363,20 +369,14 @@ class NoticeUseCases(ServiceBase):
         kind = NoticeKind(row.kind)
         terms = self._terms(tx.conn, notice.agreement_id, row.agreement_version)
         current_terms = self._terms(
-            tx.conn,
-            notice.agreement_id,
-            tx.conn.execute(
-                sa.select(t.agreements.c.current_version).where(
-                    t.agreements.c.id == notice.agreement_id
-                )
-            ).scalar_one(),
+            tx.conn, notice.agreement_id, self._current_version(tx, notice.agreement_id)
         )
         index = self._index(tx, notice.agreement_id)
         found: list[tuple[int, VolumeConflict, IndexKey, str | None]] = []
+        volumes = [volume_from_geojson(feature) for feature in row.volumes]
         if kind is not NoticeKind.CANCELLATION:
             buffers = buffers_of(current_terms)
-            for i, feature in enumerate(row.volumes):
-                volume = volume_from_geojson(feature)
+            for i, volume in enumerate(volumes):
                 for conflict in index.engine.conflicts_with(volume, buffers, key=str(i)):
                     key = IndexKey.decode(conflict.second)
                     owner = index.owners[conflict.second]
@@ -385,7 +385,7 @@ class NoticeUseCases(ServiceBase):
                     if owner == notice.originator:
                         continue
                     found.append((i, conflict, key, owner))
-        self._reindex(tx, notice, version, kind)
+        self._reindex(tx, notice, version, kind, volumes)
         tx.conn.execute(
             sa.update(t.notice_versions)
             .where(t.notice_versions.c.notice_id == notice_id)
@@ -491,7 +491,9 @@ class NoticeUseCases(ServiceBase):
         else:
             self._refresh_state(tx, notice_id)
 
-    def _reindex(self, tx: Tx, notice: Any, version: int, kind: NoticeKind) -> None:
+    def _reindex(
+        self, tx: Tx, notice: Any, version: int, kind: NoticeKind, volumes: Sequence[Volume]
+    ) -> None:
         """Swap the notice's indexed version for this one (or drop it, for a cancellation)."""
         for (old,) in tx.conn.execute(
             sa.select(t.notice_versions.c.version)
@@ -504,7 +506,7 @@ class NoticeUseCases(ServiceBase):
                 .where(t.notice_versions.c.version == old)
                 .values(indexed=False)
             )
-            record_change(tx.conn, [notice.agreement_id], "remove", "notice", notice.id, old)
+            self._record_change(tx, [notice.agreement_id], "remove", "notice", notice.id, old)
         if kind is not NoticeKind.CANCELLATION:
             tx.conn.execute(
                 sa.update(t.notice_versions)
@@ -512,7 +514,18 @@ class NoticeUseCases(ServiceBase):
                 .where(t.notice_versions.c.version == version)
                 .values(indexed=True)
             )
-            record_change(tx.conn, [notice.agreement_id], "add", "notice", notice.id, version)
+            self._record_change(
+                tx,
+                [notice.agreement_id],
+                "add",
+                "notice",
+                notice.id,
+                version,
+                [
+                    (IndexKey("notice", notice.id, version, i), volume, notice.originator)
+                    for i, volume in enumerate(volumes)
+                ],
+            )
 
     def _disclose(
         self, tx: Tx, notice: Any, version_row: Any, terms: AgreementTerms, party: str, reason: str

@@ -9,6 +9,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from deconflict.clock import Clock, SystemClock
+from deconflict.domain import AgreementTerms
 from deconflict.log import Ed25519Signer
 from deconflict.service.agreements import AgreementUseCases
 from deconflict.service.base import hash_token
@@ -52,6 +53,7 @@ class Service(
         self._locks_guard = threading.Lock()
         self._events_changed = threading.Condition()
         self._indexes: dict[str, AgreementIndex] = {}
+        self._terms_cache: dict[tuple[str, int], AgreementTerms] = {}
         self._scheduler = None
         self._stopping = threading.Event()
 

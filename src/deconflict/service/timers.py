@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from deconflict.domain import AckState, EventKind, NoticeState
 from deconflict.service.base import stamp
-from deconflict.service.indexing import record_change
 from deconflict.service.notices import NoticeUseCases
 from deconflict.storage import tables as t
 
@@ -156,8 +155,8 @@ class TimerUseCases(NoticeUseCases):
                     .where(t.notice_versions.c.version == row.version)
                     .values(indexed=False)
                 )
-                record_change(
-                    tx.conn, [row.agreement_id], "remove", "notice", row.notice_id, row.version
+                self._record_change(
+                    tx, [row.agreement_id], "remove", "notice", row.notice_id, row.version
                 )
                 if row.version == row.latest_version:
                     self._set_state(tx, row.notice_id, NoticeState.EXPIRED)
