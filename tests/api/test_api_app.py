@@ -32,6 +32,15 @@ ROUTES = {
     ("get", "/events"),
     ("get", "/events/stream"),
     ("get", "/health"),
+    ("get", "/log/checkpoint"),
+    ("get", "/log/checkpoint/{size}"),
+    ("get", "/log/key"),
+    ("get", "/log/cosigned/{party_id}"),
+    ("get", "/log/proof/inclusion"),
+    ("get", "/log/proof/consistency"),
+    ("get", "/log/entries"),
+    ("get", "/log/leaves"),
+    ("post", "/log/cosignatures"),
 }
 
 

@@ -99,13 +99,17 @@ class ServiceBase:
     _locks_guard: threading.Lock
     _events_changed: threading.Condition
     _indexes: dict[str, AgreementIndex]
+    _writer_lock: threading.Lock | None
+    """SQLite admits one writer at a time: queue them here rather than in its busy handler."""
 
     @contextmanager
     def _tx(self) -> Iterator[Tx]:
         """A transaction stamped with one `now`; agreement locks are released after commit."""
         tx: Tx | None = None
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
         try:
-            with self._engine.begin() as conn:
+            with self._engine.connect().execution_options(writer=True) as conn, conn.begin():
                 tx = Tx(conn, self.clock.now())
                 yield tx
                 if tx.log:
@@ -118,12 +122,17 @@ class ServiceBase:
             if tx is not None:
                 for lock in reversed(tx.locks):
                     lock.release()
-                if tx.events_recorded:
-                    with self._events_changed:
-                        self._events_changed.notify_all()
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+            if tx is not None and tx.events_recorded:
+                with self._events_changed:
+                    self._events_changed.notify_all()
 
     def _lock_agreements(self, tx: Tx, agreement_ids: Iterable[str]) -> None:
-        """Serialise check-and-insert per agreement: a row lock in the database, a lock in here."""
+        """Serialise check-and-insert per agreement: a row lock in the database, a lock in here.
+
+        The transaction's `now` is taken again once the locks are held, so times recorded
+        under them follow the order in which the transactions commit."""
         for agreement_id in sorted(set(agreement_ids)):
             query = sa.select(t.agreements.c.seq, t.agreements.c.current_version).where(
                 t.agreements.c.id == agreement_id
@@ -138,6 +147,7 @@ class ServiceBase:
                 lock = self._agreement_locks.setdefault(agreement_id, threading.Lock())
             lock.acquire()
             tx.locks.append(lock)
+        tx.now = self.clock.now()
 
     def _record_change(
         self,

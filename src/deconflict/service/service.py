@@ -54,6 +54,7 @@ class Service(
         self._events_changed = threading.Condition()
         self._indexes: dict[str, AgreementIndex] = {}
         self._terms_cache: dict[tuple[str, int], AgreementTerms] = {}
+        self._writer_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
         self._scheduler = None
         self._stopping = threading.Event()
 

@@ -22,7 +22,9 @@ def default_database_url(data_dir: Path) -> str:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine whose transactions serialise writers: `BEGIN IMMEDIATE` on SQLite."""
+    """An engine for `url`. On SQLite, connections with the execution option `writer=True`
+    begin with `BEGIN IMMEDIATE`, so a writer holds the write lock from its first read and
+    never fails to upgrade; readers begin deferred and read a WAL snapshot."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(
@@ -41,7 +43,8 @@ def create_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writer = conn.get_execution_options().get("writer", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     return sa.create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
