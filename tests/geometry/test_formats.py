@@ -474,3 +474,61 @@ def test_lonlat_edges_are_densified_for_f3548_and_geodesic_for_geojson() -> None
     geodesic = volume_from_f3548(f3548())
     ring = volume_to_geojson(geodesic)["geometry"]["coordinates"][0]  # type: ignore[index]
     assert len(ring) > 300
+
+
+def ring_f3548(points: list[tuple[float, float]]) -> dict[str, Any]:
+    return f3548(volume__outline_polygon={"vertices": [{"lng": x, "lat": y} for x, y in points]})
+
+
+def test_f3548_polygon_across_the_antimeridian_is_split_and_merged_back() -> None:
+    obj = ring_f3548([(179.5, 0.0), (-179.5, 0.0), (-179.5, 1.0), (179.5, 1.0)])
+    volume = volume_from_f3548(obj)
+    assert isinstance(volume.footprint, Outline)
+    shape = volume.footprint.shape
+    assert isinstance(shape, MultiPolygon)
+    assert volume.footprint.edges is Edges.GEODESIC
+    bounds = [p.bounds for p in shape.geoms]
+    assert sorted((b[0], b[2]) for b in bounds) == [(-180.0, -179.5), (179.5, 180.0)]
+    # The equator is a geodesic: the crossing on the southern edge is at latitude 0 exactly;
+    # the northern edge (a geodesic between two points at 1 N) bulges north at its middle.
+    lats = sorted(y for p in shape.geoms for x, y in p.exterior.coords if abs(x) == 180.0)
+    assert lats[0] == pytest.approx(0.0, abs=1e-9)
+    assert 1.0 < lats[-1] < 1.0001
+    back = volume_to_f3548(volume)
+    vertices = back["volume"]["outline_polygon"]["vertices"]  # type: ignore[index]
+    assert len(vertices) == 6
+    assert all(-180.0 <= v["lng"] <= 180.0 for v in vertices)
+    again = volume_from_f3548(json.loads(json.dumps(back)))
+    assert isinstance(again.footprint, Outline)
+    assert again.footprint.shape.symmetric_difference(shape).area < 1e-12
+
+
+def test_geojson_multipolygon_across_the_antimeridian_writes_one_f3548_polygon() -> None:
+    geometry = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[179.5, 10.0], [180.0, 10.0], [180.0, 11.0], [179.5, 11.0], [179.5, 10.0]]],
+            [[[-180.0, 10.0], [-179.5, 10.0], [-179.5, 11.0], [-180.0, 11.0], [-180.0, 10.0]]],
+        ],
+    }
+    volume = volume_from_geojson(feature(geometry=geometry))
+    vertices = volume_to_f3548(volume)["volume"]["outline_polygon"]["vertices"]  # type: ignore[index]
+    lngs = {v["lng"] for v in vertices}
+    assert {179.5, -179.5} <= lngs
+    assert all(-180.0 <= x <= 180.0 for x in lngs)
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [(0.0, 80.0), (120.0, 80.0), (-120.0, 80.0)],
+        [(0.0, 10.0), (180.0, 10.0), (180.0, 11.0)],
+    ],
+    ids=["ring around the pole", "edge spanning 180 degrees"],
+)
+def test_f3548_rings_around_a_pole_or_with_half_turn_edges_are_refused(
+    points: list[tuple[float, float]],
+) -> None:
+    with pytest.raises(InvalidInput) as info:
+        volume_from_f3548(ring_f3548(points))
+    assert [e.pointer for e in info.value.errors] == ["/volume/outline_polygon"]

@@ -49,7 +49,7 @@ def piece_lengths(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.asarray(dist)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.floats(-10, 10), st.floats(-85, 85)), min_size=3, max_size=6))
 def test_densified_rings_keep_vertices_and_cut_pieces_to_1_km(
     points: list[tuple[float, float]],

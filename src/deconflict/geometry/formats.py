@@ -12,7 +12,8 @@ converted once to metres, reference STD); `time_start`, `time_end` (RFC 3339 wit
 F3548 `Volume4D`: `volume.outline_polygon.vertices` (geodesic edges, no repeated closing
 vertex) or `volume.outline_circle`; `altitude_lower`/`altitude_upper` in metres W84;
 `time_start`/`time_end` with `format: RFC3339`. A polygon whose edges cross the antimeridian
-is split there into geodesic parts, and merged back on the way out.
+is split there into geodesic parts (a MultiPolygon), and merged back on the way out, keeping
+the points where it crossed as vertices (they lie on its edges: the shape is unchanged).
 
 Each format writes what it reads: shapes whose edges follow the other rule are written with
 their edges densified to at most 1 km, so they round-trip as shapes, not as vertex lists.
@@ -31,6 +32,12 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.geometry.antimeridian import (
+    merge_across_antimeridian,
+    split_geodesic_ring,
+    wrap_lon,
+)
+from deconflict.geometry.geodesy import densify_lonlat
 from deconflict.geometry.separation import dense_rings
 from deconflict.geometry.volume import (
     AltitudeBand,
@@ -388,10 +395,16 @@ def _f3548_polygon(errors: _Errors, value: object) -> Outline | None:
             return f"{pointer}/vertices/{int(parts[3]) % count}{field}"
         return pointer
 
+    closed = np.array([*ring, ring[0]], dtype=np.float64)
     try:
-        return Outline(Polygon(ring), Edges.GEODESIC)
+        shape = split_geodesic_ring(closed[:, 0], closed[:, 1], pointer)
     except InvalidInput as exc:
-        errors.extend(exc, rename)
+        errors.extend(exc)
+        return None
+    try:
+        return Outline(shape, Edges.GEODESIC)
+    except InvalidInput as exc:
+        errors.extend(exc, rename if isinstance(shape, Polygon) else lambda p: pointer)
         return None
 
 
@@ -441,21 +454,21 @@ def volume_from_f3548(obj: Mapping[str, object]) -> Volume:
 
 
 def _f3548_vertices(outline: Outline) -> list[dict[str, float]]:
-    if isinstance(outline.shape, MultiPolygon):
+    shape = merge_across_antimeridian(outline.shape)
+    if not isinstance(shape, Polygon):
         raise InvalidInput.at(
-            "/coordinates",
-            f"F3548 outline_polygon is one polygon; this footprint has {len(outline.shape.geoms)}",
+            "/coordinates", "F3548 outline_polygon is one polygon; this footprint has several"
         )
-    shape = outline.shape
     if shape.interiors:
         raise InvalidInput.at(
             "/coordinates", "F3548 outline_polygon has no holes; this footprint has some"
         )
     xy = shapely.get_coordinates(shape.exterior)
     if outline.edges is Edges.LONLAT:
-        lon, lat = dense_rings(Outline(Polygon(xy), Edges.LONLAT))[0][0]
+        lon, lat = densify_lonlat(xy[:, 0], xy[:, 1])
         xy = np.stack([lon, lat], axis=-1)
-    return [{"lat": float(lat), "lng": float(lon)} for lon, lat in xy[:-1]]
+    lon = wrap_lon(xy[:-1, 0])
+    return [{"lat": float(y), "lng": float(x)} for x, y in zip(lon, xy[:-1, 1], strict=True)]
 
 
 def volume_to_f3548(volume: Volume) -> dict[str, object]:

@@ -20,8 +20,9 @@ computation (see `separation`), so a caller that prunes with `Extent` caps loses
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,14 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.geometry.bounds import (
+    PieceCaps,
+    Squeezed,
+    circle_bounds_m,
+    lonlat_gap_m,
+    piece_caps,
+    point_caps_gap_m,
+)
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
@@ -206,6 +215,11 @@ def _planar_circle(circle: Circle, plane: LocalPlane) -> Polygon:
     return Polygon(plane.project(unit_vectors(lon, lat)))
 
 
+def _turns_to(lon: float, centre_lon: float) -> float:
+    """The multiple of 360 that brings `lon` within 180 degrees of `centre_lon`."""
+    return float(round((centre_lon - lon) / 360.0) * 360.0)
+
+
 def _unwrapped_shift(lon: Floats, centre_lon: float) -> Floats:
     """Multiples of 360 that bring longitudes within 180 degrees of `centre_lon`."""
     return np.asarray(np.round((centre_lon - lon) / 360.0) * 360.0, dtype=np.float64)
@@ -222,80 +236,11 @@ def _lonlat_outline(outline: Outline, centre_lon: float) -> BaseGeometry:
     moved = []
     for part in parts:
         minx, _, maxx, _ = part.bounds
-        shift = float(_unwrapped_shift(np.array([(minx + maxx) / 2.0]), centre_lon)[0])
+        shift = _turns_to((minx + maxx) / 2.0, centre_lon)
         moved.append(
             shapely.transform(part, lambda xy, s=shift: xy + np.array([s, 0.0])) if shift else part
         )
     return _merged(moved)
-
-
-_BOUND_PIECE_M = 2_000.0
-_BOUND_SLACK_M = 1.0
-"""Covers the chords between densified points and rounding: far below any buffer."""
-
-
-@dataclass(frozen=True, slots=True)
-class _PieceCaps:
-    """A lon/lat outline's boundary covered by small caps (centre, angular radius).
-
-    Every point of the boundary lies in some cap, so the geodesic distance between two
-    boundaries is at least `SPHERE_TO_GEODESIC_MIN_M` x (angle between cap centres - radii)
-    for the closest pair of caps: a lower bound that needs no projection and no GEOS. `hub`
-    and `hub_rad` are one cap holding them all.
-    """
-
-    centres: Floats
-    radii_rad: Floats
-    hub: Floats
-    hub_rad: float
-
-
-def _piece_caps(outline: Outline) -> _PieceCaps:
-    centres, radii = [], []
-    parts = outline.shape.geoms if isinstance(outline.shape, MultiPolygon) else [outline.shape]
-    for part in parts:
-        for ring in [part.exterior, *part.interiors]:
-            xy = shapely.get_coordinates(ring)
-            lon, lat = xy[:, 0], xy[:, 1]
-            length_rad = lonlat_path_bound_rad(lon, lat)
-            count = np.maximum(
-                1, np.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / _BOUND_PIECE_M)
-            ).astype(np.int64)
-            edge = np.repeat(np.arange(count.size), count)
-            step = np.arange(edge.size) - np.repeat(np.cumsum(count) - count, count)
-            t = (step + 0.5) / count[edge]
-            centres.append(
-                unit_vectors(
-                    lon[edge] + t * (lon[edge + 1] - lon[edge]),
-                    lat[edge] + t * (lat[edge + 1] - lat[edge]),
-                )
-            )
-            radii.append(length_rad[edge] / count[edge] / 2.0)
-    all_centres, all_radii = np.concatenate(centres), np.concatenate(radii)
-    total = all_centres.sum(axis=0)
-    hub = total / np.linalg.norm(total)
-    hub_rad = float(np.max(angle_between(all_centres, hub) + all_radii))
-    return _PieceCaps(all_centres, all_radii, hub, hub_rad)
-
-
-def _caps_gap_m(a: _PieceCaps, b: _PieceCaps, limit_m: float) -> float:
-    """A lower bound of the geodesic distance between two boundaries; `limit_m` when the
-    bound reaches it (closer pairs of pieces are not looked for beyond that)."""
-    reach_rad = (limit_m + _BOUND_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
-    near_a = angle_between(a.centres, b.hub) - a.radii_rad - b.hub_rad < reach_rad
-    near_b = angle_between(b.centres, a.hub) - b.radii_rad - a.hub_rad < reach_rad
-    if not (near_a.any() and near_b.any()):
-        return limit_m
-    ca, ra = a.centres[near_a], a.radii_rad[near_a]
-    cb, rb = b.centres[near_b], b.radii_rad[near_b]
-    gap = angle_between(ca[:, None, :], cb[None, :, :]) - ra[:, None] - rb[None, :]
-    return min(limit_m, float(gap.min()) * SPHERE_TO_GEODESIC_MIN_M - _BOUND_SLACK_M)
-
-
-def _point_caps_gap_m(caps: _PieceCaps, points: Floats) -> Floats:
-    """For each point (unit vector), a lower bound of its distance to the boundary."""
-    gap = angle_between(points[:, None, :], caps.centres[None, :, :]) - caps.radii_rad[None, :]
-    return np.asarray(gap.min(axis=1) * SPHERE_TO_GEODESIC_MIN_M - _BOUND_SLACK_M)
 
 
 class Anchored:
@@ -308,7 +253,9 @@ class Anchored:
     __slots__ = (
         "_boundary",
         "_caps",
+        "_dense",
         "_planar",
+        "_squeezed",
         "centre_lon",
         "footprint",
         "lonlat",
@@ -325,13 +272,30 @@ class Anchored:
             shapely.prepare(self.lonlat)
         self._planar: _Planar | None = None
         self._boundary: BaseGeometry | None = None
-        self._caps: _PieceCaps | None = None
+        self._caps: PieceCaps | None = None
+        self._dense: list[list[Floats]] | None = None
+        self._squeezed: Squeezed | None = None
 
     @property
-    def caps(self) -> _PieceCaps | None:
+    def squeezed(self) -> Squeezed | None:
+        """The lon/lat outline in its squeezed plane, for cheap bounds (lon/lat outlines only)."""
+        if self._squeezed is None and self.lonlat is not None:
+            self._squeezed = Squeezed.of(self.lonlat)
+        return self._squeezed
+
+    def dense_xyz(self) -> list[list[Floats]]:
+        """Each part's densified rings as unit vectors (outlines only; made on first use)."""
+        if self._dense is None:
+            if not isinstance(self.footprint, Outline):
+                raise TypeError("a circle has no rings")
+            self._dense = _dense_xyz(self.footprint)
+        return self._dense
+
+    @property
+    def caps(self) -> PieceCaps | None:
         """Small caps covering a lon/lat outline's boundary (None for other footprints)."""
         if self._caps is None and self.lonlat is not None and isinstance(self.footprint, Outline):
-            self._caps = _piece_caps(self.footprint)
+            self._caps = piece_caps(self.footprint)
         return self._caps
 
     def _outline(self) -> _Planar:
@@ -405,68 +369,70 @@ def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats,
     return np.maximum(gap_m, 0.0), gap_m < 0.0
 
 
-def _circles_vs_outline(
-    first: Anchored, others: Sequence[Circle], beyond_m: float
-) -> tuple[Floats, Bools, Bools]:
-    """Circles against the first outline: centre inside, else nearest boundary point - radius."""
-    lon = np.array([c.lon_deg for c in others])
-    lat = np.array([c.lat_deg for c in others])
-    radius = np.array([c.radius_m for c in others])
-    far = np.zeros(lon.size, dtype=np.bool_)
-    if first.lonlat is not None:
-        shifted = lon + _unwrapped_shift(lon, first.centre_lon)
-        inside = shapely.contains_xy(first.lonlat, shifted, lat)
-        caps = first.caps
-        if caps is not None:
-            bound_m = _point_caps_gap_m(caps, unit_vectors(lon, lat)) - radius
-            far = ~inside & (bound_m >= beyond_m)
-    else:
-        centres = first.plane.project(unit_vectors(lon, lat))
-        inside = shapely.contains_xy(first.planar, centres[:, 0], centres[:, 1])
-    gap_m = np.zeros(lon.size)
-    outside = np.flatnonzero(~inside & ~far)
-    if outside.size:
-        centres = first.plane.project(unit_vectors(lon[outside], lat[outside]))
-        nearest = _nearest_on(first.pieces, centres)
-        lon_p, lat_p = lonlat_of(first.plane.unproject(nearest))
-        gap_m[outside] = (
-            geodesic_distance_m(lon_p, lat_p, lon[outside], lat[outside]) - radius[outside]
-        )
-    overlaps = inside | (gap_m < 0.0)
-    distance_m = np.where(overlaps, 0.0, np.maximum(gap_m, 0.0))
-    return np.where(far, _NOT_COMPUTED, distance_m), overlaps, far
+def _dense_xyz(outline: Outline) -> list[list[Floats]]:
+    """Each part's densified rings as unit vectors."""
+    return [[unit_vectors(lon, lat) for lon, lat in rings] for rings in dense_rings(outline)]
 
 
-def _outline_vs_circle(
-    first: Anchored, other: Outline, beyond_m: float
-) -> tuple[float, bool, bool]:
-    """An outline against the first circle, in the circle's plane (exact distance from centre)."""
-    circle = first.footprint
-    if not isinstance(circle, Circle):
-        raise TypeError("first footprint is not a circle")
-    centre = first.plane.centre
-    if other.edges is Edges.LONLAT:
-        other_ll = _lonlat_outline(other, circle.lon_deg)
-        if shapely.contains_xy(other_ll, circle.lon_deg, circle.lat_deg):
-            return 0.0, True, False
-        bound_m = float(_point_caps_gap_m(_piece_caps(other), centre[None, :])[0])
-        if bound_m - circle.radius_m >= beyond_m:
-            return _NOT_COMPUTED, False, True
-    corners = shapely.get_coordinates(other.shape)
-    nearest_corner_rad = float(
-        np.min(angle_between(unit_vectors(corners[:, 0], corners[:, 1]), centre))
-    )
-    if nearest_corner_rad * SPHERE_TO_GEODESIC_MAX_M * (1.0 + 1e-9) < circle.radius_m:
-        return 0.0, True, False
-    planar = _planar_outline(other, first.plane)
-    if other.edges is not Edges.LONLAT and shapely.contains_xy(planar.shape, 0.0, 0.0):
-        return 0.0, True, False
-    nearest = _nearest_on(planar.pieces, np.zeros((1, 2)))
-    lon_p, lat_p = lonlat_of(first.plane.unproject(nearest))
+def _circle_in_own_plane(
+    circle: Circle, rings_xyz: list[list[Floats]], inside_known: bool
+) -> tuple[float, bool]:
+    """The exact path: the outline in the circle's own plane, where planar distance from the
+    centre is the central angle; (geodesic distance to the nearest boundary point - radius,
+    or 0 when it overlaps; overlap)."""
+    plane = LocalPlane.at(unit_vectors(circle.lon_deg, circle.lat_deg))
+    polygons, all_rings = [], []
+    for rings in rings_xyz:
+        planar = [plane.project(xyz) for xyz in rings]
+        polygons.append(Polygon(planar[0], planar[1:]))
+        all_rings.extend(planar)
+    if not inside_known and shapely.contains_xy(_merged(polygons), 0.0, 0.0):
+        return 0.0, True
+    nearest = _nearest_on(_boundary_pieces(all_rings), np.zeros((1, 2)))
+    lon_p, lat_p = lonlat_of(plane.unproject(nearest))
     gap_m = float(
         geodesic_distance_m(circle.lon_deg, circle.lat_deg, lon_p, lat_p)[0] - circle.radius_m
     )
-    return max(gap_m, 0.0), gap_m < 0.0, False
+    return max(gap_m, 0.0), gap_m < 0.0
+
+
+def _circles_and_outline(
+    circles: Sequence[Circle],
+    outline_ll: BaseGeometry | None,
+    squeezed: Squeezed | None,
+    centre_lon: float,
+    rings_xyz: Callable[[], list[list[Floats]]],
+    beyond_m: float,
+) -> tuple[Floats, Bools, Bools]:
+    """Circles against one outline, whichever comes first: each in its own circle's plane.
+
+    A circle overlaps the outline when its centre is inside (decided in lon/lat for a lon/lat
+    outline: exact) or the nearest boundary point is closer than the radius; otherwise the
+    distance is geodesic(centre, nearest boundary point) - radius. For lon/lat outlines,
+    `circle_bounds_m` settles most circles without the exact path.
+    """
+    distance_m = np.zeros(len(circles))
+    overlaps = np.zeros(len(circles), dtype=np.bool_)
+    far = np.zeros(len(circles), dtype=np.bool_)
+    for i, circle in enumerate(circles):
+        if outline_ll is not None and squeezed is not None:
+            lon = circle.lon_deg + _turns_to(circle.lon_deg, centre_lon)
+            if shapely.contains_xy(outline_ll, lon, circle.lat_deg):
+                overlaps[i] = True
+                continue
+            lower_m, upper_m = circle_bounds_m(
+                lon, circle.lat_deg, squeezed, beyond_m + circle.radius_m
+            )
+            if lower_m - circle.radius_m >= beyond_m:
+                far[i], distance_m[i] = True, _NOT_COMPUTED
+                continue
+            if upper_m < circle.radius_m:
+                overlaps[i] = True
+                continue
+        distance_m[i], overlaps[i] = _circle_in_own_plane(
+            circle, rings_xyz(), inside_known=outline_ll is not None
+        )
+    return distance_m, overlaps, far
 
 
 def _outline_vs_outline(
@@ -480,7 +446,8 @@ def _outline_vs_outline(
         other_ll = _lonlat_outline(other, first.centre_lon)
         if shapely.intersects(first.lonlat, other_ll):
             return 0.0, not shapely.touches(first.lonlat, other_ll), False
-        if _caps_gap_m(first_caps, _piece_caps(other), beyond_m) >= beyond_m:
+        squeezed = first.squeezed
+        if squeezed is not None and lonlat_gap_m(squeezed, other_ll, beyond_m) >= beyond_m:
             return _NOT_COMPUTED, False, True
     elif not isinstance(other.shape, MultiPolygon) and _corner_inside(first, other):
         return 0.0, True, False
@@ -516,7 +483,7 @@ def _settled_by_caps(first: Anchored, others: Extents, beyond_m: float) -> tuple
     far = np.zeros(len(others), dtype=np.bool_)
     if caps is None or first.lonlat is None:
         return inside, far
-    clear = _point_caps_gap_m(caps, others.anchors) - others.cap_rad * SPHERE_TO_GEODESIC_MIN_M
+    clear = point_caps_gap_m(caps, others.anchors) - others.cap_rad * SPHERE_TO_GEODESIC_MIN_M
     clear_at = np.flatnonzero(clear >= beyond_m)
     if clear_at.size == 0:
         return inside, far
@@ -557,14 +524,26 @@ def separation(
                 first.footprint, circles
             )
         else:
-            distance_m[circle_at], overlaps[circle_at], far[circle_at] = _circles_vs_outline(
-                first, circles, beyond_m
+            distance_m[circle_at], overlaps[circle_at], far[circle_at] = _circles_and_outline(
+                circles, first.lonlat, first.squeezed, first.centre_lon, first.dense_xyz, beyond_m
             )
     for i in open_at:
         other = others[i]
         if isinstance(other, Outline):
             if isinstance(first.footprint, Circle):
-                distance_m[i], overlaps[i], far[i] = _outline_vs_circle(first, other, beyond_m)
+                circle = first.footprint
+                lonlat = (
+                    _lonlat_outline(other, circle.lon_deg) if other.edges is Edges.LONLAT else None
+                )
+                d, o, f = _circles_and_outline(
+                    [circle],
+                    lonlat,
+                    None if lonlat is None else Squeezed.of(lonlat),
+                    circle.lon_deg,
+                    partial(_dense_xyz, other),
+                    beyond_m,
+                )
+                distance_m[i], overlaps[i], far[i] = d[0], o[0], f[0]
             else:
                 distance_m[i], overlaps[i], far[i] = _outline_vs_outline(first, other, beyond_m)
     return Separation(distance_m, overlaps, far)
