@@ -67,7 +67,7 @@ class NotFound(DeconflictError):
 
 
 class Conflict(DeconflictError):
-    """The request clashes with the current state (acknowledged twice, amending a cancelled notice)."""
+    """The request clashes with the current state (acknowledged twice, amending a cancelled)."""
 
     title = "Conflict"
 

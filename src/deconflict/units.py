@@ -40,5 +40,5 @@ def feet_per_minute_to_mps(fpm: float) -> float:
 
 
 def flight_level_to_m(flight_level: float) -> float:
-    """Pressure altitude of a flight level (hundreds of feet on the standard atmosphere) in metres."""
+    """Pressure altitude of a flight level (hundreds of feet, standard atmosphere) in metres."""
     return flight_level * 100.0 * FOOT_M
