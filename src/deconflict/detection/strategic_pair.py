@@ -15,7 +15,7 @@ Definitions (all gaps are "how far apart", negative when the two overlap):
 A `Conflict` explains itself: the overlapping time window (with a time buffer, a conflict may
 have `overlap_end <= overlap_start`: that is the gap the buffer bridged), the altitude overlap
 or vertical gap, the minimum distance and, when footprints overlap, the overlap polygon
-(computed on first access, since most callers never look at it).
+(computed when asked for, since most callers never look at it).
 
 `pair_conflict` is the only predicate: the index evaluates exactly this code on the pairs it
 cannot rule out, so it only ever prunes.

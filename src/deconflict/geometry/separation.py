@@ -38,18 +38,15 @@ from deconflict.geometry.bounds import (
     piece_caps,
     point_caps_gap_m,
 )
+from deconflict.geometry.extents import Extents, extents
 from deconflict.geometry.geodesy import (
-    MAX_PIECE_M,
-    SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     LocalPlane,
-    angle_between,
     circle_ring,
     densify_geodesic,
     densify_lonlat,
     geodesic_distance_m,
     lonlat_of,
-    lonlat_path_bound_rad,
     unit_vectors,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
@@ -68,82 +65,8 @@ __all__ = [
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
-_CAP_SLACK_RAD = 2.0 * MAX_PIECE_M / SPHERE_TO_GEODESIC_MIN_M
-_WHOLE_SPHERE_RAD = math.pi
 _INSIDE_MARGIN_M = 1e-3
 """A vertex must lie this far inside the other shape before it proves an overlap on its own."""
-
-
-@dataclass(frozen=True, slots=True)
-class Extents:
-    """Where footprints lie on the unit sphere: an anchor each, and a cap around it holding it all.
-
-    `cap_rad` bounds the central angle from the anchor to every point of the (densified)
-    footprint, so two footprints whose caps are `g` radians apart are at least
-    `g * SPHERE_TO_GEODESIC_MIN_M` metres apart. A cap of pi means "could be anywhere".
-    """
-
-    anchors: Floats
-    cap_rad: Floats
-
-    def __len__(self) -> int:
-        return int(self.cap_rad.size)
-
-
-def extents(footprints: Sequence[Footprint]) -> Extents:
-    """Anchors and caps of many footprints at once (vectorised: used to bulk-load an index)."""
-    count = len(footprints)
-    anchors = np.zeros((count, 3))
-    caps = np.zeros(count)
-    circle_at = [i for i, f in enumerate(footprints) if isinstance(f, Circle)]
-    circles = [f for f in footprints if isinstance(f, Circle)]
-    if circles:
-        lon = np.array([c.lon_deg for c in circles])
-        lat = np.array([c.lat_deg for c in circles])
-        radius = np.array([c.radius_m for c in circles])
-        anchors[circle_at] = unit_vectors(lon, lat)
-        caps[circle_at] = radius / SPHERE_TO_GEODESIC_MIN_M + _CAP_SLACK_RAD
-    for edges in Edges:
-        outline_at = [
-            i for i, f in enumerate(footprints) if isinstance(f, Outline) and f.edges is edges
-        ]
-        shapes = np.empty(len(outline_at), dtype=object)
-        shapes[:] = [f.shape for f in footprints if isinstance(f, Outline) and f.edges is edges]
-        if outline_at:
-            anchors[outline_at], caps[outline_at] = _outline_extents(shapes, edges)
-    return Extents(anchors, caps)
-
-
-def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_shape = part_shape[ring_part]
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    coord_shape = ring_shape[coord_ring]
-    xyz = unit_vectors(coords[:, 0], coords[:, 1])
-    sums = np.stack(
-        [np.bincount(coord_shape, weights=xyz[:, k], minlength=shapes.size) for k in range(3)],
-        axis=-1,
-    )
-    norms = np.linalg.norm(sums, axis=-1)
-    counts = np.bincount(coord_shape, minlength=shapes.size)
-    degenerate = norms < 1e-6 * counts
-    anchors = sums / np.where(degenerate, 1.0, norms)[:, None]
-    anchors[degenerate] = xyz[np.searchsorted(coord_shape, np.flatnonzero(degenerate))]
-    starts = np.searchsorted(coord_shape, np.arange(shapes.size))
-    far = np.maximum.reduceat(angle_between(xyz, anchors[coord_shape]), starts)
-    same_ring = coord_ring[1:] == coord_ring[:-1]
-    if edges is Edges.LONLAT:
-        edge_rad = lonlat_path_bound_rad(coords[:, 0], coords[:, 1])
-    else:
-        edge_rad = angle_between(xyz[:-1], xyz[1:]) * (
-            SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M
-        )
-    edge_rad = np.where(same_ring, edge_rad, 0.0)
-    longest = np.maximum.reduceat(np.append(edge_rad, 0.0), starts)
-    caps = far + longest / 2.0 + _CAP_SLACK_RAD
-    caps = np.where(degenerate | (caps >= math.pi / 2.0), _WHOLE_SPHERE_RAD, caps)
-    return anchors, caps
 
 
 def dense_rings(outline: Outline) -> list[list[tuple[Floats, Floats]]]:
@@ -436,16 +359,17 @@ def _circles_and_outline(
 
 
 def _outline_vs_outline(
-    first: Anchored, other: Outline, beyond_m: float
+    first: Anchored, other: Outline, beyond_m: float, other_ll: BaseGeometry | None = None
 ) -> tuple[float, bool, bool]:
     """Two outlines: overlap and touching decided in lon/lat when both are lon/lat outlines
-    (exact), else in the plane; the distance between disjoint ones always in the plane, unless
-    the boundaries' piece caps already prove them `beyond_m` apart."""
-    first_caps = first.caps
-    if first.lonlat is not None and first_caps is not None and other.edges is Edges.LONLAT:
-        other_ll = _lonlat_outline(other, first.centre_lon)
-        if shapely.intersects(first.lonlat, other_ll):
-            return 0.0, not shapely.touches(first.lonlat, other_ll), False
+    (exact; `other_ll` given means they were found disjoint there), else in the plane; the
+    distance between disjoint ones in the plane, unless a bound proves them `beyond_m` apart."""
+    both_lonlat = first.lonlat is not None and other.edges is Edges.LONLAT
+    if both_lonlat:
+        if other_ll is None:
+            other_ll = _lonlat_outline(other, first.centre_lon)
+            if shapely.intersects(first.lonlat, other_ll):
+                return 0.0, not shapely.touches(first.lonlat, other_ll), False
         squeezed = first.squeezed
         if squeezed is not None and lonlat_gap_m(squeezed, other_ll, beyond_m) >= beyond_m:
             return _NOT_COMPUTED, False, True
@@ -453,11 +377,26 @@ def _outline_vs_outline(
         return 0.0, True, False
     other_planar = _planar_outline(other, first.plane)
     if shapely.intersects(first.planar, other_planar.shape):
-        if first.lonlat is not None and other.edges is Edges.LONLAT:
+        if both_lonlat:
             return 0.0, False, False
         return 0.0, not shapely.touches(first.planar, other_planar.shape), False
     line = shapely.get_coordinates(shapely.shortest_line(first.pieces, other_planar.pieces))
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
+
+
+def _lonlat_outlines_meet(
+    first: Anchored, outlines: list[Outline]
+) -> tuple[list[BaseGeometry], Bools, Bools]:
+    """Lon/lat outlines against the first (a lon/lat outline), with vectorised GEOS
+    predicates: each unwrapped next to it, whether they meet, whether interiors overlap."""
+    shapes = [_lonlat_outline(o, first.centre_lon) for o in outlines]
+    array = np.empty(len(shapes), dtype=object)
+    array[:] = shapes
+    meets = np.asarray(shapely.intersects(first.lonlat, array), dtype=np.bool_)
+    overlaps = np.zeros(len(shapes), dtype=np.bool_)
+    if meets.any():
+        overlaps[meets] = ~np.asarray(shapely.touches(first.lonlat, array[meets]), dtype=np.bool_)
+    return shapes, meets, overlaps
 
 
 def _corner_inside(first: Anchored, other: Outline) -> bool:
@@ -527,9 +466,27 @@ def separation(
             distance_m[circle_at], overlaps[circle_at], far[circle_at] = _circles_and_outline(
                 circles, first.lonlat, first.squeezed, first.centre_lon, first.dense_xyz, beyond_m
             )
+    lonlat_at: list[int] = []
+    if first.lonlat is not None:
+        lonlat_at = [
+            i for i in open_at if isinstance(fp := others[i], Outline) and fp.edges is Edges.LONLAT
+        ]
+    if lonlat_at:
+        shapes, meets, touching_free = _lonlat_outlines_meet(
+            first, [o for o in (others[i] for i in lonlat_at) if isinstance(o, Outline)]
+        )
+        for j, i in enumerate(lonlat_at):
+            other = others[i]
+            if meets[j]:
+                overlaps[i] = touching_free[j]
+            elif isinstance(other, Outline):
+                distance_m[i], overlaps[i], far[i] = _outline_vs_outline(
+                    first, other, beyond_m, shapes[j]
+                )
+    done = set(lonlat_at)
     for i in open_at:
         other = others[i]
-        if isinstance(other, Outline):
+        if isinstance(other, Outline) and i not in done:
             if isinstance(first.footprint, Circle):
                 circle = first.footprint
                 lonlat = (

@@ -1,0 +1,79 @@
+"""The cheap bounds never overstate (lower) or understate (upper) the distance they bound."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon, box
+
+from deconflict.geometry import Circle, Outline
+from deconflict.geometry.bounds import (
+    Squeezed,
+    circle_bounds_m,
+    lonlat_gap_m,
+    piece_caps,
+    point_caps_gap_m,
+)
+from deconflict.geometry.geodesy import unit_vectors
+from deconflict.geometry.separation import anchor, separation
+
+A_M = 6_378_137.0
+
+
+def test_bounds_bracket_a_known_distance() -> None:
+    # Meridian edge x=0 (latitudes -1..1), point on the equator 0.5 deg east: a * 0.5 deg.
+    square = box(-1.0, -1.0, 0.0, 1.0)
+    expected_m = A_M * math.radians(0.5)
+    lower_m, upper_m = circle_bounds_m(0.5, 0.0, Squeezed.of(square), expected_m * 2)
+    assert lower_m <= expected_m <= upper_m
+    # Each side may be off by the ellipsoid's spread of curvature radii, about 0.5 %.
+    assert upper_m - lower_m < 0.025 * expected_m
+    caps = piece_caps(Outline(square))
+    assert point_caps_gap_m(caps, unit_vectors(0.5, 0.0)[None, :])[0] <= expected_m
+    other = box(0.5, -1.0, 1.0, 1.0)
+    assert lonlat_gap_m(Squeezed.of(square), other, expected_m * 2) <= expected_m
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> Polygon:
+    lon, lat = draw(st.floats(-10.0, 10.0)), draw(st.floats(-80.0, 78.0))
+    w, h = draw(st.floats(0.01, 1.0)), draw(st.floats(0.01, 1.0))
+    return box(lon, lat, lon + w, lat + h)
+
+
+@settings(max_examples=100, deadline=None)
+@given(boxes(), boxes(), st.floats(1.0, 300_000.0))
+def test_lower_bounds_stay_below_the_computed_distance(
+    a: Polygon, b: Polygon, reach_m: float
+) -> None:
+    if a.intersects(b):
+        return
+    full = separation(anchor(Outline(a)), [Outline(b)])
+    distance_m = float(full.distance_m[0])
+    if distance_m < reach_m:
+        assert lonlat_gap_m(Squeezed.of(a), b, reach_m) <= distance_m
+    assert (
+        point_caps_gap_m(piece_caps(Outline(a)), unit_vectors(*b.exterior.coords[0])[None, :])[0]
+        <= float(
+            separation(anchor(Outline(a)), [Circle(*b.exterior.coords[0], 1e-3)]).distance_m[0]
+        )
+        + 1e-3
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(boxes(), st.floats(-12.0, 12.0), st.floats(-82.0, 80.0), st.floats(1.0, 200_000.0))
+def test_circle_bounds_bracket_the_centre_to_boundary_distance(
+    shape: Polygon, lon: float, lat: float, reach_m: float
+) -> None:
+    if shape.contains(Point(lon, lat)) or shape.boundary.distance(Point(lon, lat)) == 0.0:
+        return
+    tiny = 1e-3
+    exact = separation(anchor(Circle(lon, lat, tiny)), [Outline(shape)])
+    centre_to_boundary_m = float(exact.distance_m[0]) + tiny
+    lower_m, upper_m = circle_bounds_m(lon, lat, Squeezed.of(shape), reach_m)
+    assert centre_to_boundary_m <= upper_m
+    if centre_to_boundary_m < reach_m:
+        assert lower_m <= centre_to_boundary_m
