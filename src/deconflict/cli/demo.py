@@ -9,27 +9,33 @@ demo, so an event stream shows an escalation live.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import shutil
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import orjson
 import typer
 
 from deconflict.cli.output import CliError, print_table, reporting
 from deconflict.cli.serve import bind, display_url, open_service, run_server
 from deconflict.clock import FakeClock, SystemClock
-from deconflict.domain import AgreementTerms, Notice
+from deconflict.domain import AgreementTerms, KeyPurpose, Notice
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
+from deconflict.log import Cosigner
 from deconflict.service import ADMIN, Caller, Service, default_database_url
+from deconflict.witness import Witness
 
 __all__ = ["SCRIPT_OFFSET", "demo"]
 
 SCRIPT_OFFSET = timedelta(minutes=45)
+WITNESS_INTERVAL_S = 5.0
 AGREEMENT_ID = "north-south"
 MARKER = "demo.json"
 
@@ -210,6 +216,33 @@ def _example_file(path: Path, now: datetime) -> None:
     path.write_bytes(orjson.dumps(collection, option=orjson.OPT_INDENT_2))
 
 
+def _start_witnesses(
+    service: Service, world: DemoWorld, url: str, data_dir: Path, stop: threading.Event
+) -> list[threading.Thread]:
+    """Each party's witness, as its own operations centre would run it: over HTTP, with a
+    co-signing key registered for it and its state on disk."""
+    threads = []
+    for party in world.parties:
+        cosigner = Cosigner.generate(party.id)
+        key_b64 = base64.b64encode(cosigner.verifier().public_key).decode()
+        service.add_key(Caller(party.id), party.id, KeyPurpose.COSIGN, key_b64)
+        client = httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {party.token}"}, timeout=30.0
+        )
+        witness = Witness(
+            client, party.id, cosigner, data_dir / f"witness-{party.id}", service.log_verifier_key()
+        )
+        thread = threading.Thread(
+            target=witness.run,
+            args=(WITNESS_INTERVAL_S, stop),
+            name=f"witness-{party.id}",
+            daemon=True,
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def _print_banner(url: str, admin_token: str, world: DemoWorld, data_dir: Path) -> None:
     north, south = world.parties
     lines = [
@@ -239,6 +272,11 @@ def _print_banner(url: str, admin_token: str, world: DemoWorld, data_dir: Path) 
         '  deconflict notice list --url "$URL" --token "$SOUTH"',
         f"  deconflict notice submit {data_dir / 'example-notice.geojson'} "
         f'--agreement {AGREEMENT_ID} --url "$URL" --token "$SOUTH"',
+        "",
+        f"Both parties' witnesses check and co-sign the log every {WITNESS_INTERVAL_S:g} s:",
+        '  curl -s -H "Authorization: Bearer $NORTH" "$URL/log/checkpoint"',
+        f"  deconflict bundle export --notice {world.notices['conflicting']} "
+        f"--data-dir {data_dir} -o bundle.json && deconflict bundle verify bundle.json",
         "",
         "Stop with Ctrl-C.",
     ]
@@ -307,6 +345,7 @@ def demo(
         finally:
             scripted.close()
         service = open_service(database, admin_token)
+        stop_witnesses = threading.Event()
         try:
             fired = service.tick()
             service.run_scheduler()
@@ -324,7 +363,10 @@ def demo(
             }
             (data_dir / MARKER).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
             _print_banner(url, admin_token, world, data_dir)
+            service.publish_checkpoint(force=True)
+            _start_witnesses(service, world, url, data_dir, stop_witnesses)
             run_server(service, sock, exit_after_s=exit_after, log_level="warning")
         finally:
+            stop_witnesses.set()
             service.close()
             sock.close()
