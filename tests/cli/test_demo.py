@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import subprocess
@@ -121,3 +122,27 @@ def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
     assert process.returncode in (0, 130), output  # 130: the conventional exit after SIGINT
     assert "Traceback" not in output
     assert demo["url"] in output
+
+
+def test_demo_witnesses_co_sign_the_log(demo: dict[str, Any]) -> None:
+    from deconflict.log import CosignatureVerifier, Ed25519Verifier, open_checkpoint
+
+    with _client(demo, "north") as north:
+        log_key = Ed25519Verifier.from_vkey(north.get("/log/key").text.strip())
+        witnesses = []
+        for party in ("north", "south"):
+            [key] = [
+                k["key_b64"]
+                for k in north.get(f"/parties/{party}").json()["keys"]
+                if k["purpose"] == "cosign"
+            ]
+            witnesses.append(CosignatureVerifier(party, base64.b64decode(key)))
+        deadline = time.monotonic() + 30
+        cosigned: set[str] = set()
+        while cosigned != {"north", "south"} and time.monotonic() < deadline:
+            time.sleep(0.5)
+            response = north.get("/log/checkpoint")
+            if response.status_code == 200:
+                opened = open_checkpoint(response.text, log_key, witnesses)
+                cosigned = {c.name for c in opened.cosignatures}
+    assert cosigned == {"north", "south"}
