@@ -59,7 +59,7 @@ def append_entries(conn: sa.Connection, pending: Iterable[PendingEntry], lock: b
     conn.execute(t.log_entries.insert(), rows)
     if grants:
         conn.execute(t.log_entry_parties.insert(), grants)
-    new_size = MerkleTree(SqlNodeStore(conn)).append([e.entry.leaf_hash() for e in entries])
+    new_size = MerkleTree(SqlNodeStore(conn, size)).append([e.entry.leaf_hash() for e in entries])
     conn.execute(sa.update(t.log_head).where(t.log_head.c.id == 1).values(size=new_size))
     return new_size
 

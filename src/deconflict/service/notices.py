@@ -39,7 +39,6 @@ from deconflict.errors import Conflict, DeconflictError, FieldError, InvalidInpu
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
 from deconflict.log import verify_ack
-from deconflict.service.agreements import current_members
 from deconflict.service.base import Caller, IdempotencyMismatch, ServiceBase, Tx, stamp
 from deconflict.service.indexing import (
     AgreementIndex,
@@ -211,10 +210,13 @@ class NoticeUseCases(ServiceBase):
         def attempt() -> Notice:
             with self._tx() as tx:
                 _validate(volumes, purpose, tx.now)
-                if party not in current_members(tx.conn, agreement_id):
-                    raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
                 self._lock_agreements(tx, [agreement_id])
-                agreement_version = self._current_version(tx, agreement_id)
+                agreement_version = tx.agreement_version.get(agreement_id)
+                if (
+                    agreement_version is None
+                    or party not in self._terms(tx.conn, agreement_id, agreement_version).members
+                ):
+                    raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
                 notice_id = self._new_id("ntc", tx)
                 tx.conn.execute(
                     t.notices.insert().values(
@@ -351,9 +353,12 @@ class NoticeUseCases(ServiceBase):
                 indexed=False,
             )
         )
-        tx.conn.execute(
-            sa.update(t.notices).where(t.notices.c.id == notice_id).values(latest_version=version)
-        )
+        if version > 1:
+            tx.conn.execute(
+                sa.update(t.notices)
+                .where(t.notices.c.id == notice_id)
+                .values(latest_version=version)
+            )
 
     def _version_row(self, conn: sa.Connection, notice_id: str, version: int) -> Any:
         return conn.execute(
@@ -386,12 +391,6 @@ class NoticeUseCases(ServiceBase):
                         continue
                     found.append((i, conflict, key, owner))
         self._reindex(tx, notice, version, kind, volumes)
-        tx.conn.execute(
-            sa.update(t.notice_versions)
-            .where(t.notice_versions.c.notice_id == notice_id)
-            .where(t.notice_versions.c.version == version)
-            .values(submitted_at=tx.now)
-        )
         previous = self._notice_entry(tx, notice_id, version - 1) if version > 1 else None
         self._log(
             tx,
@@ -418,23 +417,25 @@ class NoticeUseCases(ServiceBase):
                 [_conflict_row(notice_id, version, i, c, k, o, tx.now) for i, c, k, o in found],
             )
         recipients: dict[str, str] = {}
-        for party in tx.conn.execute(
-            sa.select(t.disclosures.c.party_id).where(t.disclosures.c.notice_id == notice_id)
-        ).scalars():
-            recipients.setdefault(party, "earlier_recipient")
+        if version > 1:
+            for party in tx.conn.execute(
+                sa.select(t.disclosures.c.party_id).where(t.disclosures.c.notice_id == notice_id)
+            ).scalars():
+                recipients.setdefault(party, "earlier_recipient")
         affected = {owner for _, _, _, owner in found if owner is not None}
         for party in sorted(affected):
             recipients.setdefault(party, "affected")
         if current_terms.disclosure is DisclosureRule.ALL_MEMBERS:
-            for party in current_members(tx.conn, notice.agreement_id):
+            for party in current_terms.members:
                 recipients.setdefault(party, "member")
         recipients.pop(notice.originator, None)
-        tx.conn.execute(
-            sa.update(t.disclosures)
-            .where(t.disclosures.c.notice_id == notice_id)
-            .where(t.disclosures.c.version < version)
-            .values(next_escalation_at=None)
-        )
+        if version > 1:
+            tx.conn.execute(
+                sa.update(t.disclosures)
+                .where(t.disclosures.c.notice_id == notice_id)
+                .where(t.disclosures.c.version < version)
+                .values(next_escalation_at=None)
+            )
         for party, reason in sorted(recipients.items()):
             self._disclose(tx, notice, row, terms, party, reason)
         for i, conflict, key, owner in found:
@@ -486,20 +487,27 @@ class NoticeUseCases(ServiceBase):
                     "overlap_end": conflict.overlap_end.isoformat(),
                 },
             )
-        if kind is NoticeKind.CANCELLATION:
-            self._set_state(tx, notice_id, NoticeState.CANCELLED)
-        else:
-            self._refresh_state(tx, notice_id)
+        self._set_state(
+            tx,
+            notice_id,
+            NoticeState.CANCELLED if kind is NoticeKind.CANCELLATION else NoticeState.SUBMITTED,
+        )
 
     def _reindex(
         self, tx: Tx, notice: Any, version: int, kind: NoticeKind, volumes: Sequence[Volume]
     ) -> None:
-        """Swap the notice's indexed version for this one (or drop it, for a cancellation)."""
-        for (old,) in tx.conn.execute(
-            sa.select(t.notice_versions.c.version)
-            .where(t.notice_versions.c.notice_id == notice.id)
-            .where(t.notice_versions.c.indexed.is_(True))
-        ).all():
+        """Swap the notice's indexed version for this one (or drop it, for a cancellation), and
+        stamp this version submitted."""
+        earlier = (
+            tx.conn.execute(
+                sa.select(t.notice_versions.c.version)
+                .where(t.notice_versions.c.notice_id == notice.id)
+                .where(t.notice_versions.c.indexed.is_(True))
+            ).all()
+            if version > 1
+            else []
+        )
+        for (old,) in earlier:
             tx.conn.execute(
                 sa.update(t.notice_versions)
                 .where(t.notice_versions.c.notice_id == notice.id)
@@ -507,13 +515,14 @@ class NoticeUseCases(ServiceBase):
                 .values(indexed=False)
             )
             self._record_change(tx, [notice.agreement_id], "remove", "notice", notice.id, old)
-        if kind is not NoticeKind.CANCELLATION:
-            tx.conn.execute(
-                sa.update(t.notice_versions)
-                .where(t.notice_versions.c.notice_id == notice.id)
-                .where(t.notice_versions.c.version == version)
-                .values(indexed=True)
-            )
+        indexed = kind is not NoticeKind.CANCELLATION
+        tx.conn.execute(
+            sa.update(t.notice_versions)
+            .where(t.notice_versions.c.notice_id == notice.id)
+            .where(t.notice_versions.c.version == version)
+            .values(indexed=indexed, submitted_at=tx.now)
+        )
+        if indexed:
             self._record_change(
                 tx,
                 [notice.agreement_id],
@@ -804,14 +813,15 @@ class NoticeUseCases(ServiceBase):
         version = latest if version is None else version
         if version not in visible:
             raise hidden
-        tx.conn.execute(
-            sa.update(t.disclosures)
-            .where(t.disclosures.c.notice_id == notice.id)
-            .where(t.disclosures.c.version == version)
-            .where(t.disclosures.c.party_id == party)
-            .where(t.disclosures.c.first_fetched_at.is_(None))
-            .values(first_fetched_at=tx.now)
-        )
+        if party != notice.originator:
+            tx.conn.execute(
+                sa.update(t.disclosures)
+                .where(t.disclosures.c.notice_id == notice.id)
+                .where(t.disclosures.c.version == version)
+                .where(t.disclosures.c.party_id == party)
+                .where(t.disclosures.c.first_fetched_at.is_(None))
+                .values(first_fetched_at=tx.now)
+            )
         return self._render(tx.conn, notice, version, party, latest)
 
     def _render(

@@ -21,10 +21,13 @@ class SqlNodeStore:
     was recompiled on every call.
     """
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, size: int | None = None) -> None:
         self._conn = conn
+        self._size = size
 
     def size(self) -> int:
+        if self._size is not None:
+            return self._size
         size = self._conn.execute(
             sa.select(t.log_head.c.size).where(t.log_head.c.id == 1)
         ).scalar_one_or_none()
