@@ -17,6 +17,7 @@ from deconflict.log.checkpoint import (
     sign_checkpoint,
     verify_cosignature,
 )
+from deconflict.log.compact import CompactRange
 from deconflict.log.entry import LogEntry, format_time, new_salt, parse_entry, parse_time
 from deconflict.log.errors import (
     HashSizeError,
@@ -61,6 +62,7 @@ __all__ = [
     "ED25519",
     "EMPTY_ROOT",
     "Checkpoint",
+    "CompactRange",
     "Cosignature",
     "CosignatureVerifier",
     "Cosigner",
