@@ -4,9 +4,10 @@ whether shown to one witness over time or to two witnesses at once, is refused w
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,10 +27,18 @@ from deconflict.clock import FakeClock
 from deconflict.domain import AgreementTerms, KeyPurpose
 from deconflict.errors import NotFound
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
-from deconflict.log import Cosigner, Ed25519Signer, Ed25519Verifier, open_checkpoint, parse_entry
+from deconflict.log import (
+    CompactRange,
+    Cosigner,
+    Ed25519Signer,
+    Ed25519Verifier,
+    open_checkpoint,
+    parse_entry,
+)
 from deconflict.service import ADMIN, Caller, Service
 from deconflict.storage import tables as t
 from deconflict.witness import StateDir, Witness, WitnessError, WitnessState, WitnessStateError
+from deconflict.witness import witness as witness_module
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef"
 
@@ -113,7 +122,8 @@ def test_two_witnesses_cosign_and_both_cosignatures_are_served(
     second = wa.run_once()
     assert (second.cosigned, second.size, second.entries_checked) == (True, new_size, len(expected))
     state = StateDir(tmp_path / "a").load()
-    assert (state.size, state.checked_to) == (new_size, new_size)
+    assert state.size == new_size
+    assert state.compact_range == CompactRange().append(world.service.leaf_hashes(0, new_size))
     assert state.log_vkey == log.vkey()
 
 
@@ -170,6 +180,125 @@ def test_an_entry_changed_in_the_database_is_an_alert(
     assert not outcome.cosigned
     assert alert.evidence is not None
     assert (alert.evidence / "detail.txt").is_file()
+
+
+# --- auditing new leaves with the compact range -----------------------------------------------
+
+
+def _relay(
+    target: TestClient, seen: list[str], alter: Callable[[str, Any], Any] | None = None
+) -> httpx.Client:
+    """A client of `target` that records every request (path?query) and lets `alter` rewrite
+    JSON answers by path, as a log serving something other than its tree would."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.url.path}?{request.url.query.decode()}")
+        answer = target.request(
+            request.method,
+            request.url.path,
+            params=request.url.params,
+            content=request.content,
+            headers={"content-type": request.headers.get("content-type", "application/json")},
+        )
+        kind = answer.headers.get("content-type", "")
+        content = answer.content
+        if alter is not None and kind.startswith("application/json"):
+            content = json.dumps(alter(request.url.path, answer.json())).encode()
+        return httpx.Response(answer.status_code, headers={"content-type": kind}, content=content)
+
+    return httpx.Client(transport=httpx.MockTransport(handle), base_url="http://testserver")
+
+
+def _leaf_ranges(seen: list[str]) -> list[tuple[int, int]]:
+    found = []
+    for request in seen:
+        path, _, query = request.partition("?")
+        if path == "/log/leaves":
+            params = dict(p.split("=") for p in query.split("&"))
+            found.append((int(params["start"]), int(params["end"])))
+    return found
+
+
+def test_each_round_fetches_only_the_new_leaf_hashes_in_pages_and_no_proof(
+    world: Mechanism, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(witness_module, "_LEAF_PAGE", 3)
+    monkeypatch.setattr(witness_module, "_ENTRY_PAGE", 2)
+    seen: list[str] = []
+    client = _relay(world.client("a"), seen)
+    wa = Witness(client, "a", WITNESS_KEYS["a"], tmp_path, clock=clock)
+    world.notice(clock)
+    sizes = [0, world.publish(clock)]
+    for round_number in (1, 2):
+        if round_number == 2:
+            world.notice(clock, lon=36.0)
+            world.notice(clock, lon=37.0)
+            sizes.append(world.publish(clock))
+        seen.clear()
+        old, new = sizes[-2], sizes[-1]
+        outcome = wa.run_once()
+        own = [i for i, _ in world.service.log_entries(Caller("a"), start=old) if i < new]
+        assert (outcome.cosigned, outcome.size) == (True, new)
+        assert (outcome.entries_checked, outcome.leaves_audited) == (len(own), new - old)
+        assert _leaf_ranges(seen) == [(lo, min(lo + 3, new)) for lo in range(old, new, 3)]
+        assert not [r for r in seen if r.startswith("/log/proof/")]
+        kept = StateDir(tmp_path).load().compact_range
+        assert kept == CompactRange().append(world.service.leaf_hashes(0, new))
+    seen.clear()
+    idle = wa.run_once()
+    assert (idle.cosigned, idle.entries_checked, idle.leaves_audited) == (True, 0, 0)
+    assert _leaf_ranges(seen) == []
+    client.close()
+
+
+def _flip_a_leaf(path: str, body: Any) -> Any:
+    if path == "/log/leaves" and body["hashes"]:
+        last = body["hashes"][-1]
+        body["hashes"][-1] = ("1" if last[0] == "0" else "0") + last[1:]
+    return body
+
+
+@pytest.mark.parametrize("history", [False, True], ids=["first-round", "after-a-cosignature"])
+def test_leaf_hashes_that_do_not_give_the_signed_root_are_refused(
+    world: Mechanism, clock: FakeClock, tmp_path: Path, history: bool
+) -> None:
+    world.notice(clock)
+    size = world.publish(clock)
+    if history:
+        assert witness(world, "a", tmp_path, clock).run_once().cosigned
+        world.notice(clock, lon=36.0)
+        world.publish(clock)
+    seen: list[str] = []
+    client = _relay(world.client("a"), seen, _flip_a_leaf)
+    outcome = Witness(client, "a", WITNESS_KEYS["a"], tmp_path, clock=clock).run_once()
+    client.close()
+    (alert,) = outcome.alerts
+    assert alert.kind == "bad-leaves"
+    assert "give root" in alert.detail
+    assert not outcome.cosigned
+    assert StateDir(tmp_path).load().size == (size if history else 0)
+    consistency = [r for r in seen if r.startswith("/log/proof/consistency")]
+    assert len(consistency) == (1 if history else 0)
+
+
+def test_a_state_kept_before_compact_ranges_is_rebuilt_from_the_leaves(
+    world: Mechanism, clock: FakeClock, tmp_path: Path
+) -> None:
+    world.notice(clock)
+    old = world.publish(clock)
+    assert witness(world, "a", tmp_path, clock).run_once().cosigned
+    saved = json.loads((tmp_path / "state.json").read_text())
+    del saved["compact_range"]
+    saved["checked_to"] = old
+    (tmp_path / "state.json").write_text(json.dumps(saved))
+    assert StateDir(tmp_path).load().compact_range is None
+    world.notice(clock, lon=36.0)
+    new = world.publish(clock)
+    outcome = witness(world, "a", tmp_path, clock).run_once()
+    own = [i for i, _ in world.service.log_entries(Caller("a"), start=old) if i < new]
+    assert (outcome.cosigned, outcome.entries_checked) == (True, len(own))
+    kept = StateDir(tmp_path).load().compact_range
+    assert kept == CompactRange().append(world.service.leaf_hashes(0, new))
 
 
 # --- split views -------------------------------------------------------------------------------
@@ -288,7 +417,8 @@ def test_a_second_witness_shown_the_other_branch_is_caught_by_the_cross_check(
 def test_state_round_trips_and_evidence_is_kept_once(tmp_path: Path) -> None:
     state_dir = StateDir(tmp_path)
     assert state_dir.load() == WitnessState()
-    saved = WitnessState("log+00000000+AQ==", "note\n", 7, bytes(range(32)), 7)
+    kept = CompactRange().append([bytes([i]) * 32 for i in range(7)])
+    saved = WitnessState("log+00000000+AQ==", "note\n", 7, kept.root(), kept)
     state_dir.save(saved)
     assert state_dir.load() == saved
     first = state_dir.keep_evidence("split-view", "ours\n", "theirs\n", "why")
@@ -296,6 +426,11 @@ def test_state_round_trips_and_evidence_is_kept_once(tmp_path: Path) -> None:
     assert first == again
     assert state_dir.evidence() == [first]
     assert (first / "theirs.note").read_text() == "theirs\n"
+    doc = json.loads((tmp_path / "state.json").read_text())
+    doc["size"] = 6
+    (tmp_path / "state.json").write_text(json.dumps(doc))
+    with pytest.raises(WitnessStateError, match="does not give the root"):
+        state_dir.load()
     (tmp_path / "state.json").write_text("{not json")
     with pytest.raises(WitnessStateError):
         state_dir.load()

@@ -1,5 +1,6 @@
-"""A witness's memory on disk: the log key it trusts, the last checkpoint it co-signed, how far
-it has checked the entries that concern it, and the evidence of every split view it has seen.
+"""A witness's memory on disk: the log key it trusts, the last checkpoint it co-signed, the
+compact range of the tree it verified (the O(log n) hashes that let it check the next checkpoint
+from the new leaf hashes alone), and the evidence of every split view it has seen.
 
 `state.json` is replaced atomically (write, fsync, rename), so a crash leaves either the old or
 the new state, never half of one. Evidence goes in `evidence/<kind>-<digest>/`: the two signed
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deconflict.errors import DeconflictError
+from deconflict.log import CompactRange
 
 __all__ = ["StateDir", "WitnessState", "WitnessStateError"]
 
@@ -33,14 +35,16 @@ class WitnessStateError(DeconflictError):
 @dataclass(frozen=True, slots=True)
 class WitnessState:
     """What the witness remembers between rounds. `checkpoint` is the signed note it last
-    co-signed (with its cosignature), None before the first; `checked_to` is the tree size up to
-    which the entries that concern it have been checked."""
+    co-signed (with its cosignature), None before the first; `compact_range` is the border of
+    the tree of `size` leaves it verified, whose root is `root`. The entries that concern the
+    party were checked up to `size`. A state saved before compact ranges has none; the witness
+    rebuilds it from the leaf hashes."""
 
     log_vkey: str | None = None
     checkpoint: str | None = None
     size: int = 0
     root: bytes = b""
-    checked_to: int = 0
+    compact_range: CompactRange | None = None
 
 
 class StateDir:
@@ -59,23 +63,32 @@ class StateDir:
             raise WitnessStateError(f"cannot read {self.path / _STATE}: {exc}") from None
         try:
             doc = json.loads(text)
-            return WitnessState(
+            compact = doc.get("compact_range")
+            state = WitnessState(
                 log_vkey=doc["log_vkey"],
                 checkpoint=doc["checkpoint"],
                 size=int(doc["size"]),
                 root=base64.b64decode(doc["root"], validate=True),
-                checked_to=int(doc["checked_to"]),
+                compact_range=None if compact is None else CompactRange.from_json(compact),
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, DeconflictError) as exc:
             raise WitnessStateError(f"{self.path / _STATE} is not a witness state: {exc}") from None
+        kept = state.compact_range
+        if kept is not None and (kept.size, kept.root()) != (state.size, state.root):
+            raise WitnessStateError(
+                f"{self.path / _STATE}: the compact range of size {kept.size} does not give "
+                f"the root co-signed at size {state.size}"
+            )
+        return state
 
     def save(self, state: WitnessState) -> None:
+        compact = state.compact_range
         doc = {
             "log_vkey": state.log_vkey,
             "checkpoint": state.checkpoint,
             "size": state.size,
             "root": base64.b64encode(state.root).decode(),
-            "checked_to": state.checked_to,
+            "compact_range": None if compact is None else compact.to_json(),
         }
         self._write(self.path / _STATE, json.dumps(doc, indent=2) + "\n")
 

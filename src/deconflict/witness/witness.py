@@ -4,14 +4,23 @@ evidence.
 One round (`Witness.run_once`):
 
 1. fetch `/log/checkpoint` and verify the log's signature with the pinned log key;
-2. check it is consistent with the last checkpoint this witness co-signed: a smaller tree, a
-   different root at the same size or a consistency proof that fails is a split view;
-3. fetch the entries that concern the party since the last round and check each one: its leaf
-   hash against `/log/leaves`, and its inclusion proof in the new checkpoint;
+2. a tree smaller than the one this witness co-signed last, or the same size with another root,
+   is a split view;
+3. audit the new leaves as CT monitors do (RFC 9162 §2.1, transparency-dev compact ranges): fetch
+   the leaf hashes [old size, new size) from `/log/leaves` in pages, append them to the compact
+   range kept at the old size, and require the checkpoint's root. That one comparison proves
+   every new leaf is in the new tree at its index and that the new tree extends the co-signed
+   one, in O(new leaves) hashing and a few HTTP calls instead of one proof per entry. On the way,
+   each entry that concerns the party (`/log/entries`) must hash to the leaf at its index. If the
+   root differs, a consistency proof decides whether the log equivocated (a split view) or only
+   served leaves that are not its tree's;
 4. fetch every other party's newest co-signed checkpoint and check it is consistent with this
-   view: two log-signed checkpoints that cannot both be prefixes of one tree are a split view;
-5. only then co-sign (a C2SP tlog-cosignature with this machine's clock) and remember it.
+   view by a consistency proof: two log-signed checkpoints that cannot both be prefixes of one
+   tree are a split view;
+5. only then co-sign (a C2SP tlog-cosignature with this machine's clock) and remember it with the
+   new compact range.
 
+A witness with no state fetches every leaf hash from 0 (they are public: entries are salted).
 A split view is kept as evidence (both signed checkpoints) in the state directory and reported
 as an ALERT, and the witness never co-signs the inconsistent branch. It speaks HTTP through an
 injected `httpx.Client` (base URL and bearer token set by the caller), never the service itself.
@@ -35,6 +44,7 @@ from deconflict.clock import Clock, SystemClock
 from deconflict.errors import DeconflictError
 from deconflict.log import (
     Checkpoint,
+    CompactRange,
     CosignatureVerifier,
     Cosigner,
     Ed25519Verifier,
@@ -43,15 +53,15 @@ from deconflict.log import (
     open_checkpoint,
     parse_entry,
     verify_consistency,
-    verify_inclusion,
 )
 from deconflict.witness.state import StateDir, WitnessState
 
 __all__ = ["Alert", "Outcome", "Witness", "WitnessError"]
 
 log = logging.getLogger("deconflict.witness")
-_PAGE = 1000
-_MAX_LEAVES = 10_000
+_ENTRY_PAGE = 1000
+_LEAF_PAGE = 10_000
+"""Leaf hashes per `/log/leaves` call: the most the API serves at once."""
 
 
 class WitnessError(DeconflictError):
@@ -69,8 +79,9 @@ class _UnprovableError(WitnessError):
 class Alert:
     """Something the log must not do, and where its evidence was kept.
 
-    `kind` is "split-view" (two signed checkpoints that cannot both be true) or "bad-entry" (an
-    entry shown to the party that the checkpoint does not hold)."""
+    `kind` is "split-view" (two signed checkpoints that cannot both be true), "bad-entry" (an
+    entry shown to the party that the checkpoint does not hold) or "bad-leaves" (leaf hashes
+    served that do not give the signed root, while the log's checkpoints agree)."""
 
     kind: str
     detail: str
@@ -80,16 +91,32 @@ class Alert:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What one round did: the size of the checkpoint it saw (None if none is published yet),
-    whether it co-signed it, how many entries it checked, and any alerts."""
+    whether it co-signed it, how many entries that concern the party it checked, how many leaf
+    hashes it folded into its compact range, and any alerts."""
 
     size: int | None
     cosigned: bool
     entries_checked: int = 0
     alerts: tuple[Alert, ...] = ()
+    leaves_audited: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.alerts
+
+
+@dataclass(frozen=True, slots=True)
+class _Audit:
+    """What auditing the new leaves found: the compact range to keep if nothing is wrong."""
+
+    compact_range: CompactRange
+    checked: int = 0
+    leaves_audited: int = 0
+    alerts: tuple[Alert, ...] = ()
+
+
+_BadEntry = tuple[int, bytes, str, str]
+"""An entry whose hash is not the leaf at its index: index, bytes, claimed hash, what is wrong."""
 
 
 class Witness:
@@ -153,15 +180,18 @@ class Witness:
                 f"the latest checkpoint does not verify under {verifier.vkey()}: {exc.detail}"
             ) from None
         alerts = self._check_history(state, note, checkpoint)
-        checked = 0
+        audit = _Audit(state.compact_range or CompactRange())
         if not alerts:
-            checked, alerts = self._check_entries(state.checked_to, note, checkpoint)
+            audit = self._audit(state, note, checkpoint)
+            alerts = list(audit.alerts)
         if not alerts:
             alerts = self._cross_check(verifier, note, checkpoint)
         for alert in alerts:
             log.error("ALERT %s: %s (evidence: %s)", alert.kind, alert.detail, alert.evidence)
         if alerts:
-            return Outcome(checkpoint.size, False, checked, tuple(alerts))
+            return Outcome(
+                checkpoint.size, False, audit.checked, tuple(alerts), audit.leaves_audited
+            )
         cosignature = self._cosigner.cosign(checkpoint, self._clock.now())
         self._request(
             "POST",
@@ -174,10 +204,10 @@ class Witness:
                 add_cosignatures(note, [cosignature]),
                 checkpoint.size,
                 checkpoint.root,
-                checkpoint.size,
+                audit.compact_range,
             )
         )
-        return Outcome(checkpoint.size, True, checked)
+        return Outcome(checkpoint.size, True, audit.checked, (), audit.leaves_audited)
 
     # --- the checks ------------------------------------------------------------------------
 
@@ -201,17 +231,100 @@ class Witness:
         return verifier
 
     def _check_history(self, state: WitnessState, note: str, new: Checkpoint) -> list[Alert]:
-        """The new checkpoint must extend the one co-signed last."""
+        """The new checkpoint may not shrink the tree co-signed last, nor change its root; a
+        larger one is checked by the audit."""
         if state.checkpoint is None:
             return []
-        problem = self._inconsistency(state.size, state.root, new.size, new.root)
-        if problem is None:
+        if new.size < state.size:
+            problem = f"size {new.size} is smaller than {state.size}"
+        elif new.size == state.size and new.root != state.root:
+            problem = "same size, different root"
+        else:
             return []
+        return [self._history_split(state.checkpoint, state.size, note, new, problem)]
+
+    def _history_split(
+        self, cosigned: str, cosigned_size: int, note: str, new: Checkpoint, problem: str
+    ) -> Alert:
         detail = (
-            f"the log's checkpoint of size {new.size} is inconsistent with size {state.size} "
+            f"the log's checkpoint of size {new.size} is inconsistent with size {cosigned_size} "
             f"that {self.party_id} co-signed before: {problem}"
         )
-        return [self._split_view(state.checkpoint, note, detail)]
+        return self._split_view(cosigned, note, detail)
+
+    def _audit(self, state: WitnessState, note: str, checkpoint: Checkpoint) -> _Audit:
+        """Grow the compact range co-signed last to the checkpoint's size from the published
+        leaf hashes, checking the party's entries on the way; the range must give the root."""
+        base = state.compact_range
+        if base is None:
+            base = CompactRange()
+            if state.checkpoint is not None:
+                rebuilt, _, _ = self._extend(base, state.size, entries=False)
+                if rebuilt.root() != state.root:
+                    return self._leaves_problem(state, note, checkpoint, rebuilt, state.root)
+                base = rebuilt
+        grown, checked, bad = self._extend(base, checkpoint.size, entries=True)
+        audited = grown.size - base.size
+        if grown.root() != checkpoint.root:
+            return replace(
+                self._leaves_problem(state, note, checkpoint, grown, checkpoint.root),
+                leaves_audited=audited,
+            )
+        if bad is not None:
+            index, raw, claimed, problem = bad
+            detail = f"entry {index} is not in the checkpoint of size {checkpoint.size}: {problem}"
+            record = json.dumps(
+                {"index": index, "entry": base64.b64encode(raw).decode(), "leaf": claimed}
+            )
+            folder = self.state.keep_evidence("bad-entry", note, record, detail)
+            return _Audit(base, checked, audited, (Alert("bad-entry", detail, folder),))
+        return _Audit(grown, checked, audited)
+
+    def _leaves_problem(
+        self,
+        state: WitnessState,
+        note: str,
+        checkpoint: Checkpoint,
+        grown: CompactRange,
+        want: bytes,
+    ) -> _Audit:
+        """The leaf hashes do not give the signed root `want`: a split view if the log cannot
+        prove the checkpoint extends the one co-signed last, else leaves served wrongly."""
+        found = (
+            f"the leaf hashes served for [0, {grown.size}) give root "
+            f"{grown.root().hex()}, not the signed {want.hex()}"
+        )
+        if state.checkpoint is not None:
+            problem = self._inconsistency(state.size, state.root, checkpoint.size, checkpoint.root)
+            if problem is not None:
+                split = self._history_split(
+                    state.checkpoint, state.size, note, checkpoint, f"{problem}; and {found}"
+                )
+                return _Audit(CompactRange(), alerts=(split,))
+        detail = f"the checkpoint of size {checkpoint.size} cannot be audited: {found}"
+        record = json.dumps({"size": grown.size, "root": base64.b64encode(grown.root()).decode()})
+        folder = self.state.keep_evidence("bad-leaves", note, record, detail)
+        return _Audit(CompactRange(), alerts=(Alert("bad-leaves", detail, folder),))
+
+    def _extend(
+        self, base: CompactRange, size: int, *, entries: bool
+    ) -> tuple[CompactRange, int, _BadEntry | None]:
+        """`base` grown by the published leaf hashes up to `size`; with `entries`, how many
+        entries that concern the party it compared with their leaves, and the first that differs.
+        Nothing is proven until the grown range's root is compared with a signed one."""
+        pending = self._entries(base.size, size) if entries else iter(())
+        entry = next(pending, None)
+        grown, checked, bad = base, 0, None
+        for start, hashes in self._leaf_pages(base.size, size):
+            grown = grown.append(hashes)
+            while entry is not None and entry[0] < start + len(hashes):
+                index, raw, claimed = entry
+                problem = _entry_problem(raw, claimed, hashes[index - start])
+                if problem is not None and bad is None:
+                    bad = (index, raw, claimed, problem)
+                checked += 1
+                entry = next(pending, None)
+        return grown, checked, bad
 
     def _inconsistency(
         self, old_size: int, old_root: bytes, new_size: int, new_root: bytes
@@ -237,74 +350,36 @@ class Witness:
             return f"consistency proof fails: {exc.detail}"
         return None
 
-    def _check_entries(
-        self, start: int, note: str, checkpoint: Checkpoint
-    ) -> tuple[int, list[Alert]]:
-        """Check every entry that concerns the party in [start, checkpoint.size)."""
-        checked = 0
-        for batch in self._entry_pages(start, checkpoint.size):
-            leaves = self._leaves([index for index, _, _ in batch])
-            for index, raw, claimed in batch:
-                problem = self._entry_problem(index, raw, claimed, leaves.get(index), checkpoint)
-                if problem is not None:
-                    detail = f"entry {index} is not in the checkpoint of size {checkpoint.size}: "
-                    record = json.dumps(
-                        {"index": index, "entry": base64.b64encode(raw).decode(), "leaf": claimed}
-                    )
-                    folder = self.state.keep_evidence("bad-entry", note, record, detail + problem)
-                    return checked, [Alert("bad-entry", detail + problem, folder)]
-                checked += 1
-        return checked, []
-
-    def _entry_problem(
-        self, index: int, raw: bytes, claimed: str, published: str | None, checkpoint: Checkpoint
-    ) -> str | None:
-        """Why entry `index` is not the one the checkpoint holds; None if it is."""
-        digest = leaf_hash(raw)
-        if digest.hex() != claimed or digest.hex() != published:
-            return f"its hash {digest.hex()} is not the published leaf hash {published}"
-        try:
-            parse_entry(raw)
-            response = self._request(
-                "GET", "/log/proof/inclusion", params={"index": index, "size": checkpoint.size}
-            )
-            verify_inclusion(
-                digest, index, checkpoint.size, self._hashes(response), checkpoint.root
-            )
-        except WitnessError:
-            raise
-        except DeconflictError as exc:
-            return exc.detail
-        return None
-
-    def _entry_pages(self, start: int, size: int) -> Iterator[list[tuple[int, bytes, str]]]:
+    def _entries(self, start: int, size: int) -> Iterator[tuple[int, bytes, str]]:
+        """The entries that concern the party in [start, size), in strictly increasing order."""
         cursor = start
         while cursor < size:
             page = self._request(
-                "GET", "/log/entries", params={"start": cursor, "limit": _PAGE}
+                "GET", "/log/entries", params={"start": cursor, "limit": _ENTRY_PAGE}
             ).json()
-            batch = []
             for item in page["items"]:
-                if item["index"] >= size:
-                    break
-                batch.append((int(item["index"]), _b64(item["entry"]), str(item["leaf_hash"])))
-            if batch:
-                yield batch
-            if page.get("next_start") is None or len(batch) < len(page["items"]):
+                index = int(item["index"])
+                if index >= size:
+                    return
+                if index < cursor:
+                    raise WitnessError(f"the service sent entry {index} after asking from {cursor}")
+                yield index, _b64(item["entry"]), str(item["leaf_hash"])
+                cursor = index + 1
+            if page.get("next_start") is None:
                 return
+            if int(page["next_start"]) < cursor:
+                raise WitnessError(f"the service sent next_start {page['next_start']} < {cursor}")
             cursor = int(page["next_start"])
 
-    def _leaves(self, indices: list[int]) -> dict[int, str]:
-        """The published leaf hashes (hex) at `indices`, fetched in runs of at most 10000."""
-        found: dict[int, str] = {}
-        pending = sorted(indices)
-        while pending:
-            lo = pending[0]
-            hi = max(i for i in pending if i < lo + _MAX_LEAVES) + 1
-            hashes = self._request("GET", "/log/leaves", params={"start": lo, "end": hi}).json()
-            found.update((lo + k, h) for k, h in enumerate(hashes["hashes"]))
-            pending = [i for i in pending if i >= hi]
-        return found
+    def _leaf_pages(self, start: int, end: int) -> Iterator[tuple[int, list[bytes]]]:
+        """The published leaf hashes [start, end), as (first index, hashes) pages."""
+        for lo in range(start, end, _LEAF_PAGE):
+            hi = min(lo + _LEAF_PAGE, end)
+            page = self._request("GET", "/log/leaves", params={"start": lo, "end": hi}).json()
+            hashes = [_hex32(h) for h in page["hashes"]]
+            if len(hashes) != hi - lo:
+                raise WitnessError(f"asked for leaves [{lo}, {hi}), the service sent {len(hashes)}")
+            yield lo, hashes
 
     def _cross_check(self, verifier: Ed25519Verifier, note: str, ours: Checkpoint) -> list[Alert]:
         """Every other party's newest co-signed checkpoint must be consistent with ours."""
@@ -382,6 +457,28 @@ class Witness:
     @staticmethod
     def _hashes(response: httpx.Response) -> list[bytes]:
         return [_b64(h) for h in response.json()["hashes"]]
+
+
+def _entry_problem(raw: bytes, claimed: str, leaf: bytes) -> str | None:
+    """Why an entry is not the leaf `leaf` published at its index; None if it is."""
+    digest = leaf_hash(raw)
+    if digest != leaf or digest.hex() != claimed:
+        return f"its hash {digest.hex()} is not the leaf hash {leaf.hex()} published at its index"
+    try:
+        parse_entry(raw)
+    except DeconflictError as exc:
+        return exc.detail
+    return None
+
+
+def _hex32(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != 32:
+        raise WitnessError(f"the service sent {str(text)[:80]!r}, which is not a hex leaf hash")
+    return raw
 
 
 def _b64(text: str) -> bytes:
