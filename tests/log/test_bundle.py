@@ -352,6 +352,7 @@ def _set(bundle: dict[str, Any], path: list[Any], value: Any) -> None:
         (lambda b: b["cosigned"][0]["consistency"].pop(), "cosigned[0]"),
         (lambda b: b["cosigned"].append(b["cosigned"][0]), "cosigned[2]"),
         (lambda b: b["keys"]["ack"].append(_unregistered_ack_key()), "keys.ack[1]"),
+        (lambda b: _set(b, ["keys", "ack"], []), "entries[5]"),
         (lambda b: _set(b, ["format"], "deconflict-bundle/v0"), "format"),
         (lambda b: b.pop("brackets"), "brackets"),
     ],
@@ -363,6 +364,31 @@ def test_structural_changes_fail_where_they_are(world: World, change: Any, where
     with pytest.raises(BundleError) as failed:
         verify_bundle(bundle)
     assert failed.value.where.startswith(where), failed.value.detail
+
+
+def test_a_size_carried_twice_bounds_after_by_its_first_and_before_by_its_latest_cosignature(
+    world: World,
+) -> None:
+    """Size 6 is `after` for the notice and its disclosure and `before` for the ack. The
+    witnesses re-co-sign it at 60 and 62 s, while the log is idle: the bundle carries both notes,
+    and the verifier takes the earliest cosignature for `after` and the latest for `before`."""
+    log = world.log
+    checkpoint = Checkpoint(log.signer.name, 6, root_hash(log.leaves(6)))
+    again = [world.witnesses[p].cosign(checkpoint, at(s)) for p, s in (("a", 60), ("b", 62))]
+    bundle = copy.deepcopy(world.bundle)
+    (first,) = [c for c in bundle["cosigned"] if c["note"] == log.notes[6]]
+    latest = {"note": add_cosignatures(log.notes[6], again), "consistency": first["consistency"]}
+    for order in ([first, latest], [latest, first]):
+        others = [c for c in world.bundle["cosigned"] if c["note"] != log.notes[6]]
+        bundle["cosigned"] = others + order
+        events = {e.type: e for e in verify_bundle(bundle).events}
+        disclosure = {w.party: w for w in events["disclosure"].witnessed}
+        assert (disclosure["a"].not_after, disclosure["b"].not_after) == (at(25), at(27))
+        ack = {w.party: w for w in events["ack"].witnessed}
+        assert (ack["a"].before_size, ack["a"].not_before) == (6, at(60))
+        assert (ack["b"].before_size, ack["b"].not_before) == (6, at(62))
+    only_first = verify_bundle(world.bundle).events[2]
+    assert {w.party: w.not_before for w in only_first.witnessed} == {"a": at(25), "b": at(27)}
 
 
 def test_a_stripped_cosignature_no_longer_bounds_the_time(world: World) -> None:

@@ -38,6 +38,16 @@ def cosign(service: Service, clock: FakeClock, witnesses: dict[Caller, Cosigner]
     return checkpoint.size
 
 
+def recosign(
+    service: Service, clock: FakeClock, witnesses: dict[Caller, Cosigner], size: int
+) -> None:
+    """Every witness co-signs the checkpoint of `size` again, now."""
+    log = Ed25519Verifier.from_vkey(service.log_verifier_key())
+    checkpoint = open_checkpoint(service.log_checkpoint(size), log).checkpoint
+    for caller, cosigner in witnesses.items():
+        service.add_cosignature(caller, size, cosigner.cosign(checkpoint, clock.now()).line())
+
+
 def test_an_exported_bundle_verifies_and_holds_the_whole_story(
     service: Service, clock: FakeClock
 ) -> None:
@@ -99,6 +109,49 @@ def test_an_exported_bundle_verifies_and_holds_the_whole_story(
     text = timeline.render()
     assert "its own signed receive time" in text
     assert "escalation tier 1 for b" in text
+
+
+def test_recosigning_an_idle_checkpoint_later_does_not_move_the_after_bound(
+    service: Service, clock: FakeClock
+) -> None:
+    """Witnesses re-co-sign the unchanged checkpoint every round while the log is idle. The
+    bundle's `after` bound stays the first cosignature of the first checkpoint holding the
+    entry; its `before` bound is the latest cosignature of the last one without it. A checkpoint
+    that is `after` for v1 and `before` for v2 is carried with both."""
+    a, b, _, agr = setup(service)
+    witnesses = {a: register(service, a), b: register(service, b)}
+    empty = cosign(service, clock, witnesses)
+    clock.advance(10)
+    last_without_v1 = clock.now().replace(microsecond=0)
+    recosign(service, clock, witnesses, empty)
+
+    clock.advance(5)
+    notice = service.submit_notice(a, agr, [volume(clock, starts_in_s=4 * 3600)], "exercise")
+    clock.advance(3)
+    first_with_v1 = clock.now().replace(microsecond=0)
+    with_v1 = cosign(service, clock, witnesses)
+    for _ in range(30):
+        clock.advance(10)
+        recosign(service, clock, witnesses, with_v1)
+    last_without_v2 = clock.now().replace(microsecond=0)
+    clock.advance(4)
+    service.amend_notice(a, notice.id, [volume(clock, starts_in_s=3 * 3600)], "moved")
+    clock.advance(2)
+    first_with_v2 = clock.now().replace(microsecond=0)
+    cosign(service, clock, witnesses)
+    clock.advance(600)
+    recosign(service, clock, witnesses, service.log_size())
+
+    bundle = service.export_bundle(notice.id)
+    assert [c["note"].split("\n")[1] for c in bundle["cosigned"]].count(str(with_v1)) == 2
+    timeline = verify_bundle(json.loads(json.dumps(bundle)))
+    for event in timeline.events:
+        v1 = event.index < with_v1
+        for w in event.witnessed:
+            assert w.not_after == (first_with_v1 if v1 else first_with_v2), (event.type, w)
+            assert w.not_before == (last_without_v1 if v1 else last_without_v2), (event.type, w)
+    assert {p for p, _ in timeline.cosigned_by} == {"a", "b"}
+    assert all(at == clock.now().replace(microsecond=0) for _, at in timeline.cosigned_by)
 
 
 def test_conflicts_raised_by_later_notices_are_in_the_bundle(

@@ -138,6 +138,46 @@ def test_cosignatures_are_verified_and_served(service: Service, clock: FakeClock
         service.add_cosignature(a, checkpoint.size, stale.line())
 
 
+def test_a_recosigned_checkpoint_keeps_the_first_cosignature_and_serves_the_latest(
+    service: Service, clock: FakeClock
+) -> None:
+    a, _, _, _agr = setup(service)
+    witness_a = Cosigner.generate("a")
+    service.add_key(a, "a", KeyPurpose.COSIGN, _raw_b64(witness_a.verifier()))
+    note = service.publish_checkpoint(force=True)
+    assert note is not None
+    log = Ed25519Verifier.from_vkey(service.log_verifier_key())
+    checkpoint = open_checkpoint(note, log).checkpoint
+    start = clock.now().replace(microsecond=0)
+
+    def cosign(offset_s: int) -> None:
+        line = witness_a.cosign(checkpoint, start + timedelta(seconds=offset_s)).line()
+        service.add_cosignature(a, checkpoint.size, line)
+
+    def kept() -> tuple[float, ...]:
+        """(first, latest stored, latest served) cosignature times, seconds after `start`."""
+        with service._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.cosignatures.c.first_timestamp, t.cosignatures.c.timestamp)
+            ).one()
+        served = open_checkpoint(service.log_checkpoint(), log, [witness_a.verifier()])
+        return tuple(
+            (when - start).total_seconds()
+            for when in (row.first_timestamp, row.timestamp, served.cosignatures[0].time)
+        )
+
+    cosign(0)
+    assert kept() == (0, 0, 0)
+    for round_s in (10, 20, 30):
+        clock.advance(10)
+        cosign(round_s)
+        assert kept() == (0, round_s, round_s)
+    cosign(25)
+    assert kept() == (0, 30, 30), "an older cosignature arriving late is neither first nor latest"
+    cosign(-5)
+    assert kept() == (-5, 30, 30), "an earlier one arriving late is the first"
+
+
 def test_signed_acknowledgement_binds_the_recipient_clock(
     service: Service, clock: FakeClock
 ) -> None:

@@ -9,11 +9,33 @@ A bundle (JSON, format `deconflict-bundle/v1`) holds
 - `entries`: the canonical entries about the notice (versions, disclosures, conflicts,
   acknowledgements, escalations, expiry) and the `party.key` entries that registered the keys
   above, each with its inclusion proof in the tree of size N;
-- `cosigned`: earlier checkpoints co-signed by the parties, each with its consistency proof to N;
+- `cosigned`: checkpoints co-signed by the parties, each with its consistency proof to N (empty
+  for N itself). A size may appear twice, once with the parties' first cosignatures of it and
+  once with their latest (see below); the same note may not;
 - `brackets`: for an entry and a party, the last checkpoint that party co-signed without the
-  entry (`before`) and the first with it (`after`). The cosignature timestamps are the party's
-  own clock: the entry was in a tree the party had signed by `after`, and absent from the largest
-  tree it had signed as of `before`.
+  entry (`before`) and the first with it (`after`).
+
+What the cosignature times prove, on each party's own clock. A C2SP cosignature made at time T
+of the checkpoint of size S states that, as of T, S is the largest consistent tree the party has
+observed. A witness co-signs sizes in increasing order, and re-co-signs an unchanged checkpoint
+every round to stay fresh. So for the entry at index i:
+
+- `after`: every cosignature of a size S > i shows that by its time T the entry was in a
+  log-signed tree the party had verified. The earliest such T is the FIRST cosignature of the
+  smallest such size. Later cosignatures of that size are true too, but each is later than the
+  first, so the service keeps the first (and the bundle carries it): otherwise this bound would
+  move later, and the stated warning time shrink, for as long as the log stays idle.
+- `before`: every cosignature of a size S <= i shows that as of its time T the party had
+  observed no tree holding the entry. The latest such T is the LATEST cosignature of the largest
+  such size: re-co-signing it restates, truly, that S is still the largest tree seen, and so
+  tightens this bound. It bounds when the entry became verifiable from the log for that party,
+  not when the service received it: an entry is appended (and a disclosed notice can be fetched
+  through the API) up to a checkpoint interval, plus a witness round, before a checkpoint
+  holding it is observed. The warning time's upper bound inherits this meaning.
+
+Any genuine cosignature gives a true bound, only a looser one when not the tightest. The verifier
+takes, per party and size, the earliest cosignature time for `after` and the latest for
+`before`, whatever notes the exporter included.
 
 `verify_bundle` checks every signature and proof, that each listed key was registered in the log
 itself, that signed acknowledgements verify, and that the entries belong to the notice. It cannot
@@ -379,22 +401,27 @@ def verify_bundle(
     notice = [e for e in entries if e.entry.type != _KEY_ENTRY]
     _check_notice_entries(notice, notice_id)
 
-    cosigned = {size: head}
+    cosigned: dict[int, list[OpenedCheckpoint]] = {size: [head]}
+    notes = {str(bundle["checkpoint"])}
     for i, item in enumerate(_get(bundle, "cosigned", list, "cosigned")):
         where = f"cosigned[{i}]"
-        opened = _open(_get(item, "note", str, f"{where}.note"), where, log, witnesses)
+        note = _get(item, "note", str, f"{where}.note")
+        opened = _open(note, where, log, witnesses)
         old = opened.checkpoint
-        if old.origin != head.checkpoint.origin or old.size in cosigned:
-            raise BundleError(where, f"origin {old.origin!r} size {old.size} is not a new size")
+        if old.origin != head.checkpoint.origin:
+            raise BundleError(where, f"origin {old.origin!r} is not the checkpoint's")
+        if note in notes:
+            raise BundleError(where, f"repeats a note of size {old.size}")
+        notes.add(note)
         proof = _hashes(_get(item, "consistency", list, f"{where}.consistency"), where)
         try:
             verify_consistency(old.size, size, old.root, root, proof)
         except DeconflictError as exc:
             raise BundleError(f"{where}.consistency", exc.detail) from None
-        cosigned[old.size] = opened
+        cosigned.setdefault(old.size, []).append(opened)
 
     witnessed = _verify_brackets(_get(bundle, "brackets", list, "brackets"), notice, cosigned)
-    _verify_acks(notice, registered)
+    _verify_acks(notice, registered, ack_keys)
     return _timeline(
         notice_id,
         head,
@@ -483,7 +510,7 @@ def _check_notice_entries(notice: list[_Verified], notice_id: str) -> None:
 
 
 def _verify_brackets(
-    items: list[Any], notice: list[_Verified], cosigned: Mapping[int, OpenedCheckpoint]
+    items: list[Any], notice: list[_Verified], cosigned: Mapping[int, list[OpenedCheckpoint]]
 ) -> dict[int, list[Witnessed]]:
     indices = {e.index for e in notice}
     found: dict[int, list[Witnessed]] = {}
@@ -499,28 +526,39 @@ def _verify_brackets(
             raise BundleError(f"{where}.before", f"size {before} already holds entry {index}")
         if after is not None and after <= index:
             raise BundleError(f"{where}.after", f"size {after} does not hold entry {index}")
-        times = [
-            _cosigned_at(cosigned, size, party, f"{where}.{name}")
-            for name, size in (("before", before), ("after", after))
-        ]
-        found.setdefault(index, []).append(Witnessed(party, before, times[0], after, times[1]))
+        not_before = _cosigned_at(cosigned, before, party, f"{where}.before", max)
+        not_after = _cosigned_at(cosigned, after, party, f"{where}.after", min)
+        found.setdefault(index, []).append(Witnessed(party, before, not_before, after, not_after))
     return found
 
 
 def _cosigned_at(
-    cosigned: Mapping[int, OpenedCheckpoint], size: int | None, party: str, where: str
+    cosigned: Mapping[int, list[OpenedCheckpoint]],
+    size: int | None,
+    party: str,
+    where: str,
+    tightest: Callable[[list[datetime]], datetime],
 ) -> datetime | None:
+    """The tightest of `party`'s cosignature times of `size` in the bundle: the latest for a
+    `before` bound, the earliest for an `after` one (see the module docstring)."""
     if size is None:
         return None
     if size not in cosigned:
         raise BundleError(where, f"no co-signed checkpoint of size {size} in the bundle")
-    times = [c.time for c in cosigned[size].cosignatures if c.name == party]
+    times = [c.time for note in cosigned[size] for c in note.cosignatures if c.name == party]
     if not times:
         raise BundleError(where, f"the checkpoint of size {size} carries no cosignature by {party}")
-    return max(times)
+    return tightest(times)
 
 
-def _verify_acks(notice: list[_Verified], registered: Mapping[tuple[str, str, bytes], int]) -> None:
+def _verify_acks(
+    notice: list[_Verified],
+    registered: Mapping[tuple[str, str, bytes], int],
+    ack_keys: Sequence[Ed25519Verifier],
+) -> None:
+    """Each signed ack must verify under an acknowledgement key the bundle lists and the log
+    registered before the ack."""
+    listed = {(k.name, k.public_key) for k in ack_keys}
     for e in notice:
         body = e.entry.body
         if e.entry.type != "ack" or body.get("signature") is None:
@@ -535,7 +573,7 @@ def _verify_acks(notice: list[_Verified], registered: Mapping[tuple[str, str, by
         keys = [
             key
             for (owner, purpose, key), index in registered.items()
-            if (owner, purpose) == (party, "ack") and index < e.index
+            if (owner, purpose) == (party, "ack") and index < e.index and (owner, key) in listed
         ]
         for key in keys:
             try:
@@ -547,7 +585,7 @@ def _verify_acks(notice: list[_Verified], registered: Mapping[tuple[str, str, by
             raise BundleError(
                 e.where,
                 f"ack signature by {party} does not verify under any of its {len(keys)} "
-                "acknowledgement keys registered before it",
+                "acknowledgement keys listed in the bundle and registered before it",
             )
 
 

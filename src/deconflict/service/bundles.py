@@ -2,8 +2,10 @@
 
 Everything is read on one connection: the latest checkpoint, the notice's entries, the
 `party.key` entries of the keys involved, and the checkpoints each involved party co-signed just
-before and just after each entry. Proofs come from the stored tree, so export stays fast however
-long the log is. The format and its verification are `deconflict.log.bundle`.
+before and just after each entry. A `before` checkpoint carries each party's latest cosignature
+of it and an `after` checkpoint its first, the tightest true bounds (`deconflict.log.bundle`
+says why); a size that is both goes in twice. Proofs come from the stored tree, so export stays
+fast however long the log is. The format and its verification are `deconflict.log.bundle`.
 """
 
 from __future__ import annotations
@@ -96,15 +98,22 @@ class BundleUseCases(ServiceBase):
                 _bracket(conn, party, idx, size) for idx in indices for party in witness_parties
             ]
             brackets = [b for b in brackets if b.before is not None or b.after is not None]
-            sizes = sorted({s for b in brackets for s in (b.before, b.after) if s is not None})
-            cosigned = [
-                CosignedCheckpoint(
-                    _cosigned_note(conn, old, witness_ids), tuple(tree.consistency_proof(old, size))
+            checkpoint = _cosigned_note(conn, size, witness_ids, first=False)
+            befores = {b.before for b in brackets if b.before is not None}
+            afters = {b.after for b in brackets if b.after is not None}
+            cosigned: list[CosignedCheckpoint] = []
+            for old in sorted(befores | afters):
+                notes = [
+                    _cosigned_note(conn, old, witness_ids, first=first)
+                    for first, wanted in ((False, befores), (True, afters))
+                    if old in wanted
+                ]
+                proof = tuple(tree.consistency_proof(old, size))
+                cosigned.extend(
+                    CosignedCheckpoint(note, proof)
+                    for note in dict.fromkeys(notes)
+                    if note != checkpoint
                 )
-                for old in sizes
-                if old != size
-            ]
-            checkpoint = _cosigned_note(conn, size, witness_ids)
         return make_bundle(
             notice_id,
             self._log_signer.verifier().vkey(),
@@ -178,15 +187,17 @@ def _bracket(conn: sa.Connection, party: str, idx: int, size: int) -> Bracket:
     )
 
 
-def _cosigned_note(conn: sa.Connection, size: int, witness_ids: set[tuple[str, int]]) -> str:
-    """The signed checkpoint of `size` with the cosignatures by the bundle's witness keys."""
+def _cosigned_note(
+    conn: sa.Connection, size: int, witness_ids: set[tuple[str, int]], *, first: bool
+) -> str:
+    """The signed checkpoint of `size` with each party's first (or latest) cosignature by the
+    bundle's witness keys."""
     note = conn.execute(
         sa.select(t.checkpoints.c.note).where(t.checkpoints.c.size == size)
     ).scalar_one()
+    c = t.cosignatures.c
     lines = conn.execute(
-        sa.select(t.cosignatures.c.line)
-        .where(t.cosignatures.c.size == size)
-        .order_by(t.cosignatures.c.party_id)
+        sa.select(c.first_line if first else c.line).where(c.size == size).order_by(c.party_id)
     ).scalars()
     cosignatures = [Cosignature.from_note_signature(parse_signature_line(line)) for line in lines]
     return add_cosignatures(

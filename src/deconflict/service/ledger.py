@@ -178,7 +178,12 @@ class LedgerUseCases(ServiceBase):
         return found
 
     def add_cosignature(self, caller: Caller, size: int, line: str) -> datetime:
-        """Accept a party's cosignature of the checkpoint at `size`; returns its timestamp."""
+        """Accept a party's cosignature of the checkpoint at `size`; returns its timestamp.
+
+        Witnesses re-co-sign an unchanged checkpoint every round. Two are kept per (size, party),
+        ordered by the party's own timestamps: the latest (served with the checkpoint, for
+        freshness) and the first, never replaced by a later one, so a proof bundle's bound "the
+        entry was in a tree the party had verified by then" does not move while the log idles."""
         party = self._require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))
@@ -210,20 +215,38 @@ class LedgerUseCases(ServiceBase):
                     f"timestamp {cosignature.time.isoformat()} is more than "
                     f"{MAX_COSIGNATURE_SKEW} from the service clock",
                 )
-            tx.conn.execute(
-                t.cosignatures.delete()
-                .where(t.cosignatures.c.size == size)
-                .where(t.cosignatures.c.party_id == party)
-            )
-            tx.conn.execute(
-                t.cosignatures.insert().values(
-                    size=size,
-                    party_id=party,
-                    line=cosignature.line(),
-                    timestamp=cosignature.time,
-                    received_at=tx.now,
+            c = t.cosignatures.c
+            stored = tx.conn.execute(
+                sa.select(c.timestamp, c.first_timestamp)
+                .where(c.size == size)
+                .where(c.party_id == party)
+            ).one_or_none()
+            latest = {"line": cosignature.line(), "timestamp": cosignature.time}
+            first = {"first_line": cosignature.line(), "first_timestamp": cosignature.time}
+            if stored is None:
+                tx.conn.execute(
+                    t.cosignatures.insert().values(
+                        size=size,
+                        party_id=party,
+                        received_at=tx.now,
+                        first_received_at=tx.now,
+                        **latest,
+                        **first,
+                    )
                 )
-            )
+                return cosignature.time
+            changes: dict[str, object] = {}
+            if cosignature.time >= stored.timestamp:
+                changes |= latest | {"received_at": tx.now}
+            if cosignature.time < stored.first_timestamp:
+                changes |= first | {"first_received_at": tx.now}
+            if changes:
+                tx.conn.execute(
+                    t.cosignatures.update()
+                    .where(c.size == size)
+                    .where(c.party_id == party)
+                    .values(changes)
+                )
             return cosignature.time
 
     def verify_log(self) -> list[LogProblem]:

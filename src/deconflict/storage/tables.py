@@ -340,7 +340,12 @@ cosignatures = sa.Table(
     metadata,
     sa.Column("size", sa.BigInteger, sa.ForeignKey("checkpoints.size"), primary_key=True),
     sa.Column("party_id", Id, sa.ForeignKey("parties.id"), primary_key=True),
+    # The latest cosignature of (size, party), replaced as the witness re-co-signs: freshness.
     sa.Column("line", sa.Text, nullable=False),
     sa.Column("timestamp", UTCDateTime, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False),
+    # The earliest, kept: the tightest "entry logged by" bound of a proof bundle.
+    sa.Column("first_line", sa.Text, nullable=False),
+    sa.Column("first_timestamp", UTCDateTime, nullable=False),
+    sa.Column("first_received_at", UTCDateTime, nullable=False),
 )
