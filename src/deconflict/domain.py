@@ -5,10 +5,11 @@ Plain frozen values. The service creates and stores them; the outer layers rende
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
@@ -113,6 +114,37 @@ class AgreementTerms:
             errors.append(FieldError("/escalation_after_s", "tiers must not go back in time"))
         if errors:
             raise InvalidInput("invalid agreement terms", errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The terms as JSON values, as stored, logged and served."""
+        return {
+            "name": self.name,
+            "members": list(self.members),
+            "min_lead_time_s": self.min_lead_time_s,
+            "ack_deadline_s": self.ack_deadline_s,
+            "escalation_after_s": list(self.escalation_after_s),
+            "buffer_h_m": self.buffer_h_m,
+            "buffer_v_m": self.buffer_v_m,
+            "buffer_t_s": self.buffer_t_s,
+            "datum_margin_m": self.datum_margin_m,
+            "disclosure": self.disclosure.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AgreementTerms:
+        """The inverse of `as_dict`."""
+        return cls(
+            name=data["name"],
+            members=tuple(data["members"]),
+            min_lead_time_s=data["min_lead_time_s"],
+            ack_deadline_s=data["ack_deadline_s"],
+            escalation_after_s=tuple(data["escalation_after_s"]),
+            buffer_h_m=data["buffer_h_m"],
+            buffer_v_m=data["buffer_v_m"],
+            buffer_t_s=data["buffer_t_s"],
+            datum_margin_m=data["datum_margin_m"],
+            disclosure=DisclosureRule(data["disclosure"]),
+        )
 
     def escalation_due(
         self, disclosed_at: datetime, tier: int, operation_start: datetime

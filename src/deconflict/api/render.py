@@ -7,7 +7,6 @@ from typing import Any
 from deconflict.domain import (
     Acknowledgement,
     Agreement,
-    AgreementTerms,
     ConflictReport,
     Disclosure,
     Event,
@@ -27,7 +26,6 @@ __all__ = [
     "render_notice",
     "render_party",
     "render_protected_area",
-    "render_terms",
     "render_volume",
 ]
 
@@ -49,27 +47,12 @@ def render_party(party: Party) -> Json:
     }
 
 
-def render_terms(terms: AgreementTerms) -> Json:
-    return {
-        "name": terms.name,
-        "members": list(terms.members),
-        "min_lead_time_s": terms.min_lead_time_s,
-        "ack_deadline_s": terms.ack_deadline_s,
-        "escalation_after_s": list(terms.escalation_after_s),
-        "buffer_h_m": terms.buffer_h_m,
-        "buffer_v_m": terms.buffer_v_m,
-        "buffer_t_s": terms.buffer_t_s,
-        "datum_margin_m": terms.datum_margin_m,
-        "disclosure": terms.disclosure.value,
-    }
-
-
 def render_agreement(agreement: Agreement) -> Json:
     return {
         "id": agreement.id,
         "version": agreement.version,
         "created_at": agreement.created_at,
-        **render_terms(agreement.terms),
+        **agreement.terms.as_dict(),
     }
 
 

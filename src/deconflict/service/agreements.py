@@ -9,7 +9,7 @@ from deconflict.errors import FieldError, InvalidInput, NotFound
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_to_geojson
 from deconflict.service.base import Caller, ServiceBase, Tx
-from deconflict.service.records import agreement_of, hazard_of, protected_area_of, terms_json
+from deconflict.service.records import agreement_of, hazard_of, protected_area_of
 from deconflict.storage import tables as t
 
 __all__ = ["AgreementUseCases", "current_members", "member_agreements"]
@@ -70,7 +70,7 @@ class AgreementUseCases(ServiceBase):
             t.agreement_versions.insert().values(
                 agreement_id=agreement_id,
                 version=version,
-                terms=terms_json(terms),
+                terms=terms.as_dict(),
                 created_at=tx.now,
             )
         )
@@ -85,7 +85,7 @@ class AgreementUseCases(ServiceBase):
             tx,
             "agreement.version",
             None,
-            {"agreement_id": agreement_id, "version": version, "terms": terms_json(terms)},
+            {"agreement_id": agreement_id, "version": version, "terms": terms.as_dict()},
             terms.members,
         )
 

@@ -50,7 +50,6 @@ from deconflict.service.records import (
     acknowledgement_of,
     conflict_of,
     disclosure_of,
-    terms_of,
 )
 from deconflict.storage import tables as t
 
@@ -134,7 +133,7 @@ class NoticeUseCases(ServiceBase):
                 .where(t.agreement_versions.c.agreement_id == agreement_id)
                 .where(t.agreement_versions.c.version == version)
             ).scalar_one()
-            terms = self._terms_cache[key] = terms_of(data)
+            terms = self._terms_cache[key] = AgreementTerms.from_dict(data)
         return terms
 
     def _notice_row(self, conn: sa.Connection, notice_id: str) -> Any:

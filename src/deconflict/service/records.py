@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from deconflict.domain import (
     AgreementTerms,
     ConflictReport,
     Disclosure,
-    DisclosureRule,
     Event,
     EventKind,
     Hazard,
@@ -36,43 +34,13 @@ __all__ = [
     "hazard_of",
     "load_party",
     "protected_area_of",
-    "terms_json",
-    "terms_of",
 ]
 
 
-def terms_json(terms: AgreementTerms) -> dict[str, Any]:
-    return {
-        "name": terms.name,
-        "members": list(terms.members),
-        "min_lead_time_s": terms.min_lead_time_s,
-        "ack_deadline_s": terms.ack_deadline_s,
-        "escalation_after_s": list(terms.escalation_after_s),
-        "buffer_h_m": terms.buffer_h_m,
-        "buffer_v_m": terms.buffer_v_m,
-        "buffer_t_s": terms.buffer_t_s,
-        "datum_margin_m": terms.datum_margin_m,
-        "disclosure": terms.disclosure.value,
-    }
-
-
-def terms_of(data: Mapping[str, Any]) -> AgreementTerms:
-    return AgreementTerms(
-        name=data["name"],
-        members=tuple(data["members"]),
-        min_lead_time_s=data["min_lead_time_s"],
-        ack_deadline_s=data["ack_deadline_s"],
-        escalation_after_s=tuple(data["escalation_after_s"]),
-        buffer_h_m=data["buffer_h_m"],
-        buffer_v_m=data["buffer_v_m"],
-        buffer_t_s=data["buffer_t_s"],
-        datum_margin_m=data["datum_margin_m"],
-        disclosure=DisclosureRule(data["disclosure"]),
-    )
-
-
 def agreement_of(row: Any) -> Agreement:
-    return Agreement(row.agreement_id, row.version, terms_of(row.terms), row.created_at)
+    return Agreement(
+        row.agreement_id, row.version, AgreementTerms.from_dict(row.terms), row.created_at
+    )
 
 
 def load_party(conn: sa.Connection, party_id: str) -> Party:
