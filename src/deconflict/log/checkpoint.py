@@ -20,17 +20,17 @@ import binascii
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from deconflict.clock import require_utc
 from deconflict.log.errors import (
     InvalidSignatureError,
     MalformedCheckpointError,
-    MalformedKeyError,
     NoteError,
 )
 from deconflict.log.merkle import HASH_SIZE
@@ -39,12 +39,9 @@ from deconflict.log.note import (
     Ed25519Verifier,
     Note,
     NoteSignature,
-    decode_skey,
+    SignerKey,
+    VerifierKey,
     decode_vkey,
-    encode_skey,
-    encode_vkey,
-    is_valid_key_name,
-    key_id,
     open_note,
     parse_note,
     sign_note,
@@ -162,29 +159,11 @@ class Cosignature:
 
 
 @dataclass(frozen=True, slots=True)
-class CosignatureVerifier:
+class CosignatureVerifier(VerifierKey):
     """Checks one witness's cosignature/v1 signatures (a `note.Verifier` of type 0x04)."""
 
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name) or len(self.public_key) != 32:
-            raise MalformedKeyError("need a valid key name and a 32-byte Ed25519 key", self.name)
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        name, key_type, key = decode_vkey(vkey)
-        if key_type != COSIGNATURE_V1 or len(key) != 32:
-            raise MalformedKeyError(f"not an Ed25519 cosigner key (type {key_type:#04x})", vkey)
-        return cls(name, key)
-
-    @property
-    def key_id(self) -> int:
-        return key_id(self.name, COSIGNATURE_V1, self.public_key)
-
-    def vkey(self) -> str:
-        return encode_vkey(self.name, COSIGNATURE_V1, self.public_key)
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
+    KIND: ClassVar[str] = "Ed25519 cosigner"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         if len(signature) != 8 + 64:
@@ -199,32 +178,14 @@ class CosignatureVerifier:
 
 
 @dataclass(frozen=True, slots=True)
-class Cosigner:
+class Cosigner(SignerKey):
     """A witness's Ed25519 cosigning key (distinct from any key it signs acknowledgements with)."""
 
-    name: str
-    private_key: Ed25519PrivateKey = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise MalformedKeyError("key names are non-empty, without spaces or '+'", self.name)
-
-    @classmethod
-    def generate(cls, name: str) -> Cosigner:
-        return cls(name, Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Cosigner:
-        name, key_type, private_key = decode_skey(skey)
-        if key_type != COSIGNATURE_V1:
-            raise MalformedKeyError(f"not an Ed25519 cosigner key (type {key_type:#04x})", name)
-        return cls(name, private_key)
-
-    def skey(self) -> str:
-        return encode_skey(self.name, COSIGNATURE_V1, self.private_key)
+    KEY_TYPE: ClassVar[int] = COSIGNATURE_V1
+    KIND: ClassVar[str] = "Ed25519 cosigner"
 
     def verifier(self) -> CosignatureVerifier:
-        return CosignatureVerifier(self.name, self.private_key.public_key().public_bytes_raw())
+        return CosignatureVerifier(self.name, self.public_key)
 
     def cosign(self, checkpoint: Checkpoint, at: datetime) -> Cosignature:
         """Cosign `checkpoint` as of `at` (whole seconds, rounded down)."""

@@ -21,7 +21,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -42,7 +42,9 @@ __all__ = [
     "Note",
     "NoteSignature",
     "Signer",
+    "SignerKey",
     "Verifier",
+    "VerifierKey",
     "decode_skey",
     "decode_vkey",
     "encode_skey",
@@ -154,8 +156,11 @@ class Signer(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Ed25519Verifier:
-    """A plain Ed25519 (type 0x01) note verifier."""
+class VerifierKey:
+    """A named Ed25519 public key of one signature type; subclasses say how it verifies."""
+
+    KEY_TYPE: ClassVar[int] = ED25519
+    KIND: ClassVar[str] = "Ed25519 note"
 
     name: str
     public_key: bytes
@@ -165,18 +170,56 @@ class Ed25519Verifier:
             raise MalformedKeyError("need a valid key name and a 32-byte Ed25519 key", self.name)
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Ed25519Verifier:
+    def from_vkey(cls, vkey: str) -> Self:
         name, key_type, key = decode_vkey(vkey)
-        if key_type != ED25519 or len(key) != 32:
-            raise MalformedKeyError(f"not an Ed25519 note key (type {key_type:#04x})", vkey)
+        if key_type != cls.KEY_TYPE or len(key) != 32:
+            raise MalformedKeyError(f"not an {cls.KIND} key (type {key_type:#04x})", vkey)
         return cls(name, key)
 
     @property
     def key_id(self) -> int:
-        return key_id(self.name, ED25519, self.public_key)
+        return key_id(self.name, self.KEY_TYPE, self.public_key)
 
     def vkey(self) -> str:
-        return encode_vkey(self.name, ED25519, self.public_key)
+        return encode_vkey(self.name, self.KEY_TYPE, self.public_key)
+
+
+@dataclass(frozen=True, slots=True)
+class SignerKey:
+    """A named Ed25519 private key of one signature type, with its skey form."""
+
+    KEY_TYPE: ClassVar[int] = ED25519
+    KIND: ClassVar[str] = "Ed25519 note"
+
+    name: str
+    private_key: Ed25519PrivateKey = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not is_valid_key_name(self.name):
+            raise MalformedKeyError("key names are non-empty, without spaces or '+'", self.name)
+
+    @classmethod
+    def generate(cls, name: str) -> Self:
+        return cls(name, Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_skey(cls, skey: str) -> Self:
+        name, key_type, private_key = decode_skey(skey)
+        if key_type != cls.KEY_TYPE:
+            raise MalformedKeyError(f"not an {cls.KIND} key (type {key_type:#04x})", name)
+        return cls(name, private_key)
+
+    def skey(self) -> str:
+        return encode_skey(self.name, self.KEY_TYPE, self.private_key)
+
+    @property
+    def public_key(self) -> bytes:
+        return self.private_key.public_key().public_bytes_raw()
+
+
+@dataclass(frozen=True, slots=True)
+class Ed25519Verifier(VerifierKey):
+    """A plain Ed25519 (type 0x01) note verifier."""
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         try:
@@ -187,32 +230,11 @@ class Ed25519Verifier:
 
 
 @dataclass(frozen=True, slots=True)
-class Ed25519Signer:
+class Ed25519Signer(SignerKey):
     """A plain Ed25519 (type 0x01) note signer: the log's key, a party's acknowledgement key."""
 
-    name: str
-    private_key: Ed25519PrivateKey = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise MalformedKeyError("key names are non-empty, without spaces or '+'", self.name)
-
-    @classmethod
-    def generate(cls, name: str) -> Ed25519Signer:
-        return cls(name, Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Ed25519Signer:
-        name, key_type, private_key = decode_skey(skey)
-        if key_type != ED25519:
-            raise MalformedKeyError(f"not an Ed25519 note key (type {key_type:#04x})", name)
-        return cls(name, private_key)
-
-    def skey(self) -> str:
-        return encode_skey(self.name, ED25519, self.private_key)
-
     def verifier(self) -> Ed25519Verifier:
-        return Ed25519Verifier(self.name, self.private_key.public_key().public_bytes_raw())
+        return Ed25519Verifier(self.name, self.public_key)
 
     @property
     def key_id(self) -> int:
