@@ -88,6 +88,25 @@ def test_parties_read_only_entries_that_concern_them(service: Service, clock: Fa
     assert service.log_entries(c) == [(2, service.log_entries(ADMIN)[2][1])]
 
 
+def test_a_party_pages_through_exactly_its_entries(service: Service, clock: FakeClock) -> None:
+    a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
+    for lon in (20.0, 35.0, 20.5, 35.02):
+        service.submit_notice(a, agr, [volume(clock, lon=lon)], "x")
+    with service._engine.connect() as conn:
+        granted = conn.execute(
+            sa.select(t.log_entry_parties.c.idx).where(t.log_entry_parties.c.party_id == "b")
+        ).scalars()
+        expected = sorted(int(i) for i in granted)
+    everything = dict(service.log_entries(ADMIN))
+    assert 0 < len(expected) < len(everything)
+    for limit in (1, 2, 3, 1000):
+        pages, start = [], 0
+        while page := service.log_entries(b, start=start, limit=limit):
+            pages += page
+            start = page[-1][0] + 1
+        assert pages == [(i, everything[i]) for i in expected]
+
+
 def test_proofs_verify_against_signed_checkpoints(service: Service, clock: FakeClock) -> None:
     a, b, _, agr = setup(service)
     first = service.publish_checkpoint(force=True)

@@ -148,7 +148,8 @@ def entries(
 
 @router.get("/log/leaves", response_model=LeavesOut)
 def leaves(start: _Size, end: _Size, caller: CallerDep, service: ServiceDep) -> dict[str, Any]:
-    """Leaf hashes [start, end) of the tree, at most 10000 at a time."""
+    """Leaf hashes [start, end) of the tree, at most 10000 at a time. Witnesses fold them into
+    the compact range they keep, to check each new checkpoint without per-entry proofs."""
     if end < start or end - start > MAX_LEAVES:
         raise InvalidInput.at("/end", f"must be from start to start + {MAX_LEAVES}")
     size = service.log_size()

@@ -133,22 +133,25 @@ class LedgerUseCases(ServiceBase):
     def log_entries(
         self, caller: Caller, *, start: int = 0, limit: int = 1000
     ) -> list[tuple[int, bytes]]:
-        """Entries the caller may read (those that concern it; all for the admin), from `start`."""
+        """Entries the caller may read (those that concern it; all for the admin), from `start`.
+
+        A party's page walks its own `log_entry_parties` rows from `start` by primary key and
+        joins the entries: the cost is the page, not every entry the party was ever shown."""
         if not 1 <= limit <= 10_000:
             raise InvalidInput.at("/limit", "must be between 1 and 10000")
-        query = sa.select(t.log_entries.c.idx, t.log_entries.c.entry).where(
-            t.log_entries.c.idx >= start
-        )
-        if caller.party_id is not None:
-            query = query.where(
-                t.log_entries.c.idx.in_(
-                    sa.select(t.log_entry_parties.c.idx).where(
-                        t.log_entry_parties.c.party_id == caller.party_id
-                    )
-                )
+        e, p = t.log_entries.c, t.log_entry_parties.c
+        if caller.party_id is None:
+            query = sa.select(e.idx, e.entry).where(e.idx >= start).order_by(e.idx)
+        else:
+            query = (
+                sa.select(p.idx, e.entry)
+                .join_from(t.log_entry_parties, t.log_entries, p.idx == e.idx)
+                .where(p.party_id == caller.party_id)
+                .where(p.idx >= start)
+                .order_by(p.idx)
             )
         with self._engine.connect() as conn:
-            rows = conn.execute(query.order_by(t.log_entries.c.idx).limit(limit)).all()
+            rows = conn.execute(query.limit(limit)).all()
         return [(int(idx), bytes(entry)) for idx, entry in rows]
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
@@ -182,8 +185,9 @@ class LedgerUseCases(ServiceBase):
 
         Witnesses re-co-sign an unchanged checkpoint every round. Two are kept per (size, party),
         ordered by the party's own timestamps: the latest (served with the checkpoint, for
-        freshness) and the first, never replaced by a later one, so a proof bundle's bound "the
-        entry was in a tree the party had verified by then" does not move while the log idles."""
+        freshness) and the first, never replaced by a later one (an earlier-stamped one that
+        arrives late takes its place), so a proof bundle's bound "the entry was in a tree the
+        party had verified by then" does not move later while the log idles."""
         party = self._require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))

@@ -59,7 +59,7 @@ from deconflict.witness.state import StateDir, WitnessState
 __all__ = ["Alert", "Outcome", "Witness", "WitnessError"]
 
 log = logging.getLogger("deconflict.witness")
-_ENTRY_PAGE = 1000
+_ENTRY_PAGE = 10_000
 _LEAF_PAGE = 10_000
 """Leaf hashes per `/log/leaves` call: the most the API serves at once."""
 
