@@ -9,8 +9,9 @@ one PostgreSQL database check against the same state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,6 +19,7 @@ from deconflict.detection.strategic import Buffers, StrategicIndex
 from deconflict.domain import AgreementTerms
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson
+from deconflict.geometry.stored import volumes_from_stored_geojson
 from deconflict.storage import tables as t
 
 __all__ = [
@@ -170,10 +172,10 @@ def _source_volumes(
         raise ValueError(f"unknown index source {source!r}")
 
 
-def _active_volumes(
+def _active_features(
     conn: sa.Connection, agreement_id: str
-) -> Iterator[tuple[IndexKey, Volume, str | None]]:
-    """Every volume the agreement's check must see, read in three streamed queries."""
+) -> Iterator[tuple[IndexKey, Mapping[str, Any], str | None]]:
+    """Every stored volume feature the agreement's check must see, in three streamed queries."""
     notices = conn.execute(
         sa.select(
             t.notice_versions.c.notice_id,
@@ -188,11 +190,7 @@ def _active_volumes(
     )
     for notice_id, version, features, originator in notices:
         for i, feature in enumerate(features):
-            yield (
-                IndexKey("notice", notice_id, version, i),
-                volume_from_geojson(feature),
-                originator,
-            )
+            yield IndexKey("notice", notice_id, version, i), feature, originator
     members = (
         sa.select(t.agreement_members.c.party_id)
         .join(t.agreements, t.agreements.c.id == t.agreement_members.c.agreement_id)
@@ -205,28 +203,42 @@ def _active_volumes(
         .where(t.protected_areas.c.removed_at.is_(None))
     )
     for area_id, feature, owner in areas:
-        yield IndexKey("protected_area", area_id, None, 0), volume_from_geojson(feature), owner
+        yield IndexKey("protected_area", area_id, None, 0), feature, owner
     hazards = conn.execute(
         sa.select(t.hazards.c.id, t.hazards.c.volume)
         .where(t.hazards.c.agreement_id == agreement_id)
         .where(t.hazards.c.removed_at.is_(None))
     )
     for hazard_id, feature in hazards:
-        yield IndexKey("hazard", hazard_id, None, 0), volume_from_geojson(feature), None
+        yield IndexKey("hazard", hazard_id, None, 0), feature, None
+
+
+_LOAD_BATCH = 10_000
 
 
 def load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
-    """Build an agreement's index from scratch at its current sequence number."""
+    """Build an agreement's index from scratch at its current sequence number.
+
+    The stored features were written by the service from volumes it had validated, so they
+    are read back in batches on the trusted path (`volumes_from_stored_geojson`).
+    """
     seq = conn.execute(
         sa.select(t.agreements.c.seq).where(t.agreements.c.id == agreement_id)
     ).scalar_one()
-    items: list[tuple[str, Volume]] = []
+    keys: list[str] = []
+    volumes: list[Volume] = []
     owners: dict[str, str | None] = {}
-    for key, volume, owner in _active_volumes(conn, agreement_id):
+    batch: list[Mapping[str, Any]] = []
+    for key, feature, owner in _active_features(conn, agreement_id):
         encoded = key.encode()
-        items.append((encoded, volume))
+        keys.append(encoded)
         owners[encoded] = owner
-    return AgreementIndex(StrategicIndex.build(items), owners, seq)
+        batch.append(feature)
+        if len(batch) >= _LOAD_BATCH:
+            volumes.extend(volumes_from_stored_geojson(batch))
+            batch = []
+    volumes.extend(volumes_from_stored_geojson(batch))
+    return AgreementIndex(StrategicIndex.build(zip(keys, volumes, strict=True)), owners, seq)
 
 
 def catch_up(
