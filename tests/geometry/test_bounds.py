@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
@@ -11,8 +13,11 @@ from shapely.geometry import Point, Polygon, box
 from deconflict.geometry import Circle, Outline
 from deconflict.geometry.bounds import (
     Squeezed,
+    SqueezedMany,
     circle_bounds_m,
+    circles_bounds_m,
     lonlat_gap_m,
+    lonlat_gaps_m,
     piece_caps,
     point_caps_gap_m,
 )
@@ -77,3 +82,35 @@ def test_circle_bounds_bracket_the_centre_to_boundary_distance(
     assert centre_to_boundary_m <= upper_m
     if centre_to_boundary_m < reach_m:
         assert lower_m <= centre_to_boundary_m
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(boxes(), st.floats(-12.0, 12.0), st.floats(-82.0, 80.0)), min_size=1),
+    st.floats(1.0, 200_000.0),
+)
+def test_vectorised_bounds_equal_the_one_pair_bounds(
+    cases: list[tuple[Polygon, float, float]], reach_m: float
+) -> None:
+    """Many shapes (each squeezed by its own scale) against many points, and one shape
+    against many others, give what the one-pair functions give, pair by pair."""
+    shapes = np.empty(len(cases), dtype=object)
+    shapes[:] = [shape for shape, _, _ in cases]
+    lon = np.array([c[1] for c in cases])
+    lat = np.array([c[2] for c in cases])
+    many = SqueezedMany.of(shapes)
+    lower_m, upper_m = circles_bounds_m(
+        lon, lat, many.scale, many.min_lat, many.max_lat, many.boundary, np.full(lon.size, reach_m)
+    )
+    first = Squeezed.of(cases[0][0])
+    gaps_m = lonlat_gaps_m(first, shapes, reach_m)
+    for i, (shape, x, y) in enumerate(cases):
+        one = Squeezed.of(shape)
+        assert many.scale[i] == pytest.approx(one.scale, rel=1e-12)
+        assert many.boundary[i].equals_exact(one.boundary, 1e-9)
+        if shape.contains(Point(x, y)) or shape.boundary.distance(Point(x, y)) == 0.0:
+            continue
+        low, up = circle_bounds_m(x, y, one, reach_m)
+        assert lower_m[i] == pytest.approx(low, rel=1e-9, abs=1e-6)
+        assert upper_m[i] == pytest.approx(up, rel=1e-9, abs=1e-6)
+        assert gaps_m[i] == pytest.approx(lonlat_gap_m(first, shape, reach_m), rel=1e-9, abs=1e-6)

@@ -230,3 +230,38 @@ def test_far_prunes_pairs_well_beyond_the_limit() -> None:
     assert separation(anchor(square), [Circle(1.3, 0.5, 1000.0)], 5_000.0).far[0]
     assert separation(anchor(Circle(1.3, 0.5, 1000.0)), [square], 5_000.0).far[0]
     assert not separation(anchor(square), [other], 30_000.0).far[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    footprints(),
+    st.lists(footprints(), min_size=2, max_size=8),
+    st.sampled_from([1.0, 5_000.0, 50_000.0, math.inf]),
+)
+def test_many_at_once_answer_as_each_alone(
+    first: Footprint, others: list[Footprint], beyond_m: float
+) -> None:
+    """Batched (vectorised) settling gives each pair what it gets compared on its own."""
+    shifted = [_near(first, o) for o in others]
+    batch = separation(anchor(first), shifted, beyond_m, extents(shifted))
+    for i, other in enumerate(shifted):
+        alone = separation(anchor(first), [other], beyond_m, extents([other]))
+        assert batch.far[i] == alone.far[0]
+        assert batch.overlaps[i] == alone.overlaps[0]
+        if not batch.far[i]:
+            assert batch.distance_m[i] == alone.distance_m[0]
+
+
+def _near(first: Footprint, other: Footprint) -> Footprint:
+    """`other` moved next to `first` (so that bounds, not caps, decide), same size and kind."""
+    lon, lat = (
+        (first.lon_deg, first.lat_deg)
+        if isinstance(first, Circle)
+        else first.shape.representative_point().coords[0]
+    )
+    if isinstance(other, Circle):
+        return Circle(lon + 0.3, lat, min(other.radius_m, 50_000.0))
+    minx, miny, maxx, maxy = other.shape.bounds
+    w, h = min(maxx - minx, 0.5), min(maxy - miny, 0.5)
+    x0, y0 = min(lon + 0.2, 179.0 - w), min(lat - h / 2, 86.0 - h)
+    return Outline(box(x0, y0, x0 + w, y0 + h), other.edges)

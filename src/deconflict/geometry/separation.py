@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +32,10 @@ from shapely.geometry.base import BaseGeometry
 from deconflict.geometry.bounds import (
     PieceCaps,
     Squeezed,
-    circle_bounds_m,
+    SqueezedMany,
+    circles_bounds_m,
     lonlat_gap_m,
+    lonlat_gaps_m,
     piece_caps,
     point_caps_gap_m,
 )
@@ -319,6 +320,40 @@ def _circle_in_own_plane(
     return max(gap_m, 0.0), gap_m < 0.0
 
 
+def _settle_circles(
+    lon_deg: Floats,
+    lat_deg: Floats,
+    radius_m: Floats,
+    shapes_ll: BaseGeometry | npt.NDArray[np.object_],
+    squeezed: Squeezed | SqueezedMany,
+    beyond_m: float,
+) -> tuple[Bools, Bools]:
+    """Circles against lon/lat outlines (one for all, or one each), settled cheaply where that
+    is exact: (overlaps, far). Overlap when the centre (longitude unwrapped next to the
+    outline) is inside, decided in lon/lat; far or overlap where `circles_bounds_m` proves it.
+    """
+    inside = np.asarray(shapely.contains_xy(shapes_ll, lon_deg, lat_deg), dtype=np.bool_)
+    far = np.zeros(lon_deg.size, dtype=np.bool_)
+    at = np.flatnonzero(~inside)
+    if at.size == 0:
+        return inside, far
+    if isinstance(squeezed, SqueezedMany):
+        scale, low, high = squeezed.scale[at], squeezed.min_lat[at], squeezed.max_lat[at]
+        boundary = squeezed.boundary[at]
+    else:
+        scale, low, high = (
+            np.full(at.size, v) for v in (squeezed.scale, squeezed.min_lat, squeezed.max_lat)
+        )
+        boundary = np.full(at.size, squeezed.boundary, dtype=object)
+    radius = radius_m[at]
+    lower_m, upper_m = circles_bounds_m(
+        lon_deg[at], lat_deg[at], scale, low, high, boundary, beyond_m + radius
+    )
+    far[at] = lower_m - radius >= beyond_m
+    inside[at] = ~far[at] & (upper_m < radius)
+    return inside, far
+
+
 def _circles_and_outline(
     circles: Sequence[Circle],
     outline_ll: BaseGeometry | None,
@@ -332,28 +367,55 @@ def _circles_and_outline(
     A circle overlaps the outline when its centre is inside (decided in lon/lat for a lon/lat
     outline: exact) or the nearest boundary point is closer than the radius; otherwise the
     distance is geodesic(centre, nearest boundary point) - radius. For lon/lat outlines,
-    `circle_bounds_m` settles most circles without the exact path.
+    `_settle_circles` settles most circles at once without the exact path.
     """
     distance_m = np.zeros(len(circles))
     overlaps = np.zeros(len(circles), dtype=np.bool_)
     far = np.zeros(len(circles), dtype=np.bool_)
-    for i, circle in enumerate(circles):
-        if outline_ll is not None and squeezed is not None:
-            lon = circle.lon_deg + _turns_to(circle.lon_deg, centre_lon)
-            if shapely.contains_xy(outline_ll, lon, circle.lat_deg):
-                overlaps[i] = True
-                continue
-            lower_m, upper_m = circle_bounds_m(
-                lon, circle.lat_deg, squeezed, beyond_m + circle.radius_m
-            )
-            if lower_m - circle.radius_m >= beyond_m:
-                far[i], distance_m[i] = True, _NOT_COMPUTED
-                continue
-            if upper_m < circle.radius_m:
-                overlaps[i] = True
-                continue
+    if outline_ll is not None and squeezed is not None:
+        lon = np.array([c.lon_deg for c in circles])
+        lat = np.array([c.lat_deg for c in circles])
+        radius = np.array([c.radius_m for c in circles])
+        overlaps, far = _settle_circles(
+            lon + _unwrapped_shift(lon, centre_lon), lat, radius, outline_ll, squeezed, beyond_m
+        )
+        distance_m[far] = _NOT_COMPUTED
+    for i in np.flatnonzero(~(overlaps | far)).tolist():
         distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circle, rings_xyz(), inside_known=outline_ll is not None
+            circles[i], rings_xyz(), inside_known=outline_ll is not None
+        )
+    return distance_m, overlaps, far
+
+
+def _circle_and_outlines(
+    circle: Circle, outlines: Sequence[Outline], beyond_m: float
+) -> tuple[Floats, Bools, Bools]:
+    """One circle against many outlines, each pair exactly as `_circles_and_outline` decides it;
+    lon/lat outlines are settled together where the cheap bounds allow."""
+    count = len(outlines)
+    distance_m = np.zeros(count)
+    overlaps = np.zeros(count, dtype=np.bool_)
+    far = np.zeros(count, dtype=np.bool_)
+    lonlat_at = np.array(
+        [i for i, o in enumerate(outlines) if o.edges is Edges.LONLAT], dtype=np.int64
+    )
+    if lonlat_at.size:
+        shapes = np.empty(lonlat_at.size, dtype=object)
+        shapes[:] = [_lonlat_outline(outlines[i], circle.lon_deg) for i in lonlat_at.tolist()]
+        ones = np.ones(lonlat_at.size)
+        overlaps[lonlat_at], far[lonlat_at] = _settle_circles(
+            ones * circle.lon_deg,
+            ones * circle.lat_deg,
+            ones * circle.radius_m,
+            shapes,
+            SqueezedMany.of(shapes),
+            beyond_m,
+        )
+        distance_m[far] = _NOT_COMPUTED
+    lonlat = set(lonlat_at.tolist())
+    for i in np.flatnonzero(~(overlaps | far)).tolist():
+        distance_m[i], overlaps[i] = _circle_in_own_plane(
+            circle, _dense_xyz(outlines[i]), inside_known=i in lonlat
         )
     return distance_m, overlaps, far
 
@@ -475,34 +537,33 @@ def separation(
         shapes, meets, touching_free = _lonlat_outlines_meet(
             first, [o for o in (others[i] for i in lonlat_at) if isinstance(o, Outline)]
         )
+        apart = np.zeros(len(lonlat_at), dtype=np.bool_)
+        squeezed = first.squeezed
+        if squeezed is not None and not meets.all():
+            at = np.flatnonzero(~meets)
+            array = np.empty(at.size, dtype=object)
+            array[:] = [shapes[j] for j in at.tolist()]
+            apart[at] = lonlat_gaps_m(squeezed, array, beyond_m) >= beyond_m
         for j, i in enumerate(lonlat_at):
             other = others[i]
             if meets[j]:
                 overlaps[i] = touching_free[j]
+            elif apart[j]:
+                far[i], distance_m[i] = True, _NOT_COMPUTED
             elif isinstance(other, Outline):
                 distance_m[i], overlaps[i], far[i] = _outline_vs_outline(
                     first, other, beyond_m, shapes[j]
                 )
     done = set(lonlat_at)
-    for i in open_at:
-        other = others[i]
-        if isinstance(other, Outline) and i not in done:
-            if isinstance(first.footprint, Circle):
-                circle = first.footprint
-                lonlat = (
-                    _lonlat_outline(other, circle.lon_deg) if other.edges is Edges.LONLAT else None
-                )
-                d, o, f = _circles_and_outline(
-                    [circle],
-                    lonlat,
-                    None if lonlat is None else Squeezed.of(lonlat),
-                    circle.lon_deg,
-                    partial(_dense_xyz, other),
-                    beyond_m,
-                )
-                distance_m[i], overlaps[i], far[i] = d[0], o[0], f[0]
-            else:
-                distance_m[i], overlaps[i], far[i] = _outline_vs_outline(first, other, beyond_m)
+    rest_at = [i for i in open_at if isinstance(others[i], Outline) and i not in done]
+    rest = [o for o in (others[i] for i in rest_at) if isinstance(o, Outline)]
+    if rest and isinstance(first.footprint, Circle):
+        (distance_m[rest_at], overlaps[rest_at], far[rest_at]) = _circle_and_outlines(
+            first.footprint, rest, beyond_m
+        )
+    else:
+        for i, other in zip(rest_at, rest, strict=True):
+            distance_m[i], overlaps[i], far[i] = _outline_vs_outline(first, other, beyond_m)
     return Separation(distance_m, overlaps, far)
 
 
