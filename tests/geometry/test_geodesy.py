@@ -19,6 +19,7 @@ from deconflict.geometry.geodesy import (
     circle_ring,
     densify_geodesic,
     densify_lonlat,
+    densify_lonlat_rings,
     lonlat_of,
     unit_vectors,
 )
@@ -110,3 +111,27 @@ def test_local_plane_is_continuous_across_the_antimeridian() -> None:
     assert math.isclose(float(xy[1, 0] - xy[0, 0]), expected, rel_tol=1e-9)
     lon, _ = lonlat_of(plane.unproject(xy))
     assert np.allclose(lon, [179.99, -179.99])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.floats(-179.0, 179.0), st.floats(-85.0, 85.0)), min_size=3, max_size=9
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_many_rings_densify_as_each_alone(rings: list[list[tuple[float, float]]]) -> None:
+    closed = [np.array([*ring, ring[0]], dtype=np.float64) for ring in rings]
+    lon, lat, sizes = densify_lonlat_rings(
+        np.concatenate([r[:, 0] for r in closed]),
+        np.concatenate([r[:, 1] for r in closed]),
+        np.array([len(r) for r in closed], dtype=np.int64),
+    )
+    ends = np.cumsum(sizes)
+    for ring, end, size in zip(closed, ends.tolist(), sizes.tolist(), strict=True):
+        alone_lon, alone_lat = densify_lonlat(ring[:, 0], ring[:, 1])
+        assert np.array_equal(lon[end - size : end], alone_lon)
+        assert np.array_equal(lat[end - size : end], alone_lat)

@@ -6,13 +6,28 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from deconflict.geometry import Circle, Edges, Footprint, Outline
-from deconflict.geometry.geodesy import GEOD, SPHERE_TO_GEODESIC_MIN_M, angle_between
-from deconflict.geometry.separation import anchor, extents, overlap_polygon, separation
+from deconflict.geometry.geodesy import (
+    GEOD,
+    SPHERE_TO_GEODESIC_MIN_M,
+    LocalPlane,
+    angle_between,
+    unit_vectors,
+)
+from deconflict.geometry.separation import (
+    _circle_in_own_plane,
+    _planar_lonlat_outlines,
+    _planar_outline,
+    anchor,
+    extents,
+    overlap_polygon,
+    separation,
+)
 
 A_M = 6_378_137.0
 
@@ -265,3 +280,46 @@ def _near(first: Footprint, other: Footprint) -> Footprint:
     w, h = min(maxx - minx, 0.5), min(maxy - miny, 0.5)
     x0, y0 = min(lon + 0.2, 179.0 - w), min(lat - h / 2, 86.0 - h)
     return Outline(box(x0, y0, x0 + w, y0 + h), other.edges)
+
+
+def test_outlines_made_planar_together_equal_each_made_alone() -> None:
+    holed = Polygon(box(30, 30, 32, 32).exterior.coords, [box(30.5, 30.5, 31, 31).exterior.coords])
+    outlines = [
+        Outline(box(30.0, 31.0, 30.3, 31.9)),
+        Outline(holed),
+        Outline(MultiPolygon([box(31.0, 29.0, 31.5, 29.5), box(31.6, 29.0, 32.0, 29.5)])),
+        Outline(Polygon([(29.0, 29.0), (29.5, 28.7), (29.9, 29.4), (29.2, 29.9)])),
+    ]
+    plane = LocalPlane.at(unit_vectors(31.0, 30.5))
+    shapes, pieces = _planar_lonlat_outlines(outlines, plane)
+    for outline, shape, piece in zip(outlines, shapes, pieces, strict=True):
+        alone = _planar_outline(outline, plane)
+        assert alone.shape.equals_exact(shape, 0.0)
+        assert alone.pieces.equals_exact(piece, 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-0.5, 0.5), st.floats(-0.5, 0.5), st.floats(100.0, 60_000.0)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([(30.0, 30.0), (179.5, 0.0), (10.0, 84.0)]),
+)
+def test_circles_and_outlines_in_bulk_equal_the_one_pair_exact_path(
+    offsets: list[tuple[float, float, float]], place: tuple[float, float]
+) -> None:
+    """Both directions, batched: each circle's result is `_circle_in_own_plane`'s, bit for bit."""
+    lon0, lat0 = place
+    outline = Outline(box(lon0 - 0.3, lat0 - 0.2, min(lon0 + 0.3, 180.0), lat0 + 0.2))
+    circles = [Circle(lon0 + dx, lat0 + dy, r) for dx, dy, r in offsets]
+    first = anchor(outline)
+    many = separation(first, circles)
+    for i, circle in enumerate(circles):
+        if many.far[i] or bool(shapely.contains_xy(outline.shape, circle.lon_deg, circle.lat_deg)):
+            continue
+        exact = _circle_in_own_plane(circle, first.dense_xyz(), inside_known=True)
+        assert (float(many.distance_m[i]), bool(many.overlaps[i])) == exact
+        back = separation(anchor(circle), [outline, outline])
+        assert (float(back.distance_m[1]), bool(back.overlaps[1])) == exact

@@ -29,6 +29,7 @@ __all__ = [
     "circle_ring",
     "densify_geodesic",
     "densify_lonlat",
+    "densify_lonlat_rings",
     "geodesic_distance_m",
     "lonlat_of",
     "lonlat_path_bound_rad",
@@ -156,6 +157,33 @@ def densify_lonlat(
     lon = np.where(own, lon_deg[edge], lon1[edge] + frac * (lon2[edge] - lon1[edge]))
     lat = np.where(own, lat_deg[edge], lat1[edge] + frac * (lat2[edge] - lat1[edge]))
     return np.append(lon, lon_deg[-1]), np.append(lat, lat_deg[-1])
+
+
+def densify_lonlat_rings(
+    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64], max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    """`densify_lonlat` of many closed rings at once: their points concatenated, `sizes` points
+    each; returns the densified rings concatenated and their sizes. Element by element the
+    same arithmetic as ring by ring."""
+    lengths_m = lonlat_path_bound_rad(lon_deg, lat_deg) * SPHERE_TO_GEODESIC_MAX_M
+    lon1, lat1, lon2, lat2, flip = _canonical_edges(lon_deg, lat_deg)
+    counts = _piece_counts(lengths_m, max_piece_m)
+    ends = np.cumsum(sizes)
+    counts[ends[:-1] - 1] = 0
+    edge, frac, own = _pieces(counts, flip)
+    ring_of_edge = np.repeat(np.arange(sizes.size), sizes)[:-1]
+    new_sizes = np.bincount(ring_of_edge, weights=counts, minlength=sizes.size).astype(np.int64)
+    new_sizes += 1
+    total = int(new_sizes.sum())
+    closing = np.cumsum(new_sizes) - 1
+    body = np.arange(edge.size) + ring_of_edge[edge]
+    lon = np.empty(total)
+    lat = np.empty(total)
+    lon[body] = np.where(own, lon_deg[edge], lon1[edge] + frac * (lon2[edge] - lon1[edge]))
+    lat[body] = np.where(own, lat_deg[edge], lat1[edge] + frac * (lat2[edge] - lat1[edge]))
+    lon[closing] = lon_deg[ends - 1]
+    lat[closing] = lat_deg[ends - 1]
+    return lon, lat, new_sizes
 
 
 def densify_geodesic(

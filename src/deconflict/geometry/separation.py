@@ -41,11 +41,13 @@ from deconflict.geometry.bounds import (
 )
 from deconflict.geometry.extents import Extents, extents
 from deconflict.geometry.geodesy import (
+    PLANE_RADIUS_M,
     SPHERE_TO_GEODESIC_MIN_M,
     LocalPlane,
     circle_ring,
     densify_geodesic,
     densify_lonlat,
+    densify_lonlat_rings,
     geodesic_distance_m,
     lonlat_of,
     unit_vectors,
@@ -124,6 +126,55 @@ def _planar_outline(outline: Outline, plane: LocalPlane) -> _Planar:
         polygons.append(Polygon(planar[0], planar[1:]))
         all_rings.extend(planar)
     return _Planar(_merged(polygons), _boundary_pieces(all_rings))
+
+
+def _planar_lonlat_outlines(
+    outlines: Sequence[Outline], plane: LocalPlane
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """`_planar_outline` of many lon/lat outlines in one plane, in a few vectorised calls:
+    the planar shapes and their boundary pieces (the same points, rings and pieces)."""
+    shapes = np.empty(len(outlines), dtype=object)
+    shapes[:] = [o.shape for o in outlines]
+    parts, part_shape = shapely.get_parts(shapes, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    sizes = np.bincount(coord_ring, minlength=rings.size).astype(np.int64)
+    lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
+    planar = plane.project(unit_vectors(lon, lat))
+    ring_of_point = np.repeat(np.arange(rings.size), dense_sizes)
+    planar_parts = shapely.polygons(
+        shapely.linearrings(planar, indices=ring_of_point), indices=ring_part
+    )
+    out = np.empty(len(outlines), dtype=object)
+    single = np.bincount(part_shape, minlength=len(outlines)) == 1
+    out[part_shape[single[part_shape]]] = planar_parts[single[part_shape]]
+    for k in np.flatnonzero(~single).tolist():
+        out[k] = _merged(list(planar_parts[part_shape == k]))
+    return out, _pieces_of_rings(planar, dense_sizes, part_shape[ring_part], len(outlines))
+
+
+def _pieces_of_rings(
+    xy: Floats, sizes: npt.NDArray[np.int64], owner: npt.NDArray[np.int64], count: int
+) -> npt.NDArray[np.object_]:
+    """`_boundary_pieces` of many shapes at once: closed rings concatenated (`sizes` points
+    each, `owner` the shape of each ring), one MultiLineString of pieces per shape."""
+    segments = sizes - 1
+    per_ring = (segments + _PIECE_SEGMENTS - 1) // _PIECE_SEGMENTS
+    piece_ring = np.repeat(np.arange(sizes.size), per_ring)
+    first_piece = np.cumsum(per_ring) - per_ring
+    starts = (np.arange(piece_ring.size) - first_piece[piece_ring]) * _PIECE_SEGMENTS
+    ends = np.minimum(starts + _PIECE_SEGMENTS, segments[piece_ring])
+    lengths = ends - starts + 1
+    ring_start = np.cumsum(sizes) - sizes
+    first_point = np.cumsum(lengths) - lengths
+    at = np.repeat(ring_start[piece_ring] + starts - first_point, lengths) + np.arange(
+        int(lengths.sum())
+    )
+    lines = shapely.linestrings(xy[at], indices=np.repeat(np.arange(piece_ring.size), lengths))
+    found: npt.NDArray[np.object_] = shapely.multilinestrings(lines, indices=owner[piece_ring])
+    if found.size < count:
+        raise ValueError(f"pieces for {found.size} shapes, expected {count}")
+    return found
 
 
 def _merged(polygons: list[Polygon]) -> BaseGeometry:
@@ -298,6 +349,54 @@ def _dense_xyz(outline: Outline) -> list[list[Floats]]:
     return [[unit_vectors(lon, lat) for lon, lat in rings] for rings in dense_rings(outline)]
 
 
+def _gaps_in_circle_planes(
+    circles: Sequence[Circle],
+    xyz: Floats,
+    sizes: npt.NDArray[np.int64],
+    ring_owner: npt.NDArray[np.int64],
+) -> Floats:
+    """`_circle_in_own_plane` for many circles at once (centres known to be outside): the rings
+    of circle k (unit vectors, closed rings of `sizes` points, concatenated; `ring_owner` k)
+    projected into k's own plane; geodesic distance from k's centre to the nearest boundary
+    point found there, minus its radius. The same arithmetic, point by point."""
+    lon_c = np.array([c.lon_deg for c in circles])
+    lat_c = np.array([c.lat_deg for c in circles])
+    planes = [LocalPlane.at(u) for u in unit_vectors(lon_c, lat_c)]
+    centre = np.stack([p.centre for p in planes])
+    east = np.stack([p.east for p in planes])
+    north = np.stack([p.north for p in planes])
+    at = np.repeat(ring_owner, sizes)
+    c, e_, n_ = centre[at], east[at], north[at]
+    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    e = x * e_[:, 0] + y * e_[:, 1]
+    n = x * n_[:, 0] + y * n_[:, 1] + z * n_[:, 2]
+    sin_angle = np.hypot(e, n)
+    angle = np.arctan2(sin_angle, x * c[:, 0] + y * c[:, 1] + z * c[:, 2])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
+    planar = np.stack([e * scale, n * scale], axis=-1)
+    pieces = _pieces_of_rings(planar, sizes, ring_owner, len(circles))
+    lines = shapely.shortest_line(pieces, shapely.points(np.zeros((len(circles), 2))))
+    near = shapely.get_coordinates(lines).reshape(-1, 2, 2)[:, 0, :]
+    r = np.hypot(near[:, 0], near[:, 1])
+    turn = r / PLANE_RADIUS_M
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(r > 0.0, np.sin(turn) / r, 1.0 / PLANE_RADIUS_M)
+    back = (
+        np.cos(turn)[:, None] * centre
+        + (factor * near[:, 0])[:, None] * east
+        + (factor * near[:, 1])[:, None] * north
+    )
+    lon_p, lat_p = lonlat_of(back)
+    radius = np.array([c.radius_m for c in circles])
+    return np.asarray(geodesic_distance_m(lon_c, lat_c, lon_p, lat_p) - radius, dtype=np.float64)
+
+
+def _rings_of(rings_xyz: list[list[Floats]]) -> tuple[Floats, npt.NDArray[np.int64]]:
+    flat = [ring for rings in rings_xyz for ring in rings]
+    return np.concatenate(flat), np.array([len(r) for r in flat], dtype=np.int64)
+
+
 def _circle_in_own_plane(
     circle: Circle, rings_xyz: list[list[Floats]], inside_known: bool
 ) -> tuple[float, bool]:
@@ -380,10 +479,19 @@ def _circles_and_outline(
             lon + _unwrapped_shift(lon, centre_lon), lat, radius, outline_ll, squeezed, beyond_m
         )
         distance_m[far] = _NOT_COMPUTED
-    for i in np.flatnonzero(~(overlaps | far)).tolist():
-        distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circles[i], rings_xyz(), inside_known=outline_ll is not None
+    open_at = np.flatnonzero(~(overlaps | far))
+    if outline_ll is not None and open_at.size:
+        xyz, sizes = _rings_of(rings_xyz())
+        gap_m = _gaps_in_circle_planes(
+            [circles[i] for i in open_at.tolist()],
+            np.tile(xyz, (open_at.size, 1)),
+            np.tile(sizes, open_at.size),
+            np.repeat(np.arange(open_at.size), sizes.size),
         )
+        distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
+        return distance_m, overlaps, far
+    for i in open_at.tolist():
+        distance_m[i], overlaps[i] = _circle_in_own_plane(circles[i], rings_xyz(), False)
     return distance_m, overlaps, far
 
 
@@ -412,10 +520,24 @@ def _circle_and_outlines(
             beyond_m,
         )
         distance_m[far] = _NOT_COMPUTED
-    lonlat = set(lonlat_at.tolist())
-    for i in np.flatnonzero(~(overlaps | far)).tolist():
+    is_lonlat = np.zeros(count, dtype=np.bool_)
+    is_lonlat[lonlat_at] = True
+    open_at = np.flatnonzero(~(overlaps | far) & is_lonlat)
+    if open_at.size:
+        shapes = np.empty(open_at.size, dtype=object)
+        shapes[:] = [outlines[i].shape for i in open_at.tolist()]
+        parts, part_shape = shapely.get_parts(shapes, return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        sizes = np.bincount(coord_ring, minlength=rings.size).astype(np.int64)
+        lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
+        xyz = unit_vectors(lon, lat)
+        owner = part_shape[ring_part]
+        gap_m = _gaps_in_circle_planes([circle] * open_at.size, xyz, dense_sizes, owner)
+        distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
+    for i in np.flatnonzero(~(overlaps | far) & ~is_lonlat).tolist():
         distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circle, _dense_xyz(outlines[i]), inside_known=i in lonlat
+            circle, _dense_xyz(outlines[i]), inside_known=False
         )
     return distance_m, overlaps, far
 
@@ -444,6 +566,20 @@ def _outline_vs_outline(
         return 0.0, not shapely.touches(first.planar, other_planar.shape), False
     line = shapely.get_coordinates(shapely.shortest_line(first.pieces, other_planar.pieces))
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
+
+
+def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> Floats:
+    """Distances from the first outline to lon/lat outlines found disjoint in lon/lat (both
+    with lon/lat edges): 0 where they meet in the plane (touching there), else the geodesic
+    distance between the nearest points of the two boundaries found in the plane."""
+    shapes, pieces = _planar_lonlat_outlines(outlines, first.plane)
+    distance_m = np.zeros(len(outlines))
+    apart = ~np.asarray(shapely.intersects(first.planar, shapes), dtype=np.bool_)
+    if apart.any():
+        lines = shapely.shortest_line(first.pieces, pieces[apart])
+        ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+        distance_m[apart] = _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
+    return distance_m
 
 
 def _lonlat_outlines_meet(
@@ -544,16 +680,15 @@ def separation(
             array = np.empty(at.size, dtype=object)
             array[:] = [shapes[j] for j in at.tolist()]
             apart[at] = lonlat_gaps_m(squeezed, array, beyond_m) >= beyond_m
-        for j, i in enumerate(lonlat_at):
-            other = others[i]
-            if meets[j]:
-                overlaps[i] = touching_free[j]
-            elif apart[j]:
-                far[i], distance_m[i] = True, _NOT_COMPUTED
-            elif isinstance(other, Outline):
-                distance_m[i], overlaps[i], far[i] = _outline_vs_outline(
-                    first, other, beyond_m, shapes[j]
-                )
+        at_lonlat = np.asarray(lonlat_at, dtype=np.int64)
+        overlaps[at_lonlat[meets]] = touching_free[meets]
+        far[at_lonlat[apart]] = True
+        distance_m[at_lonlat[apart]] = _NOT_COMPUTED
+        near = at_lonlat[~meets & ~apart]
+        if near.size:
+            distance_m[near] = _disjoint_lonlat_outlines(
+                first, [o for o in (others[i] for i in near.tolist()) if isinstance(o, Outline)]
+            )
     done = set(lonlat_at)
     rest_at = [i for i in open_at if isinstance(others[i], Outline) and i not in done]
     rest = [o for o in (others[i] for i in rest_at) if isinstance(o, Outline)]
