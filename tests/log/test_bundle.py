@@ -498,3 +498,18 @@ def test_any_replaced_value_is_a_bundle_error_never_a_crash(
         return
     # Dropping a bracket, or a bound of one, only loosens what the bundle claims.
     assert unchanged or path[0] == "brackets", (path, value)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (11699.6, "11699.6 s (3h15m00s)"),
+        (59.5, "59.5 s (0h01m00s)"),
+        (7180, "7180 s (1h59m40s)"),
+        (-90.2, "-90.2 s (-0h01m30s)"),
+    ],
+)
+def test_durations_round_before_splitting(seconds: float, shown: str) -> None:
+    from deconflict.log.bundle import _duration
+
+    assert _duration(seconds) == shown

@@ -247,9 +247,10 @@ def _t(when: datetime) -> str:
 
 
 def _duration(seconds: float) -> str:
-    sign, rest = ("-" if seconds < 0 else ""), abs(seconds)
-    h, m, s = int(rest // 3600), int(rest % 3600 // 60), rest % 60
-    return f"{seconds:g} s ({sign}{h}h{m:02d}m{s:02.0f}s)"
+    """Seconds as given, and rounded to whole seconds as hours, minutes and seconds."""
+    sign, whole = ("-" if seconds < 0 else ""), round(abs(seconds))
+    h, m, s = whole // 3600, whole % 3600 // 60, whole % 60
+    return f"{seconds:g} s ({sign}{h}h{m:02d}m{s:02d}s)"
 
 
 def _bounds(low_s: float | None, high_s: float | None) -> str:
