@@ -218,6 +218,20 @@ def _lonlat_outline(outline: Outline, centre_lon: float) -> BaseGeometry:
     return _merged(moved)
 
 
+def _lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> npt.NDArray[np.object_]:
+    """`_lonlat_outline` of many: single polygons already next to `centre_lon` (found with one
+    vectorised bounds call) are their own shape; the rest go one by one."""
+    shapes = np.empty(len(outlines), dtype=object)
+    shapes[:] = [o.shape for o in outlines]
+    bounds = shapely.bounds(shapes)
+    moved = (
+        np.round((centre_lon - (bounds[:, 0] + bounds[:, 2]) / 2.0) / 360.0) != 0.0
+    ) | np.asarray(shapely.get_type_id(shapes) != shapely.GeometryType.POLYGON)
+    for i in np.flatnonzero(moved).tolist():
+        shapes[i] = _lonlat_outline(outlines[i], centre_lon)
+    return shapes
+
+
 class Anchored:
     """A footprint made ready to be the first of many comparisons.
 
@@ -508,8 +522,7 @@ def _circle_and_outlines(
         [i for i, o in enumerate(outlines) if o.edges is Edges.LONLAT], dtype=np.int64
     )
     if lonlat_at.size:
-        shapes = np.empty(lonlat_at.size, dtype=object)
-        shapes[:] = [_lonlat_outline(outlines[i], circle.lon_deg) for i in lonlat_at.tolist()]
+        shapes = _lonlat_outlines([outlines[i] for i in lonlat_at.tolist()], circle.lon_deg)
         ones = np.ones(lonlat_at.size)
         overlaps[lonlat_at], far[lonlat_at] = _settle_circles(
             ones * circle.lon_deg,
@@ -584,12 +597,10 @@ def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> F
 
 def _lonlat_outlines_meet(
     first: Anchored, outlines: list[Outline]
-) -> tuple[list[BaseGeometry], Bools, Bools]:
+) -> tuple[npt.NDArray[np.object_], Bools, Bools]:
     """Lon/lat outlines against the first (a lon/lat outline), with vectorised GEOS
     predicates: each unwrapped next to it, whether they meet, whether interiors overlap."""
-    shapes = [_lonlat_outline(o, first.centre_lon) for o in outlines]
-    array = np.empty(len(shapes), dtype=object)
-    array[:] = shapes
+    array = shapes = _lonlat_outlines(outlines, first.centre_lon)
     meets = np.asarray(shapely.intersects(first.lonlat, array), dtype=np.bool_)
     overlaps = np.zeros(len(shapes), dtype=np.bool_)
     if meets.any():
@@ -677,9 +688,7 @@ def separation(
         squeezed = first.squeezed
         if squeezed is not None and not meets.all():
             at = np.flatnonzero(~meets)
-            array = np.empty(at.size, dtype=object)
-            array[:] = [shapes[j] for j in at.tolist()]
-            apart[at] = lonlat_gaps_m(squeezed, array, beyond_m) >= beyond_m
+            apart[at] = lonlat_gaps_m(squeezed, shapes[at], beyond_m) >= beyond_m
         at_lonlat = np.asarray(lonlat_at, dtype=np.int64)
         overlaps[at_lonlat[meets]] = touching_free[meets]
         far[at_lonlat[apart]] = True
