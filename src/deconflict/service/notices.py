@@ -232,8 +232,10 @@ class NoticeUseCases(ServiceBase):
                 )
                 self._remember_key(tx, party, idempotency_key, request_digest, notice_id, 1)
                 if not draft:
-                    self._publish(tx, notice_id, 1)
-                return self._deliver(tx, notice_id, self._notice_row(tx.conn, notice_id), party, 1)
+                    self._publish(tx, notice_id, 1, volumes)
+                return self._deliver(
+                    tx, notice_id, self._notice_row(tx.conn, notice_id), party, 1, volumes
+                )
 
         return self._idempotent(party, idempotency_key, request_digest, attempt)
 
@@ -283,9 +285,9 @@ class NoticeUseCases(ServiceBase):
                 )
                 self._remember_key(tx, party, idempotency_key, request_digest, notice_id, version)
                 if row.state != NoticeState.DRAFT.value:
-                    self._publish(tx, notice_id, version)
+                    self._publish(tx, notice_id, version, volumes)
                 return self._deliver(
-                    tx, notice_id, self._notice_row(tx.conn, notice_id), party, version
+                    tx, notice_id, self._notice_row(tx.conn, notice_id), party, version, volumes
                 )
 
         return self._idempotent(party, idempotency_key, request_digest, attempt)
@@ -366,7 +368,9 @@ class NoticeUseCases(ServiceBase):
             .where(t.notice_versions.c.version == version)
         ).one()
 
-    def _publish(self, tx: Tx, notice_id: str, version: int) -> None:
+    def _publish(
+        self, tx: Tx, notice_id: str, version: int, volumes: Sequence[Volume] | None = None
+    ) -> None:
         """Check a version against the agreement's index, store it in the index, and disclose it."""
         notice = self._notice_row(tx.conn, notice_id)
         row = self._version_row(tx.conn, notice_id, version)
@@ -377,7 +381,8 @@ class NoticeUseCases(ServiceBase):
         )
         index = self._index(tx, notice.agreement_id)
         found: list[tuple[int, VolumeConflict, IndexKey, str | None]] = []
-        volumes = [volume_from_geojson(feature) for feature in row.volumes]
+        if volumes is None:
+            volumes = [volume_from_geojson(feature) for feature in row.volumes]
         if kind is not NoticeKind.CANCELLATION:
             buffers = buffers_of(current_terms)
             for i, volume in enumerate(volumes):
@@ -787,7 +792,13 @@ class NoticeUseCases(ServiceBase):
         )
 
     def _deliver(
-        self, tx: Tx, notice_id: str, notice: Any, party: str, version: int | None
+        self,
+        tx: Tx,
+        notice_id: str,
+        notice: Any,
+        party: str,
+        version: int | None,
+        known: Sequence[Volume] | None = None,
     ) -> Notice:
         """Render one version for `party`, stamping its first delivery.
 
@@ -821,10 +832,16 @@ class NoticeUseCases(ServiceBase):
                 .where(t.disclosures.c.first_fetched_at.is_(None))
                 .values(first_fetched_at=tx.now)
             )
-        return self._render(tx.conn, notice, version, party, latest)
+        return self._render(tx.conn, notice, version, party, latest, known)
 
     def _render(
-        self, conn: sa.Connection, notice: Any, version: int, viewer: str, latest: int
+        self,
+        conn: sa.Connection,
+        notice: Any,
+        version: int,
+        viewer: str,
+        latest: int,
+        known: Sequence[Volume] | None = None,
     ) -> Notice:
         row = self._version_row(conn, notice.id, version)
         disclosures = sa.select(t.disclosures).where(
@@ -846,7 +863,11 @@ class NoticeUseCases(ServiceBase):
             agreement_version=row.agreement_version,
             originator=notice.originator,
             purpose=row.purpose,
-            volumes=tuple(volume_from_geojson(f) for f in row.volumes),
+            volumes=(
+                tuple(known)
+                if known is not None
+                else tuple(volume_from_geojson(f) for f in row.volumes)
+            ),
             state=NoticeState(notice.state),
             created_at=row.created_at,
             submitted_at=row.submitted_at,
