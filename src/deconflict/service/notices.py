@@ -11,8 +11,6 @@ Meanings a dispute turns on:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -24,32 +22,24 @@ from sqlalchemy.exc import IntegrityError
 
 from deconflict.detection.strategic import Conflict as VolumeConflict
 from deconflict.domain import (
-    Acknowledgement,
     AckState,
     AgreementTerms,
     DisclosureRule,
     EventKind,
-    KeyPurpose,
     Notice,
     NoticeKind,
     NoticeState,
-    Page,
 )
-from deconflict.errors import Conflict, DeconflictError, FieldError, InvalidInput, NotFound
+from deconflict.errors import Conflict, FieldError, InvalidInput, NotFound
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
-from deconflict.log import verify_ack
-from deconflict.service.base import Caller, IdempotencyMismatch, ServiceBase, Tx, stamp
+from deconflict.service.acknowledgements import AcknowledgementUseCases
+from deconflict.service.base import Caller, IdempotencyMismatch, Tx, stamp
 from deconflict.service.indexing import (
     AgreementIndex,
     IndexKey,
     buffers_of,
     catch_up,
-)
-from deconflict.service.records import (
-    acknowledgement_of,
-    conflict_of,
-    disclosure_of,
 )
 from deconflict.storage import tables as t
 
@@ -57,7 +47,6 @@ __all__ = ["NoticeUseCases"]
 
 MAX_VOLUMES = 200
 MAX_PURPOSE = 2000
-ACKED = {AckState.ACKNOWLEDGED.value, AckState.ACKNOWLEDGED_LATE.value}
 
 
 def _validate(volumes: Sequence[Volume], purpose: str | None, now: datetime) -> None:
@@ -111,9 +100,7 @@ def _conflict_row(
     }
 
 
-class NoticeUseCases(ServiceBase):
-    _terms_cache: dict[tuple[str, int], AgreementTerms]
-
+class NoticeUseCases(AcknowledgementUseCases):
     def _index(self, tx: Tx, agreement_id: str) -> AgreementIndex:
         """The agreement's index, caught up; call with the agreement locked."""
         index = self._indexes.get(agreement_id)
@@ -122,22 +109,6 @@ class NoticeUseCases(ServiceBase):
         index = catch_up(tx.conn, agreement_id, index)
         self._indexes[agreement_id] = index
         return index
-
-    def _terms(self, conn: sa.Connection, agreement_id: str, version: int) -> AgreementTerms:
-        """An agreement version's terms; versions never change, so they are read once."""
-        key = (agreement_id, version)
-        terms = self._terms_cache.get(key)
-        if terms is None:
-            data = conn.execute(
-                sa.select(t.agreement_versions.c.terms)
-                .where(t.agreement_versions.c.agreement_id == agreement_id)
-                .where(t.agreement_versions.c.version == version)
-            ).scalar_one()
-            terms = self._terms_cache[key] = AgreementTerms.from_dict(data)
-        return terms
-
-    def _notice_row(self, conn: sa.Connection, notice_id: str) -> Any:
-        return conn.execute(sa.select(t.notices).where(t.notices.c.id == notice_id)).one_or_none()
 
     def _own_notice(self, tx: Tx, party: str, notice_id: str) -> Any:
         row = self._notice_row(tx.conn, notice_id)
@@ -360,13 +331,6 @@ class NoticeUseCases(ServiceBase):
                 .where(t.notices.c.id == notice_id)
                 .values(latest_version=version)
             )
-
-    def _version_row(self, conn: sa.Connection, notice_id: str, version: int) -> Any:
-        return conn.execute(
-            sa.select(t.notice_versions)
-            .where(t.notice_versions.c.notice_id == notice_id)
-            .where(t.notice_versions.c.version == version)
-        ).one()
 
     def _publish(
         self, tx: Tx, notice_id: str, version: int, volumes: Sequence[Volume] | None = None
@@ -606,321 +570,3 @@ class NoticeUseCases(ServiceBase):
                 data={"lead_time_s": lead_time_s, "min_lead_time_s": terms.min_lead_time_s},
                 **common,
             )
-
-    def _set_state(self, tx: Tx, notice_id: str, state: NoticeState) -> None:
-        tx.conn.execute(
-            sa.update(t.notices).where(t.notices.c.id == notice_id).values(state=state.value)
-        )
-
-    def _refresh_state(self, tx: Tx, notice_id: str) -> None:
-        """Derive a live notice's state from its latest version's acknowledgement states."""
-        notice = self._notice_row(tx.conn, notice_id)
-        if notice.state in (NoticeState.CANCELLED.value, NoticeState.EXPIRED.value):
-            return
-        states = set(
-            tx.conn.execute(
-                sa.select(t.disclosures.c.ack_state)
-                .where(t.disclosures.c.notice_id == notice_id)
-                .where(t.disclosures.c.version == notice.latest_version)
-            ).scalars()
-        )
-        if AckState.ESCALATED.value in states:
-            state = NoticeState.ESCALATED
-        elif states and states <= ACKED:
-            state = NoticeState.ACKNOWLEDGED
-        else:
-            state = NoticeState.SUBMITTED
-        self._set_state(tx, notice_id, state)
-
-    # --- acknowledging -----------------------------------------------------------------------
-
-    def acknowledge(
-        self,
-        caller: Caller,
-        notice_id: str,
-        version: int,
-        text: str = "",
-        *,
-        signature_b64: str | None = None,
-        party_received_at: datetime | None = None,
-    ) -> Acknowledgement:
-        """Record that the caller has received and read one disclosed version."""
-        party = self._require_party(caller)
-        if len(text) > MAX_PURPOSE:
-            raise InvalidInput.at("/text", f"at most {MAX_PURPOSE} characters")
-        if signature_b64 is not None and party_received_at is None:
-            raise InvalidInput.at(
-                "/received_at", "a signed acknowledgement states when it was received"
-            )
-        with self._tx() as tx:
-            query = (
-                sa.select(t.disclosures)
-                .where(t.disclosures.c.notice_id == notice_id)
-                .where(t.disclosures.c.version == version)
-                .where(t.disclosures.c.party_id == party)
-            )
-            if self._is_postgres:
-                query = query.with_for_update()
-            disclosure = tx.conn.execute(query).one_or_none()
-            if disclosure is None:
-                raise NotFound(f"notice {notice_id!r} version {version} not found")
-            if disclosure.acknowledged_at is not None:
-                raise Conflict(
-                    "already acknowledged",
-                    acknowledged_at=disclosure.acknowledged_at.isoformat(),
-                )
-            notice_entry = self._notice_entry(tx, notice_id, version)
-            if signature_b64 is not None and party_received_at is not None:
-                self._check_ack_signature(
-                    tx, party, notice_entry or "", party_received_at, signature_b64
-                )
-            late = tx.now > disclosure.ack_due_at or disclosure.escalation_tier > 0
-            state = AckState.ACKNOWLEDGED_LATE if late else AckState.ACKNOWLEDGED
-            tx.conn.execute(
-                sa.update(t.disclosures)
-                .where(t.disclosures.c.notice_id == notice_id)
-                .where(t.disclosures.c.version == version)
-                .where(t.disclosures.c.party_id == party)
-                .values(
-                    acknowledged_at=tx.now,
-                    ack_state=state.value,
-                    next_escalation_at=None,
-                    first_fetched_at=disclosure.first_fetched_at or tx.now,
-                )
-            )
-            received_at = disclosure.first_fetched_at or tx.now
-            tx.conn.execute(
-                t.acknowledgements.insert().values(
-                    notice_id=notice_id,
-                    version=version,
-                    party_id=party,
-                    received_at=received_at,
-                    party_received_at=party_received_at,
-                    acknowledged_at=tx.now,
-                    text=text,
-                    late=late,
-                    signature_b64=signature_b64,
-                )
-            )
-            notice = self._notice_row(tx.conn, notice_id)
-            self._log(
-                tx,
-                "ack",
-                party,
-                {
-                    "notice_id": notice_id,
-                    "version": version,
-                    "party_id": party,
-                    "received_at": stamp(received_at),
-                    "party_received_at": stamp(party_received_at),
-                    "acknowledged_at": stamp(tx.now),
-                    "late": late,
-                    "text": text,
-                    "signature": signature_b64,
-                },
-                [notice.originator],
-                notice_id=notice_id,
-                version=version,
-                refs=[notice_entry] if notice_entry else [],
-            )
-            self._record_event(
-                tx,
-                EventKind.ACKNOWLEDGED,
-                notice.agreement_id,
-                [party, notice.originator],
-                notice_id=notice_id,
-                version=version,
-                party_id=party,
-                data={"late": late, "ack_due_at": disclosure.ack_due_at.isoformat()},
-            )
-            self._refresh_state(tx, notice_id)
-            return Acknowledgement(
-                notice_id, version, party, received_at, tx.now, text, late, signature_b64
-            )
-
-    def _check_ack_signature(
-        self, tx: Tx, party: str, notice_entry: str, received_at: datetime, signature_b64: str
-    ) -> None:
-        """The signature must verify under one of the party's acknowledgement keys."""
-        try:
-            signature = base64.b64decode(signature_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidInput.at("/signature", "must be base64") from None
-        keys = tx.conn.execute(
-            sa.select(t.party_keys.c.key_b64)
-            .where(t.party_keys.c.party_id == party)
-            .where(t.party_keys.c.purpose == KeyPurpose.ACK.value)
-        ).scalars()
-        for key_b64 in keys:
-            try:
-                verify_ack(
-                    base64.b64decode(key_b64), bytes.fromhex(notice_entry), received_at, signature
-                )
-            except DeconflictError:
-                continue
-            return
-        raise InvalidInput.at(
-            "/signature",
-            "does not verify under any acknowledgement key of the party over "
-            f"notice entry {notice_entry} and received_at {stamp(received_at)}",
-        )
-
-    def list_acknowledgements(self, caller: Caller, notice_id: str) -> list[Acknowledgement]:
-        party = self._require_party(caller)
-        with self._engine.connect() as conn:
-            notice = self._notice_row(conn, notice_id)
-            query = sa.select(t.acknowledgements).where(t.acknowledgements.c.notice_id == notice_id)
-            if notice is None or notice.originator != party:
-                if not self._visible_versions(conn, notice_id, party):
-                    raise NotFound(f"notice {notice_id!r} not found")
-                query = query.where(t.acknowledgements.c.party_id == party)
-            rows = conn.execute(
-                query.order_by(t.acknowledgements.c.version, t.acknowledgements.c.party_id)
-            ).all()
-        return [acknowledgement_of(row) for row in rows]
-
-    # --- reading ------------------------------------------------------------------------------
-
-    def _visible_versions(self, conn: sa.Connection, notice_id: str, party: str) -> list[int]:
-        return list(
-            conn.execute(
-                sa.select(t.disclosures.c.version)
-                .where(t.disclosures.c.notice_id == notice_id)
-                .where(t.disclosures.c.party_id == party)
-                .order_by(t.disclosures.c.version)
-            ).scalars()
-        )
-
-    def _deliver(
-        self,
-        tx: Tx,
-        notice_id: str,
-        notice: Any,
-        party: str,
-        version: int | None,
-        known: Sequence[Volume] | None = None,
-    ) -> Notice:
-        """Render one version for `party`, stamping its first delivery.
-
-        A notice that does not exist and one the party may not see raise the same NotFound,
-        word for word, so the answer reveals nothing about other parties' notices.
-        """
-        hidden = NotFound(
-            f"notice {notice_id!r} not found"
-            if version is None
-            else f"notice {notice_id!r} version {version} not found"
-        )
-        if notice is None:
-            raise hidden
-        if notice.originator == party:
-            latest = notice.latest_version
-            visible: Sequence[int] = range(1, latest + 1)
-        else:
-            visible = self._visible_versions(tx.conn, notice.id, party)
-            if not visible:
-                raise hidden
-            latest = visible[-1]
-        version = latest if version is None else version
-        if version not in visible:
-            raise hidden
-        if party != notice.originator:
-            tx.conn.execute(
-                sa.update(t.disclosures)
-                .where(t.disclosures.c.notice_id == notice.id)
-                .where(t.disclosures.c.version == version)
-                .where(t.disclosures.c.party_id == party)
-                .where(t.disclosures.c.first_fetched_at.is_(None))
-                .values(first_fetched_at=tx.now)
-            )
-        return self._render(tx.conn, notice, version, party, latest, known)
-
-    def _render(
-        self,
-        conn: sa.Connection,
-        notice: Any,
-        version: int,
-        viewer: str,
-        latest: int,
-        known: Sequence[Volume] | None = None,
-    ) -> Notice:
-        row = self._version_row(conn, notice.id, version)
-        disclosures = sa.select(t.disclosures).where(
-            (t.disclosures.c.notice_id == notice.id) & (t.disclosures.c.version == version)
-        )
-        conflicts = sa.select(t.conflicts).where(
-            (t.conflicts.c.notice_id == notice.id) & (t.conflicts.c.version == version)
-        )
-        if viewer != notice.originator:
-            disclosures = disclosures.where(t.disclosures.c.party_id == viewer)
-            conflicts = conflicts.where(
-                (t.conflicts.c.other_party == viewer) | (t.conflicts.c.other_kind == "hazard")
-            )
-        return Notice(
-            id=notice.id,
-            version=version,
-            kind=NoticeKind(row.kind),
-            agreement_id=notice.agreement_id,
-            agreement_version=row.agreement_version,
-            originator=notice.originator,
-            purpose=row.purpose,
-            volumes=(
-                tuple(known)
-                if known is not None
-                else tuple(volume_from_geojson(f) for f in row.volumes)
-            ),
-            state=NoticeState(notice.state),
-            created_at=row.created_at,
-            submitted_at=row.submitted_at,
-            previous_version=version - 1 if version > 1 else None,
-            latest_version=latest,
-            disclosures=tuple(
-                disclosure_of(d)
-                for d in conn.execute(disclosures.order_by(t.disclosures.c.party_id))
-            ),
-            conflicts=tuple(
-                conflict_of(c) for c in conn.execute(conflicts.order_by(t.conflicts.c.id))
-            ),
-        )
-
-    def get_notice(self, caller: Caller, notice_id: str, version: int | None = None) -> Notice:
-        party = self._require_party(caller)
-        with self._tx() as tx:
-            return self._deliver(
-                tx, notice_id, self._notice_row(tx.conn, notice_id), party, version
-            )
-
-    def list_notices(
-        self,
-        caller: Caller,
-        *,
-        role: str | None = None,
-        state: NoticeState | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> Page[Notice]:
-        """The caller's own notices and those disclosed to it, oldest first, a page at a time."""
-        party = self._require_party(caller)
-        if not 1 <= limit <= 500:
-            raise InvalidInput.at("/limit", "must be between 1 and 500")
-        own = t.notices.c.originator == party
-        received = t.notices.c.id.in_(
-            sa.select(t.disclosures.c.notice_id).where(t.disclosures.c.party_id == party)
-        )
-        if role == "originator":
-            visible = own
-        elif role == "recipient":
-            visible = received
-        elif role is None:
-            visible = own | received
-        else:
-            raise InvalidInput.at("/role", "must be originator or recipient")
-        query = sa.select(t.notices).where(visible)
-        if state is not None:
-            query = query.where(t.notices.c.state == state.value)
-        if cursor:
-            query = query.where(t.notices.c.id > cursor)
-        with self._tx() as tx:
-            rows = tx.conn.execute(query.order_by(t.notices.c.id).limit(limit + 1)).all()
-            items = tuple(self._deliver(tx, row.id, row, party, None) for row in rows[:limit])
-        next_cursor = rows[limit - 1].id if len(rows) > limit else None
-        return Page(items, next_cursor)
