@@ -88,6 +88,7 @@ def test_acknowledging_twice_answers_409_with_the_original_time(
     clock.advance(30)
     again = world.post("alpha", f"/notices/{notice_id}/acknowledgements", {"version": 1})
     assert again.status_code == 409
+    assert again.json()["acknowledged_at"].endswith("Z")
     assert _at(again.json()["acknowledged_at"]) == _at(first["acknowledged_at"])
     acks = _ok(world.get("bravo", f"/notices/{notice_id}/acknowledgements"))["items"]
     assert [(a["party"], a["version"]) for a in acks] == [("alpha", 1)]

@@ -62,7 +62,7 @@ class AcknowledgementUseCases(NoticeStore):
             if disclosure.acknowledged_at is not None:
                 raise Conflict(
                     "already acknowledged",
-                    acknowledged_at=disclosure.acknowledged_at.isoformat(),
+                    acknowledged_at=disclosure.acknowledged_at,
                 )
             notice_entry = self._notice_entry(tx, notice_id, version)
             if signature_b64 is not None and party_received_at is not None:
