@@ -15,14 +15,10 @@ from deconflict.geometry import Circle, Edges, Footprint, Outline
 from deconflict.geometry.geodesy import (
     GEOD,
     SPHERE_TO_GEODESIC_MIN_M,
-    LocalPlane,
     angle_between,
-    unit_vectors,
 )
 from deconflict.geometry.separation import (
     _circle_in_own_plane,
-    _planar_lonlat_outlines,
-    _planar_outline,
     anchor,
     extents,
     overlap_polygon,
@@ -280,22 +276,6 @@ def _near(first: Footprint, other: Footprint) -> Footprint:
     w, h = min(maxx - minx, 0.5), min(maxy - miny, 0.5)
     x0, y0 = min(lon + 0.2, 179.0 - w), min(lat - h / 2, 86.0 - h)
     return Outline(box(x0, y0, x0 + w, y0 + h), other.edges)
-
-
-def test_outlines_made_planar_together_equal_each_made_alone() -> None:
-    holed = Polygon(box(30, 30, 32, 32).exterior.coords, [box(30.5, 30.5, 31, 31).exterior.coords])
-    outlines = [
-        Outline(box(30.0, 31.0, 30.3, 31.9)),
-        Outline(holed),
-        Outline(MultiPolygon([box(31.0, 29.0, 31.5, 29.5), box(31.6, 29.0, 32.0, 29.5)])),
-        Outline(Polygon([(29.0, 29.0), (29.5, 28.7), (29.9, 29.4), (29.2, 29.9)])),
-    ]
-    plane = LocalPlane.at(unit_vectors(31.0, 30.5))
-    shapes, pieces = _planar_lonlat_outlines(outlines, plane)
-    for outline, shape, piece in zip(outlines, shapes, pieces, strict=True):
-        alone = _planar_outline(outline, plane)
-        assert alone.shape.equals_exact(shape, 0.0)
-        assert alone.pieces.equals_exact(piece, 0.0)
 
 
 @settings(max_examples=60, deadline=None)

@@ -41,16 +41,27 @@ from deconflict.geometry.bounds import (
 )
 from deconflict.geometry.extents import Extents, extents
 from deconflict.geometry.geodesy import (
-    PLANE_RADIUS_M,
     SPHERE_TO_GEODESIC_MIN_M,
     LocalPlane,
-    circle_ring,
-    densify_geodesic,
-    densify_lonlat,
     densify_lonlat_rings,
     geodesic_distance_m,
     lonlat_of,
     unit_vectors,
+)
+from deconflict.geometry.planar import (
+    PlanarOutline,
+    boundary_pieces,
+    dense_rings,
+    dense_xyz,
+    gaps_in_circle_planes,
+    lonlat_outline,
+    lonlat_outlines,
+    merged,
+    planar_circle,
+    planar_lonlat_outlines,
+    planar_outline,
+    rings_of,
+    unwrapped_shift,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
 
@@ -70,166 +81,6 @@ Bools = npt.NDArray[np.bool_]
 
 _INSIDE_MARGIN_M = 1e-3
 """A vertex must lie this far inside the other shape before it proves an overlap on its own."""
-
-
-def dense_rings(outline: Outline) -> list[list[tuple[Floats, Floats]]]:
-    """Each polygon part's rings (exterior first) as closed (lon, lat) arrays, densified."""
-    densify = densify_lonlat if outline.edges is Edges.LONLAT else densify_geodesic
-    parts = outline.shape.geoms if isinstance(outline.shape, MultiPolygon) else [outline.shape]
-    out: list[list[tuple[Floats, Floats]]] = []
-    for part in parts:
-        rings = []
-        for ring in [part.exterior, *part.interiors]:
-            xy = shapely.get_coordinates(ring)
-            rings.append(densify(xy[:, 0], xy[:, 1]))
-        out.append(rings)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Planar:
-    """An outline in a local plane: the polygon, and its boundary cut into short pieces.
-
-    Distance queries run on the pieces: GEOS skips a piece whose envelope is already farther
-    than the best distance found, which a single long ring does not allow.
-    """
-
-    shape: BaseGeometry
-    pieces: BaseGeometry
-
-
-_PIECE_SEGMENTS = 16
-
-
-def _boundary_pieces(rings: list[Floats]) -> BaseGeometry:
-    """The rings as one MultiLineString of pieces of `_PIECE_SEGMENTS` segments each."""
-    coords, owners = [], []
-    first = 0
-    for ring in rings:
-        segments = len(ring) - 1
-        starts = np.arange(0, segments, _PIECE_SEGMENTS)
-        ends = np.minimum(starts + _PIECE_SEGMENTS, segments)
-        lengths = ends - starts + 1
-        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
-        coords.append(ring[at])
-        owners.append(np.repeat(np.arange(first, first + starts.size), lengths))
-        first += starts.size
-    lines = shapely.linestrings(np.concatenate(coords), indices=np.concatenate(owners))
-    return shapely.multilinestrings(lines)
-
-
-def _planar_outline(outline: Outline, plane: LocalPlane) -> _Planar:
-    polygons = []
-    all_rings: list[Floats] = []
-    for rings in dense_rings(outline):
-        planar = [plane.project(unit_vectors(lon, lat)) for lon, lat in rings]
-        polygons.append(Polygon(planar[0], planar[1:]))
-        all_rings.extend(planar)
-    return _Planar(_merged(polygons), _boundary_pieces(all_rings))
-
-
-def _planar_lonlat_outlines(
-    outlines: Sequence[Outline], plane: LocalPlane
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """`_planar_outline` of many lon/lat outlines in one plane, in a few vectorised calls:
-    the planar shapes and their boundary pieces (the same points, rings and pieces)."""
-    shapes = np.empty(len(outlines), dtype=object)
-    shapes[:] = [o.shape for o in outlines]
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    sizes = np.bincount(coord_ring, minlength=rings.size).astype(np.int64)
-    lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
-    planar = plane.project(unit_vectors(lon, lat))
-    ring_of_point = np.repeat(np.arange(rings.size), dense_sizes)
-    planar_parts = shapely.polygons(
-        shapely.linearrings(planar, indices=ring_of_point), indices=ring_part
-    )
-    out = np.empty(len(outlines), dtype=object)
-    single = np.bincount(part_shape, minlength=len(outlines)) == 1
-    out[part_shape[single[part_shape]]] = planar_parts[single[part_shape]]
-    for k in np.flatnonzero(~single).tolist():
-        out[k] = _merged(list(planar_parts[part_shape == k]))
-    return out, _pieces_of_rings(planar, dense_sizes, part_shape[ring_part], len(outlines))
-
-
-def _pieces_of_rings(
-    xy: Floats, sizes: npt.NDArray[np.int64], owner: npt.NDArray[np.int64], count: int
-) -> npt.NDArray[np.object_]:
-    """`_boundary_pieces` of many shapes at once: closed rings concatenated (`sizes` points
-    each, `owner` the shape of each ring), one MultiLineString of pieces per shape."""
-    segments = sizes - 1
-    per_ring = (segments + _PIECE_SEGMENTS - 1) // _PIECE_SEGMENTS
-    piece_ring = np.repeat(np.arange(sizes.size), per_ring)
-    first_piece = np.cumsum(per_ring) - per_ring
-    starts = (np.arange(piece_ring.size) - first_piece[piece_ring]) * _PIECE_SEGMENTS
-    ends = np.minimum(starts + _PIECE_SEGMENTS, segments[piece_ring])
-    lengths = ends - starts + 1
-    ring_start = np.cumsum(sizes) - sizes
-    first_point = np.cumsum(lengths) - lengths
-    at = np.repeat(ring_start[piece_ring] + starts - first_point, lengths) + np.arange(
-        int(lengths.sum())
-    )
-    lines = shapely.linestrings(xy[at], indices=np.repeat(np.arange(piece_ring.size), lengths))
-    found: npt.NDArray[np.object_] = shapely.multilinestrings(lines, indices=owner[piece_ring])
-    if found.size < count:
-        raise ValueError(f"pieces for {found.size} shapes, expected {count}")
-    return found
-
-
-def _merged(polygons: list[Polygon]) -> BaseGeometry:
-    """Parts of one footprint as one valid shape (parts split at the antimeridian rejoin)."""
-    if len(polygons) == 1:
-        return polygons[0]
-    merged = shapely.union_all(polygons)
-    return merged if merged.is_valid else shapely.make_valid(merged)
-
-
-def _planar_circle(circle: Circle, plane: LocalPlane) -> Polygon:
-    lon, lat = circle_ring(circle.lon_deg, circle.lat_deg, circle.radius_m)
-    return Polygon(plane.project(unit_vectors(lon, lat)))
-
-
-def _turns_to(lon: float, centre_lon: float) -> float:
-    """The multiple of 360 that brings `lon` within 180 degrees of `centre_lon`."""
-    return float(round((centre_lon - lon) / 360.0) * 360.0)
-
-
-def _unwrapped_shift(lon: Floats, centre_lon: float) -> Floats:
-    """Multiples of 360 that bring longitudes within 180 degrees of `centre_lon`."""
-    return np.asarray(np.round((centre_lon - lon) / 360.0) * 360.0, dtype=np.float64)
-
-
-def _lonlat_outline(outline: Outline, centre_lon: float) -> BaseGeometry:
-    """A lon/lat outline with each part moved by whole turns next to `centre_lon`.
-
-    Edges straight in lon/lat are straight here, so overlap and touching are decided exactly.
-    """
-    parts = (
-        list(outline.shape.geoms) if isinstance(outline.shape, MultiPolygon) else [outline.shape]
-    )
-    moved = []
-    for part in parts:
-        minx, _, maxx, _ = part.bounds
-        shift = _turns_to((minx + maxx) / 2.0, centre_lon)
-        moved.append(
-            shapely.transform(part, lambda xy, s=shift: xy + np.array([s, 0.0])) if shift else part
-        )
-    return _merged(moved)
-
-
-def _lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> npt.NDArray[np.object_]:
-    """`_lonlat_outline` of many: single polygons already next to `centre_lon` (found with one
-    vectorised bounds call) are their own shape; the rest go one by one."""
-    shapes = np.empty(len(outlines), dtype=object)
-    shapes[:] = [o.shape for o in outlines]
-    bounds = shapely.bounds(shapes)
-    moved = (
-        np.round((centre_lon - (bounds[:, 0] + bounds[:, 2]) / 2.0) / 360.0) != 0.0
-    ) | np.asarray(shapely.get_type_id(shapes) != shapely.GeometryType.POLYGON)
-    for i in np.flatnonzero(moved).tolist():
-        shapes[i] = _lonlat_outline(outlines[i], centre_lon)
-    return shapes
 
 
 class Anchored:
@@ -257,9 +108,9 @@ class Anchored:
         self.centre_lon = float(lonlat_of(self.plane.centre)[0])
         self.lonlat: BaseGeometry | None = None
         if isinstance(footprint, Outline) and footprint.edges is Edges.LONLAT:
-            self.lonlat = _lonlat_outline(footprint, self.centre_lon)
+            self.lonlat = lonlat_outline(footprint, self.centre_lon)
             shapely.prepare(self.lonlat)
-        self._planar: _Planar | None = None
+        self._planar: PlanarOutline | None = None
         self._boundary: BaseGeometry | None = None
         self._caps: PieceCaps | None = None
         self._dense: list[list[Floats]] | None = None
@@ -277,7 +128,7 @@ class Anchored:
         if self._dense is None:
             if not isinstance(self.footprint, Outline):
                 raise TypeError("a circle has no rings")
-            self._dense = _dense_xyz(self.footprint)
+            self._dense = dense_xyz(self.footprint)
         return self._dense
 
     @property
@@ -287,11 +138,11 @@ class Anchored:
             self._caps = piece_caps(self.footprint)
         return self._caps
 
-    def _outline(self) -> _Planar:
+    def _outline(self) -> PlanarOutline:
         if self._planar is None:
             if not isinstance(self.footprint, Outline):
                 raise TypeError("a circle has no planar outline here")
-            self._planar = _planar_outline(self.footprint, self.plane)
+            self._planar = planar_outline(self.footprint, self.plane)
             shapely.prepare(self._planar.shape)
         return self._planar
 
@@ -358,59 +209,6 @@ def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats,
     return np.maximum(gap_m, 0.0), gap_m < 0.0
 
 
-def _dense_xyz(outline: Outline) -> list[list[Floats]]:
-    """Each part's densified rings as unit vectors."""
-    return [[unit_vectors(lon, lat) for lon, lat in rings] for rings in dense_rings(outline)]
-
-
-def _gaps_in_circle_planes(
-    circles: Sequence[Circle],
-    xyz: Floats,
-    sizes: npt.NDArray[np.int64],
-    ring_owner: npt.NDArray[np.int64],
-) -> Floats:
-    """`_circle_in_own_plane` for many circles at once (centres known to be outside): the rings
-    of circle k (unit vectors, closed rings of `sizes` points, concatenated; `ring_owner` k)
-    projected into k's own plane; geodesic distance from k's centre to the nearest boundary
-    point found there, minus its radius. The same arithmetic, point by point."""
-    lon_c = np.array([c.lon_deg for c in circles])
-    lat_c = np.array([c.lat_deg for c in circles])
-    planes = [LocalPlane.at(u) for u in unit_vectors(lon_c, lat_c)]
-    centre = np.stack([p.centre for p in planes])
-    east = np.stack([p.east for p in planes])
-    north = np.stack([p.north for p in planes])
-    at = np.repeat(ring_owner, sizes)
-    c, e_, n_ = centre[at], east[at], north[at]
-    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    e = x * e_[:, 0] + y * e_[:, 1]
-    n = x * n_[:, 0] + y * n_[:, 1] + z * n_[:, 2]
-    sin_angle = np.hypot(e, n)
-    angle = np.arctan2(sin_angle, x * c[:, 0] + y * c[:, 1] + z * c[:, 2])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
-    planar = np.stack([e * scale, n * scale], axis=-1)
-    pieces = _pieces_of_rings(planar, sizes, ring_owner, len(circles))
-    lines = shapely.shortest_line(pieces, shapely.points(np.zeros((len(circles), 2))))
-    near = shapely.get_coordinates(lines).reshape(-1, 2, 2)[:, 0, :]
-    r = np.hypot(near[:, 0], near[:, 1])
-    turn = r / PLANE_RADIUS_M
-    with np.errstate(invalid="ignore", divide="ignore"):
-        factor = np.where(r > 0.0, np.sin(turn) / r, 1.0 / PLANE_RADIUS_M)
-    back = (
-        np.cos(turn)[:, None] * centre
-        + (factor * near[:, 0])[:, None] * east
-        + (factor * near[:, 1])[:, None] * north
-    )
-    lon_p, lat_p = lonlat_of(back)
-    radius = np.array([c.radius_m for c in circles])
-    return np.asarray(geodesic_distance_m(lon_c, lat_c, lon_p, lat_p) - radius, dtype=np.float64)
-
-
-def _rings_of(rings_xyz: list[list[Floats]]) -> tuple[Floats, npt.NDArray[np.int64]]:
-    flat = [ring for rings in rings_xyz for ring in rings]
-    return np.concatenate(flat), np.array([len(r) for r in flat], dtype=np.int64)
-
-
 def _circle_in_own_plane(
     circle: Circle, rings_xyz: list[list[Floats]], inside_known: bool
 ) -> tuple[float, bool]:
@@ -423,9 +221,9 @@ def _circle_in_own_plane(
         planar = [plane.project(xyz) for xyz in rings]
         polygons.append(Polygon(planar[0], planar[1:]))
         all_rings.extend(planar)
-    if not inside_known and shapely.contains_xy(_merged(polygons), 0.0, 0.0):
+    if not inside_known and shapely.contains_xy(merged(polygons), 0.0, 0.0):
         return 0.0, True
-    nearest = _nearest_on(_boundary_pieces(all_rings), np.zeros((1, 2)))
+    nearest = _nearest_on(boundary_pieces(all_rings), np.zeros((1, 2)))
     lon_p, lat_p = lonlat_of(plane.unproject(nearest))
     gap_m = float(
         geodesic_distance_m(circle.lon_deg, circle.lat_deg, lon_p, lat_p)[0] - circle.radius_m
@@ -490,13 +288,13 @@ def _circles_and_outline(
         lat = np.array([c.lat_deg for c in circles])
         radius = np.array([c.radius_m for c in circles])
         overlaps, far = _settle_circles(
-            lon + _unwrapped_shift(lon, centre_lon), lat, radius, outline_ll, squeezed, beyond_m
+            lon + unwrapped_shift(lon, centre_lon), lat, radius, outline_ll, squeezed, beyond_m
         )
         distance_m[far] = _NOT_COMPUTED
     open_at = np.flatnonzero(~(overlaps | far))
     if outline_ll is not None and open_at.size:
-        xyz, sizes = _rings_of(rings_xyz())
-        gap_m = _gaps_in_circle_planes(
+        xyz, sizes = rings_of(rings_xyz())
+        gap_m = gaps_in_circle_planes(
             [circles[i] for i in open_at.tolist()],
             np.tile(xyz, (open_at.size, 1)),
             np.tile(sizes, open_at.size),
@@ -522,7 +320,7 @@ def _circle_and_outlines(
         [i for i, o in enumerate(outlines) if o.edges is Edges.LONLAT], dtype=np.int64
     )
     if lonlat_at.size:
-        shapes = _lonlat_outlines([outlines[i] for i in lonlat_at.tolist()], circle.lon_deg)
+        shapes = lonlat_outlines([outlines[i] for i in lonlat_at.tolist()], circle.lon_deg)
         ones = np.ones(lonlat_at.size)
         overlaps[lonlat_at], far[lonlat_at] = _settle_circles(
             ones * circle.lon_deg,
@@ -546,11 +344,11 @@ def _circle_and_outlines(
         lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
         xyz = unit_vectors(lon, lat)
         owner = part_shape[ring_part]
-        gap_m = _gaps_in_circle_planes([circle] * open_at.size, xyz, dense_sizes, owner)
+        gap_m = gaps_in_circle_planes([circle] * open_at.size, xyz, dense_sizes, owner)
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
     for i in np.flatnonzero(~(overlaps | far) & ~is_lonlat).tolist():
         distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circle, _dense_xyz(outlines[i]), inside_known=False
+            circle, dense_xyz(outlines[i]), inside_known=False
         )
     return distance_m, overlaps, far
 
@@ -564,7 +362,7 @@ def _outline_vs_outline(
     both_lonlat = first.lonlat is not None and other.edges is Edges.LONLAT
     if both_lonlat:
         if other_ll is None:
-            other_ll = _lonlat_outline(other, first.centre_lon)
+            other_ll = lonlat_outline(other, first.centre_lon)
             if shapely.intersects(first.lonlat, other_ll):
                 return 0.0, not shapely.touches(first.lonlat, other_ll), False
         squeezed = first.squeezed
@@ -572,7 +370,7 @@ def _outline_vs_outline(
             return _NOT_COMPUTED, False, True
     elif not isinstance(other.shape, MultiPolygon) and _corner_inside(first, other):
         return 0.0, True, False
-    other_planar = _planar_outline(other, first.plane)
+    other_planar = planar_outline(other, first.plane)
     if shapely.intersects(first.planar, other_planar.shape):
         if both_lonlat:
             return 0.0, False, False
@@ -585,7 +383,7 @@ def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> F
     """Distances from the first outline to lon/lat outlines found disjoint in lon/lat (both
     with lon/lat edges): 0 where they meet in the plane (touching there), else the geodesic
     distance between the nearest points of the two boundaries found in the plane."""
-    shapes, pieces = _planar_lonlat_outlines(outlines, first.plane)
+    shapes, pieces = planar_lonlat_outlines(outlines, first.plane)
     distance_m = np.zeros(len(outlines))
     apart = ~np.asarray(shapely.intersects(first.planar, shapes), dtype=np.bool_)
     if apart.any():
@@ -600,7 +398,7 @@ def _lonlat_outlines_meet(
 ) -> tuple[npt.NDArray[np.object_], Bools, Bools]:
     """Lon/lat outlines against the first (a lon/lat outline), with vectorised GEOS
     predicates: each unwrapped next to it, whether they meet, whether interiors overlap."""
-    array = shapes = _lonlat_outlines(outlines, first.centre_lon)
+    array = shapes = lonlat_outlines(outlines, first.centre_lon)
     meets = np.asarray(shapely.intersects(first.lonlat, array), dtype=np.bool_)
     overlaps = np.zeros(len(shapes), dtype=np.bool_)
     if meets.any():
@@ -636,9 +434,7 @@ def _settled_by_caps(first: Anchored, others: Extents, beyond_m: float) -> tuple
     if clear_at.size == 0:
         return inside, far
     lon, lat = lonlat_of(others.anchors[clear_at])
-    inside_at = shapely.contains_xy(
-        first.lonlat, lon + _unwrapped_shift(lon, first.centre_lon), lat
-    )
+    inside_at = shapely.contains_xy(first.lonlat, lon + unwrapped_shift(lon, first.centre_lon), lat)
     inside[clear_at[inside_at]] = True
     far[clear_at[~inside_at]] = True
     return inside, far
@@ -734,15 +530,15 @@ def overlap_polygon(first: Footprint, second: Footprint) -> BaseGeometry | None:
     """The lon/lat polygon where two footprints overlap (split at the antimeridian), or None."""
     anchored = anchor(first)
     if anchored.lonlat is not None and isinstance(second, Outline) and second.edges is Edges.LONLAT:
-        common = shapely.intersection(anchored.lonlat, _lonlat_outline(second, anchored.centre_lon))
+        common = shapely.intersection(anchored.lonlat, lonlat_outline(second, anchored.centre_lon))
         parts = [p for p in shapely.get_parts(common) if isinstance(p, Polygon) and p.area > 0.0]
         return _split_at_antimeridian(shapely.union_all(parts)) if parts else None
     plane = anchored.plane
 
     def planar(f: Footprint) -> BaseGeometry:
         if isinstance(f, Circle):
-            return _planar_circle(f, plane)
-        return _planar_outline(f, plane).shape
+            return planar_circle(f, plane)
+        return planar_outline(f, plane).shape
 
     common = shapely.intersection(planar(first), planar(second))
     parts = [p for p in shapely.get_parts(common) if isinstance(p, Polygon) and p.area > 0.0]
@@ -751,6 +547,6 @@ def overlap_polygon(first: Footprint, second: Footprint) -> BaseGeometry | None:
 
     def to_lonlat(xy: Floats) -> Floats:
         lon, lat = lonlat_of(plane.unproject(xy))
-        return np.stack([lon + _unwrapped_shift(lon, anchored.centre_lon), lat], axis=-1)
+        return np.stack([lon + unwrapped_shift(lon, anchored.centre_lon), lat], axis=-1)
 
     return _split_at_antimeridian(shapely.transform(shapely.union_all(parts), to_lonlat))
