@@ -9,10 +9,12 @@ one PostgreSQL database check against the same state.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from deconflict.detection.strategic import Buffers, StrategicIndex
@@ -175,12 +177,16 @@ def _source_volumes(
 def _active_features(
     conn: sa.Connection, agreement_id: str
 ) -> Iterator[tuple[IndexKey, Mapping[str, Any], str | None]]:
-    """Every stored volume feature the agreement's check must see, in three streamed queries."""
+    """Every stored volume feature the agreement's check must see, in three streamed queries.
+
+    Notices' volumes are read as JSON text and parsed with orjson (about 4x the standard
+    library's speed: at a million rows that is most of start-up).
+    """
     notices = conn.execute(
         sa.select(
             t.notice_versions.c.notice_id,
             t.notice_versions.c.version,
-            t.notice_versions.c.volumes,
+            sa.cast(t.notice_versions.c.volumes, sa.Text),
             t.notices.c.originator,
         )
         .join(t.notices, t.notices.c.id == t.notice_versions.c.notice_id)
@@ -188,8 +194,8 @@ def _active_features(
         .where(t.notice_versions.c.indexed.is_(True))
         .execution_options(yield_per=5000)
     )
-    for notice_id, version, features, originator in notices:
-        for i, feature in enumerate(features):
+    for notice_id, version, text, originator in notices:
+        for i, feature in enumerate(orjson.loads(text)):
             yield IndexKey("notice", notice_id, version, i), feature, originator
     members = (
         sa.select(t.agreement_members.c.party_id)
@@ -220,8 +226,20 @@ def load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
     """Build an agreement's index from scratch at its current sequence number.
 
     The stored features were written by the service from volumes it had validated, so they
-    are read back in batches on the trusted path (`volumes_from_stored_geojson`).
+    are read back in batches on the trusted path (`volumes_from_stored_geojson`). The cyclic
+    garbage collector is paused meanwhile: loading allocates millions of containers, none of
+    them cyclic garbage, and each full collection would walk all those already loaded.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_index(conn, agreement_id)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_index(conn: sa.Connection, agreement_id: str) -> AgreementIndex:
     seq = conn.execute(
         sa.select(t.agreements.c.seq).where(t.agreements.c.id == agreement_id)
     ).scalar_one()
