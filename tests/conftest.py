@@ -4,6 +4,10 @@ The `service` fixture runs each test against the embedded SQLite default and, wh
 is reachable, PostgreSQL (one fresh database per test, cloned from a migrated template).
 Set DECONFLICT_TEST_POSTGRES_URL to point elsewhere; set DECONFLICT_REQUIRE_POSTGRES=1 (CI does)
 to fail instead of skipping when it is not reachable.
+
+Under CI (the CI variable set) Hypothesis runs derandomized and without per-example deadlines,
+so a submission's result does not depend on the seed or on a busy machine; local runs keep
+exploring new examples.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 
 from deconflict.clock import FakeClock
 from deconflict.service import Service
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DECONFLICT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -271,7 +271,7 @@ def _near(first: Footprint, other: Footprint) -> Footprint:
         else first.shape.representative_point().coords[0]
     )
     if isinstance(other, Circle):
-        return Circle(lon + 0.3, lat, min(other.radius_m, 50_000.0))
+        return Circle((lon + 0.3 + 180.0) % 360.0 - 180.0, lat, min(other.radius_m, 50_000.0))
     minx, miny, maxx, maxy = other.shape.bounds
     w, h = min(maxx - minx, 0.5), min(maxy - miny, 0.5)
     x0, y0 = min(lon + 0.2, 179.0 - w), min(lat - h / 2, 86.0 - h)
