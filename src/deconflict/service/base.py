@@ -241,40 +241,35 @@ class ServiceBase:
         tx.log.append(pending)
         return pending
 
-    def _notice_entry(self, tx: Tx, notice_id: str, version: int) -> str | None:
-        """The leaf hash (hex) of the entry that recorded a notice version, if it was published."""
-        for pending in tx.log:
-            if (pending.entry.type, pending.notice_id, pending.version) == (
-                "notice.version",
-                notice_id,
-                version,
-            ):
-                return pending.entry.leaf_hash().hex()
-        row = tx.conn.execute(
-            sa.select(t.log_entries.c.leaf_hash)
-            .where(t.log_entries.c.type == "notice.version")
-            .where(t.log_entries.c.notice_id == notice_id)
-            .where(t.log_entries.c.version == version)
-        ).scalar_one_or_none()
-        return None if row is None else bytes(row).hex()
+    def _notice_entry(
+        self, tx: Tx, notice_id: str, version: int, *, grant_to: str | None = None
+    ) -> str | None:
+        """The leaf hash (hex) of the entry that recorded a notice version, if it was published.
 
-    def _grant_notice_entry(self, tx: Tx, notice_id: str, version: int, party: str) -> None:
-        """Let a recipient see the entry of a notice version disclosed to it."""
+        With `grant_to`, that party may also read the entry from now on (it was disclosed to it),
+        and the entry must exist.
+        """
         for pending in tx.log:
             if (pending.entry.type, pending.notice_id, pending.version) == (
                 "notice.version",
                 notice_id,
                 version,
             ):
-                pending.concerns.add(party)
-                return
-        idx = tx.conn.execute(
-            sa.select(t.log_entries.c.idx)
+                if grant_to is not None:
+                    pending.concerns.add(grant_to)
+                return pending.entry.leaf_hash().hex()
+        query = (
+            sa.select(t.log_entries.c.idx, t.log_entries.c.leaf_hash)
             .where(t.log_entries.c.type == "notice.version")
             .where(t.log_entries.c.notice_id == notice_id)
             .where(t.log_entries.c.version == version)
-        ).scalar_one()
-        grant_entry(tx.conn, idx, party)
+        )
+        if grant_to is None:
+            row = tx.conn.execute(query).one_or_none()
+            return None if row is None else bytes(row.leaf_hash).hex()
+        row = tx.conn.execute(query).one()
+        grant_entry(tx.conn, row.idx, grant_to)
+        return bytes(row.leaf_hash).hex()
 
     @staticmethod
     def _require_party(caller: Caller) -> str:

@@ -76,6 +76,7 @@ def _conflict_row(
     now: datetime,
 ) -> dict[str, Any]:
     band = found.altitude_overlap_m
+    overlap = found.overlap
     return {
         "notice_id": notice_id,
         "version": version,
@@ -92,8 +93,8 @@ def _conflict_row(
         "vertical_gap_m": found.vertical_gap_m,
         "min_distance_m": found.min_distance_m,
         "overlap": (
-            json.loads(shapely.to_geojson(found.overlap))
-            if found.overlap is not None and not found.overlap.is_empty
+            json.loads(shapely.to_geojson(overlap))
+            if overlap is not None and not overlap.is_empty
             else None
         ),
         "detected_at": now,
@@ -360,7 +361,7 @@ class NoticeUseCases(AcknowledgementUseCases):
                     found.append((i, conflict, key, owner))
         self._reindex(tx, notice, version, kind, volumes)
         previous = self._notice_entry(tx, notice_id, version - 1) if version > 1 else None
-        self._log(
+        logged = self._log(
             tx,
             "notice.version",
             notice.originator,
@@ -379,11 +380,12 @@ class NoticeUseCases(AcknowledgementUseCases):
             version=version,
             refs=[previous] if previous else [],
         )
-        if found:
-            tx.conn.execute(
-                t.conflicts.insert(),
-                [_conflict_row(notice_id, version, i, c, k, o, tx.now) for i, c, k, o in found],
-            )
+        notice_leaf = logged.entry.leaf_hash().hex()
+        conflict_rows = [
+            _conflict_row(notice_id, version, i, c, k, o, tx.now) for i, c, k, o in found
+        ]
+        if conflict_rows:
+            tx.conn.execute(t.conflicts.insert(), conflict_rows)
         recipients: dict[str, str] = {}
         if version > 1:
             for party in tx.conn.execute(
@@ -406,7 +408,7 @@ class NoticeUseCases(AcknowledgementUseCases):
             )
         for party, reason in sorted(recipients.items()):
             self._disclose(tx, notice, row, terms, party, reason)
-        for i, conflict, key, owner in found:
+        for (i, conflict, key, owner), conflict_row in zip(found, conflict_rows, strict=True):
             if key.source == "notice":
                 other = self._notice_row(tx.conn, key.source_id)
                 other_row = self._version_row(tx.conn, key.source_id, key.version or 0)
@@ -425,7 +427,7 @@ class NoticeUseCases(AcknowledgementUseCases):
                 tx,
                 "conflict",
                 None,
-                _conflict_row(notice_id, version, i, conflict, key, owner, tx.now)
+                conflict_row
                 | {
                     "overlap_start": stamp(conflict.overlap_start),
                     "overlap_end": stamp(conflict.overlap_end),
@@ -434,7 +436,7 @@ class NoticeUseCases(AcknowledgementUseCases):
                 [notice.originator, owner],
                 notice_id=notice_id,
                 version=version,
-                refs=[self._notice_entry(tx, notice_id, version) or ""],
+                refs=[notice_leaf],
             )
             self._record_event(
                 tx,
@@ -533,8 +535,7 @@ class NoticeUseCases(AcknowledgementUseCases):
             "version": version_row.version,
             "party_id": party,
         }
-        notice_entry = self._notice_entry(tx, notice.id, version_row.version)
-        self._grant_notice_entry(tx, notice.id, version_row.version, party)
+        notice_entry = self._notice_entry(tx, notice.id, version_row.version, grant_to=party)
         self._log(
             tx,
             "disclosure",
