@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from deconflict.detection.strategic import Buffers, StrategicIndex
 from deconflict.domain import AgreementTerms
 from deconflict.geometry import Volume
-from deconflict.geometry.formats import volume_from_geojson
 from deconflict.geometry.stored import volumes_from_stored_geojson
 from deconflict.storage import tables as t
 
@@ -147,6 +146,7 @@ def apply_own_changes(index: AgreementIndex, start_seq: int, changes: list[Index
 def _source_volumes(
     conn: sa.Connection, source: str, source_id: str, version: int | None
 ) -> Iterator[tuple[IndexKey, Volume, str | None]]:
+    """The stored volumes of one indexed source, read on the same trusted path as start-up."""
     if source == "notice":
         row = conn.execute(
             sa.select(t.notice_versions.c.volumes, t.notices.c.originator)
@@ -154,24 +154,21 @@ def _source_volumes(
             .where(t.notice_versions.c.notice_id == source_id)
             .where(t.notice_versions.c.version == version)
         ).one()
-        for i, feature in enumerate(row.volumes):
-            yield (
-                IndexKey(source, source_id, version, i),
-                volume_from_geojson(feature),
-                row.originator,
-            )
+        features, owner = list(row.volumes), row.originator
     elif source == "protected_area":
         row = conn.execute(
             sa.select(t.protected_areas.c.volume, t.protected_areas.c.owner).where(
                 t.protected_areas.c.id == source_id
             )
         ).one()
-        yield IndexKey(source, source_id, None, 0), volume_from_geojson(row.volume), row.owner
+        features, owner = [row.volume], row.owner
     elif source == "hazard":
         row = conn.execute(sa.select(t.hazards.c.volume).where(t.hazards.c.id == source_id)).one()
-        yield IndexKey(source, source_id, None, 0), volume_from_geojson(row.volume), None
+        features, owner = [row.volume], None
     else:
         raise ValueError(f"unknown index source {source!r}")
+    for i, volume in enumerate(volumes_from_stored_geojson(features)):
+        yield IndexKey(source, source_id, version, i), volume, owner
 
 
 def _active_features(
