@@ -60,23 +60,35 @@ class LedgerUseCases(ServiceBase):
         with self._engine.connect() as conn:
             return SqlNodeStore(conn).size()
 
+    def _checkpoint_due(self, conn: sa.Connection, now: datetime, force: bool) -> int | None:
+        """The tree size to sign now, or None: the tree has not grown, or (unless forced) the
+        last checkpoint is younger than `checkpoint_interval_s`."""
+        size = SqlNodeStore(conn).size()
+        last = conn.execute(
+            sa.select(t.checkpoints.c.size, t.checkpoints.c.created_at)
+            .order_by(t.checkpoints.c.size.desc())
+            .limit(1)
+        ).one_or_none()
+        if size == 0 or (last is not None and last.size >= size):
+            return None
+        interval = timedelta(seconds=self.checkpoint_interval_s)
+        if not force and last is not None and now - last.created_at < interval:
+            return None
+        return size
+
     def publish_checkpoint(self, *, force: bool = False) -> str | None:
-        """Sign a checkpoint of the current tree if it grew (and, unless forced, the last one
-        is older than `checkpoint_interval_s`); the signed note, or None if none was due."""
+        """Sign a checkpoint of the current tree if one is due; the signed note, or None.
+
+        The scheduler calls this every tick: a read decides first, so an idle log never takes
+        the writer's lock; the decision is taken again inside the writing transaction."""
+        with self._engine.connect() as conn:
+            if self._checkpoint_due(conn, self.clock.now(), force) is None:
+                return None
         with self._tx() as tx:
-            tree = MerkleTree(SqlNodeStore(tx.conn))
-            size = tree.size()
-            last = tx.conn.execute(
-                sa.select(t.checkpoints.c.size, t.checkpoints.c.created_at)
-                .order_by(t.checkpoints.c.size.desc())
-                .limit(1)
-            ).one_or_none()
-            if size == 0 or (last is not None and last.size >= size):
+            size = self._checkpoint_due(tx.conn, tx.now, force)
+            if size is None:
                 return None
-            interval = timedelta(seconds=self.checkpoint_interval_s)
-            if not force and last is not None and tx.now - last.created_at < interval:
-                return None
-            root = tree.root(size)
+            root = MerkleTree(SqlNodeStore(tx.conn, size)).root(size)
             note = sign_checkpoint(Checkpoint(self.log_origin, size, root), self._log_signer)
             tx.conn.execute(
                 t.checkpoints.insert().values(size=size, root=root, note=note, created_at=tx.now)
