@@ -22,6 +22,7 @@ from deconflict.geometry.bounds import (
     point_caps_gap_m,
 )
 from deconflict.geometry.geodesy import unit_vectors
+from deconflict.geometry.planar import DenseRings
 from deconflict.geometry.separation import anchor, separation
 
 A_M = 6_378_137.0
@@ -35,7 +36,7 @@ def test_bounds_bracket_a_known_distance() -> None:
     assert lower_m <= expected_m <= upper_m
     # Each side may be off by the ellipsoid's spread of curvature radii, about 0.5 %.
     assert upper_m - lower_m < 0.025 * expected_m
-    caps = piece_caps(Outline(square))
+    caps = piece_caps(DenseRings.of(Outline(square)))
     assert point_caps_gap_m(caps, unit_vectors(0.5, 0.0)[None, :])[0] <= expected_m
     other = box(0.5, -1.0, 1.0, 1.0)
     assert lonlat_gap_m(Squeezed.of(square), other, expected_m * 2) <= expected_m
@@ -60,7 +61,9 @@ def test_lower_bounds_stay_below_the_computed_distance(
     if distance_m < reach_m:
         assert lonlat_gap_m(Squeezed.of(a), b, reach_m) <= distance_m
     assert (
-        point_caps_gap_m(piece_caps(Outline(a)), unit_vectors(*b.exterior.coords[0])[None, :])[0]
+        point_caps_gap_m(
+            piece_caps(DenseRings.of(Outline(a))), unit_vectors(*b.exterior.coords[0])[None, :]
+        )[0]
         <= float(
             separation(anchor(Outline(a)), [Circle(*b.exterior.coords[0], 1e-3)]).distance_m[0]
         )

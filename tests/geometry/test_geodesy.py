@@ -19,6 +19,7 @@ from deconflict.geometry.geodesy import (
     circle_ring,
     densify_geodesic,
     densify_lonlat,
+    densify_lonlat_edges,
     densify_lonlat_rings,
     lonlat_of,
     unit_vectors,
@@ -135,3 +136,23 @@ def test_many_rings_densify_as_each_alone(rings: list[list[tuple[float, float]]]
         alone_lon, alone_lat = densify_lonlat(ring[:, 0], ring[:, 1])
         assert np.array_equal(lon[end - size : end], alone_lon)
         assert np.array_equal(lat[end - size : end], alone_lat)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-179.0, 179.0), st.floats(-85.0, 85.0)), min_size=3, max_size=12)
+)
+def test_edges_densify_as_in_their_ring(ring: list[tuple[float, float]]) -> None:
+    """Each edge cut alone gets the very points its ring gets, both ends included."""
+    closed = np.array([*ring, ring[0]], dtype=np.float64)
+    lon, lat = closed[:, 0], closed[:, 1]
+    ring_lon, ring_lat = densify_lonlat(lon, lat)
+    edge_lon, edge_lat, sizes = densify_lonlat_edges(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    first = 0
+    for k, size in enumerate(sizes.tolist()):
+        begin = int(np.sum(sizes[:k] - 1))
+        assert np.array_equal(edge_lon[first : first + size], ring_lon[begin : begin + size])
+        assert np.array_equal(edge_lat[first : first + size], ring_lat[begin : begin + size])
+        first += size
+    assert first == edge_lon.size
+    assert int(np.sum(sizes - 1)) + 1 == ring_lon.size

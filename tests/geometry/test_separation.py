@@ -16,7 +16,10 @@ from deconflict.geometry.geodesy import (
     GEOD,
     SPHERE_TO_GEODESIC_MIN_M,
     angle_between,
+    lonlat_of,
+    unit_vectors,
 )
+from deconflict.geometry.planar import dense_rings
 from deconflict.geometry.separation import (
     _circle_in_own_plane,
     anchor,
@@ -299,7 +302,56 @@ def test_circles_and_outlines_in_bulk_equal_the_one_pair_exact_path(
     for i, circle in enumerate(circles):
         if many.far[i] or bool(shapely.contains_xy(outline.shape, circle.lon_deg, circle.lat_deg)):
             continue
-        exact = _circle_in_own_plane(circle, first.dense_xyz(), inside_known=True)
+        exact = _circle_in_own_plane(circle, first.dense(), inside_known=True)
         assert (float(many.distance_m[i]), bool(many.overlaps[i])) == exact
         back = separation(anchor(circle), [outline, outline])
         assert (float(back.distance_m[1]), bool(back.overlaps[1])) == exact
+
+
+@st.composite
+def star(draw: st.DrawFn, lon: float, lat: float) -> Outline:
+    """A star-shaped lon/lat outline of 5-30 vertices and up to ~100 km around (lon, lat)."""
+    count = draw(st.integers(5, 30))
+    reach = draw(st.lists(st.floats(0.05, 0.9), min_size=count, max_size=count))
+    turn = np.arange(count) * 2.0 * np.pi / count
+    scale = 1.0 / math.cos(math.radians(lat))
+    ring = [
+        (((lon + r * scale * math.cos(t) + 180.0) % 360.0) - 180.0, lat + r * math.sin(t))
+        for r, t in zip(reach, turn.tolist(), strict=True)
+    ]
+    shape = Polygon(ring)
+    if shape.bounds[2] - shape.bounds[0] > 180.0 or not shape.is_valid:
+        return Outline(box(lon - 0.1, lat - 0.1, lon + 0.1, lat + 0.1))
+    return Outline(shape)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from([(30.0, 30.0), (-100.0, -60.0), (20.0, 78.0), (179.7, 5.0)]),
+    st.data(),
+)
+def test_outline_distances_measure_only_near_edges_yet_equal_all_edges(
+    place: tuple[float, float], data: st.DataObject
+) -> None:
+    """Skipping far edges changes no distance: each equals the one over every densified edge."""
+    lon, lat = place
+    first = data.draw(star(lon, lat))
+    offsets = data.draw(st.lists(st.floats(0.5, 2.5), min_size=1, max_size=6))
+    scale = 1.0 / math.cos(math.radians(lat))
+    others = [
+        data.draw(star(((lon + dx * scale + 180.0) % 360.0) - 180.0, lat + dx / 3.0))
+        for dx in offsets
+    ]
+    anchored = anchor(first)
+    found = separation(anchored, others)
+    for i, other in enumerate(others):
+        if found.overlaps[i] or found.distance_m[i] == 0.0:
+            continue
+        rings = [r for part in dense_rings(other) for r in part]
+        planar = [anchored.plane.project(unit_vectors(lo, la)) for lo, la in rings]
+        line = shapely.get_coordinates(
+            shapely.shortest_line(anchored.pieces, shapely.MultiLineString(planar))
+        )
+        ends = [lonlat_of(anchored.plane.unproject(line[k : k + 1])) for k in (0, 1)]
+        expected = GEOD.inv(ends[0][0][0], ends[0][1][0], ends[1][0][0], ends[1][1][0])[2]
+        assert found.distance_m[i] == pytest.approx(expected, abs=1e-6)

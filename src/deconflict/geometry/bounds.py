@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from deconflict.geometry.geodesy import (
@@ -31,7 +30,7 @@ from deconflict.geometry.geodesy import (
     lonlat_path_bound_rad,
     unit_vectors,
 )
-from deconflict.geometry.volume import Outline
+from deconflict.geometry.planar import DenseRings
 
 __all__ = [
     "BOUND_SLACK_M",
@@ -42,13 +41,13 @@ __all__ = [
     "circles_bounds_m",
     "lonlat_gap_m",
     "lonlat_gaps_m",
+    "nearest_cap_rad",
     "piece_caps",
     "point_caps_gap_m",
 ]
 
 Floats = npt.NDArray[np.float64]
 
-_BOUND_PIECE_M = 2_000.0
 BOUND_SLACK_M = 1.0
 """Covers the chords between densified points (sagitta of 1 km pieces: millimetres) and
 rounding: far below any buffer, and on the safe side of every bound."""
@@ -56,59 +55,44 @@ rounding: far below any buffer, and on the safe side of every bound."""
 
 @dataclass(frozen=True, slots=True)
 class PieceCaps:
-    """A lon/lat outline's boundary covered by small caps (centre, angular radius).
+    """A lon/lat outline's boundary covered by small caps: one on each densified point, all of
+    `radius_rad`.
 
     Every point of the boundary lies in some cap, so the geodesic distance between two
     boundaries is at least `SPHERE_TO_GEODESIC_MIN_M` x (angle between cap centres - radii)
-    for the closest pair of caps: a lower bound that needs no projection and no GEOS. `hub`
-    and `hub_rad` are one cap holding them all.
+    for the closest pair of caps: a lower bound that needs no projection and no GEOS. The
+    centres lie on the boundary, so the angle to the nearest one also bounds from above.
     """
 
     centres: Floats
-    radii_rad: Floats
-    hub: Floats
-    hub_rad: float
+    radius_rad: float
 
 
-def piece_caps(outline: Outline) -> PieceCaps:
-    centres, radii = [], []
-    parts = outline.shape.geoms if isinstance(outline.shape, MultiPolygon) else [outline.shape]
-    for part in parts:
-        for ring in [part.exterior, *part.interiors]:
-            xy = shapely.get_coordinates(ring)
-            lon, lat = xy[:, 0], xy[:, 1]
-            length_rad = lonlat_path_bound_rad(lon, lat)
-            count = np.maximum(
-                1, np.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / _BOUND_PIECE_M)
-            ).astype(np.int64)
-            edge = np.repeat(np.arange(count.size), count)
-            step = np.arange(edge.size) - np.repeat(np.cumsum(count) - count, count)
-            t = (step + 0.5) / count[edge]
-            centres.append(
-                unit_vectors(
-                    lon[edge] + t * (lon[edge + 1] - lon[edge]),
-                    lat[edge] + t * (lat[edge + 1] - lat[edge]),
-                )
-            )
-            radii.append(length_rad[edge] / count[edge] / 2.0)
-    all_centres, all_radii = np.concatenate(centres), np.concatenate(radii)
-    total = all_centres.sum(axis=0)
-    hub = total / np.linalg.norm(total)
-    hub_rad = float(np.max(angle_between(all_centres, hub) + all_radii))
-    return PieceCaps(all_centres, all_radii, hub, hub_rad)
+def piece_caps(dense: DenseRings) -> PieceCaps:
+    """Caps on the densified points of a lon/lat outline: each piece between two of them is
+    straight in lon/lat, so its points lie within half its length bound of one end."""
+    length_rad = lonlat_path_bound_rad(dense.lon, dense.lat)
+    ends = np.cumsum(dense.sizes)[:-1] - 1
+    length_rad[ends] = 0.0
+    return PieceCaps(dense.xyz, float(np.max(length_rad, initial=0.0)) / 2.0)
 
 
 def point_caps_gap_m(caps: PieceCaps, points: Floats) -> Floats:
     """For each point (unit vector), a lower bound of its distance to the boundary.
 
-    The angle to the nearest cap centre less the largest cap radius (caps are all about as
-    large): one matrix product and one arcsin a point. Chords from dot products round by
-    less than 3e-8 rad (0.2 m), well inside `BOUND_SLACK_M`.
+    The angle to the nearest cap centre less the caps' radius. Chords from dot products round
+    by less than 3e-8 rad (0.2 m), well inside `BOUND_SLACK_M`.
     """
+    gap = nearest_cap_rad(caps, points) - caps.radius_rad
+    return np.asarray(gap * SPHERE_TO_GEODESIC_MIN_M - BOUND_SLACK_M)
+
+
+def nearest_cap_rad(caps: PieceCaps, points: Floats) -> Floats:
+    """For each point (unit vector), the angle to the nearest cap centre, a point of the
+    boundary: one matrix product and one arcsin a point."""
     nearest_dot = (points @ caps.centres.T).max(axis=1)
     chord = np.sqrt(np.maximum(2.0 - 2.0 * nearest_dot, 0.0))
-    gap = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)) - caps.radii_rad.max()
-    return np.asarray(gap * SPHERE_TO_GEODESIC_MIN_M - BOUND_SLACK_M)
+    return np.asarray(2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)), dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,10 @@ __all__ = [
     "circle_ring",
     "densify_geodesic",
     "densify_lonlat",
+    "densify_lonlat_edges",
     "densify_lonlat_rings",
     "geodesic_distance_m",
+    "lonlat_edge_bound_rad",
     "lonlat_of",
     "lonlat_path_bound_rad",
     "unit_vectors",
@@ -100,11 +102,15 @@ def lonlat_path_bound_rad(lon_deg: Floats, lat_deg: Floats) -> Floats:
 
     For consecutive vertices: |dlat| + cos(min |lat| on the edge) * |dlon|, in radians.
     """
-    lat = np.radians(lat_deg)
-    dlat = np.abs(np.diff(lat))
-    dlon = np.abs(np.diff(np.radians(lon_deg)))
-    crosses_equator = lat[:-1] * lat[1:] <= 0
-    min_abs_lat = np.where(crosses_equator, 0.0, np.minimum(np.abs(lat[:-1]), np.abs(lat[1:])))
+    return lonlat_edge_bound_rad(lon_deg[:-1], lat_deg[:-1], lon_deg[1:], lat_deg[1:])
+
+
+def lonlat_edge_bound_rad(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats) -> Floats:
+    """`lonlat_path_bound_rad` of edges given by their two ends."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat = np.abs(p2 - p1)
+    dlon = np.abs(np.radians(lon2) - np.radians(lon1))
+    min_abs_lat = np.where(p1 * p2 <= 0, 0.0, np.minimum(np.abs(p1), np.abs(p2)))
     return np.asarray(dlat + np.cos(min_abs_lat) * dlon, dtype=np.float64)
 
 
@@ -115,12 +121,18 @@ def _piece_counts(length_m: Floats, max_piece_m: float) -> npt.NDArray[np.int64]
 def _canonical_edges(
     lon_deg: Floats, lat_deg: Floats
 ) -> tuple[Floats, Floats, Floats, Floats, Bools]:
+    """The edges of a ring, each from its lexicographically smaller end (see `_canonical`)."""
+    return _canonical(lon_deg[:-1], lat_deg[:-1], lon_deg[1:], lat_deg[1:])
+
+
+def _canonical(
+    lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats
+) -> tuple[Floats, Floats, Floats, Floats, Bools]:
     """Each edge from its lexicographically smaller end, and whether that reverses it.
 
     Densifying every edge from the same end makes an edge shared by two shapes (walked in
     opposite directions) get bit-identical points, so shapes that touch still only touch.
     """
-    lon1, lat1, lon2, lat2 = lon_deg[:-1], lat_deg[:-1], lon_deg[1:], lat_deg[1:]
     flip = (lon1 > lon2) | ((lon1 == lon2) & (lat1 > lat2))
     return (
         np.where(flip, lon2, lon1),
@@ -184,6 +196,28 @@ def densify_lonlat_rings(
     lon[closing] = lon_deg[ends - 1]
     lat[closing] = lat_deg[ends - 1]
     return lon, lat, new_sizes
+
+
+def densify_lonlat_edges(
+    lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats, max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    """Edges straight in lon/lat, each cut exactly as `densify_lonlat_rings` cuts it in its ring:
+    each edge's points from its first end to its second (both kept exactly), concatenated, and
+    the number of points of each edge."""
+    lengths_m = lonlat_edge_bound_rad(lon1, lat1, lon2, lat2) * SPHERE_TO_GEODESIC_MAX_M
+    c_lon1, c_lat1, c_lon2, c_lat2, flip = _canonical(lon1, lat1, lon2, lat2)
+    counts = _piece_counts(lengths_m, max_piece_m)
+    edge, frac, own = _pieces(counts, flip)
+    sizes = counts + 1
+    body = np.arange(edge.size) + edge
+    ends = np.cumsum(sizes) - 1
+    lon = np.empty(int(sizes.sum()))
+    lat = np.empty(lon.size)
+    lon[body] = np.where(own, lon1[edge], c_lon1[edge] + frac * (c_lon2[edge] - c_lon1[edge]))
+    lat[body] = np.where(own, lat1[edge], c_lat1[edge] + frac * (c_lat2[edge] - c_lat1[edge]))
+    lon[ends] = lon2
+    lat[ends] = lat2
+    return lon, lat, sizes
 
 
 def densify_geodesic(

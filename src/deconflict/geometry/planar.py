@@ -1,7 +1,7 @@
 """Footprints in a local plane, one or many at a time: densified rings, planar shapes, the
 boundary cut into short pieces, and the nearest boundary point seen from a circle's centre.
 
-The batched forms (`planar_lonlat_outlines`, `pieces_of_rings`, `gaps_in_circle_planes`) do
+The batched forms (`pieces_of_rings`, `gaps_in_circle_planes`) do
 point by point the arithmetic of the one-at-a-time forms, so a pair gets the same answer
 whether it is compared alone or with many (tests check it bit for bit).
 """
@@ -22,7 +22,6 @@ from deconflict.geometry.geodesy import (
     LocalPlane,
     circle_ring,
     densify_geodesic,
-    densify_lonlat,
     densify_lonlat_rings,
     geodesic_distance_m,
     lonlat_of,
@@ -32,38 +31,75 @@ from deconflict.geometry.volume import Circle, Edges, Outline
 
 __all__ = [
     "PIECE_SEGMENTS",
+    "DenseRings",
     "PlanarOutline",
-    "boundary_pieces",
     "dense_rings",
-    "dense_xyz",
     "gaps_in_circle_planes",
     "lonlat_outline",
     "lonlat_outlines",
     "merged",
     "pieces_of_rings",
     "planar_circle",
-    "planar_lonlat_outlines",
     "planar_outline",
-    "rings_of",
     "turns_to",
     "unwrapped_shift",
 ]
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 def dense_rings(outline: Outline) -> list[list[tuple[Floats, Floats]]]:
     """Each polygon part's rings (exterior first) as closed (lon, lat) arrays, densified."""
-    densify = densify_lonlat if outline.edges is Edges.LONLAT else densify_geodesic
-    parts = outline.shape.geoms if isinstance(outline.shape, MultiPolygon) else [outline.shape]
-    out: list[list[tuple[Floats, Floats]]] = []
-    for part in parts:
-        rings = []
-        for ring in [part.exterior, *part.interiors]:
-            xy = shapely.get_coordinates(ring)
-            rings.append(densify(xy[:, 0], xy[:, 1]))
-        out.append(rings)
+    dense = DenseRings.of(outline)
+    bounds = np.cumsum(dense.sizes)
+    out: list[list[tuple[Floats, Floats]]] = [[] for _ in range(int(dense.part[-1]) + 1)]
+    for part, end, size in zip(
+        dense.part.tolist(), bounds.tolist(), dense.sizes.tolist(), strict=True
+    ):
+        out[part].append((dense.lon[end - size : end], dense.lat[end - size : end]))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DenseRings:
+    """An outline's rings densified by its edge rule, all concatenated.
+
+    Points in lon/lat and as unit vectors; `sizes` points per closed ring (exteriors before
+    their holes), `part` the polygon part of each ring.
+    """
+
+    lon: Floats
+    lat: Floats
+    xyz: Floats
+    sizes: Ints
+    part: Ints
+
+    @classmethod
+    def of(cls, outline: Outline) -> DenseRings:
+        parts = shapely.get_parts(outline.shape)
+        rings, part = shapely.get_rings(parts, return_index=True)
+        coords, ring = shapely.get_coordinates(rings, return_index=True)
+        sizes = np.bincount(ring, minlength=rings.size).astype(np.int64)
+        if outline.edges is Edges.LONLAT:
+            lon, lat, sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
+        else:
+            ends = np.cumsum(sizes)
+            pieces = [
+                densify_geodesic(coords[end - size : end, 0], coords[end - size : end, 1])
+                for end, size in zip(ends.tolist(), sizes.tolist(), strict=True)
+            ]
+            lon = np.concatenate([p[0] for p in pieces])
+            lat = np.concatenate([p[1] for p in pieces])
+            sizes = np.array([p[0].size for p in pieces], dtype=np.int64)
+        return cls(lon, lat, unit_vectors(lon, lat), sizes, part.astype(np.int64))
+
+    def polygon(self, planar: Floats) -> BaseGeometry:
+        """The shape these rings bound, given each point's planar coordinates."""
+        rings = shapely.linearrings(
+            planar, indices=np.repeat(np.arange(self.sizes.size), self.sizes)
+        )
+        return merged(list(shapely.polygons(rings, indices=self.part)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,60 +113,18 @@ class PlanarOutline:
     shape: BaseGeometry
     pieces: BaseGeometry
 
+    @classmethod
+    def of(cls, dense: DenseRings, plane: LocalPlane) -> PlanarOutline:
+        planar = plane.project(dense.xyz)
+        pieces = pieces_of_rings(planar, dense.sizes, np.zeros(dense.sizes.size, np.int64), 1)
+        return cls(dense.polygon(planar), pieces[0])
+
 
 PIECE_SEGMENTS = 16
 
 
-def boundary_pieces(rings: list[Floats]) -> BaseGeometry:
-    """The rings as one MultiLineString of pieces of `PIECE_SEGMENTS` segments each."""
-    coords, owners = [], []
-    first = 0
-    for ring in rings:
-        segments = len(ring) - 1
-        starts = np.arange(0, segments, PIECE_SEGMENTS)
-        ends = np.minimum(starts + PIECE_SEGMENTS, segments)
-        lengths = ends - starts + 1
-        at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
-        coords.append(ring[at])
-        owners.append(np.repeat(np.arange(first, first + starts.size), lengths))
-        first += starts.size
-    lines = shapely.linestrings(np.concatenate(coords), indices=np.concatenate(owners))
-    return shapely.multilinestrings(lines)
-
-
 def planar_outline(outline: Outline, plane: LocalPlane) -> PlanarOutline:
-    polygons = []
-    all_rings: list[Floats] = []
-    for rings in dense_rings(outline):
-        planar = [plane.project(unit_vectors(lon, lat)) for lon, lat in rings]
-        polygons.append(Polygon(planar[0], planar[1:]))
-        all_rings.extend(planar)
-    return PlanarOutline(merged(polygons), boundary_pieces(all_rings))
-
-
-def planar_lonlat_outlines(
-    outlines: Sequence[Outline], plane: LocalPlane
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """`planar_outline` of many lon/lat outlines in one plane, in a few vectorised calls:
-    the planar shapes and their boundary pieces (the same points, rings and pieces)."""
-    shapes = np.empty(len(outlines), dtype=object)
-    shapes[:] = [o.shape for o in outlines]
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    sizes = np.bincount(coord_ring, minlength=rings.size).astype(np.int64)
-    lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
-    planar = plane.project(unit_vectors(lon, lat))
-    ring_of_point = np.repeat(np.arange(rings.size), dense_sizes)
-    planar_parts = shapely.polygons(
-        shapely.linearrings(planar, indices=ring_of_point), indices=ring_part
-    )
-    out = np.empty(len(outlines), dtype=object)
-    single = np.bincount(part_shape, minlength=len(outlines)) == 1
-    out[part_shape[single[part_shape]]] = planar_parts[single[part_shape]]
-    for k in np.flatnonzero(~single).tolist():
-        out[k] = merged(list(planar_parts[part_shape == k]))
-    return out, pieces_of_rings(planar, dense_sizes, part_shape[ring_part], len(outlines))
+    return PlanarOutline.of(DenseRings.of(outline), plane)
 
 
 def pieces_of_rings(
@@ -212,40 +206,49 @@ def lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> npt.NDArr
     return shapes
 
 
-def dense_xyz(outline: Outline) -> list[list[Floats]]:
-    """Each part's densified rings as unit vectors."""
-    return [[unit_vectors(lon, lat) for lon, lat in rings] for rings in dense_rings(outline)]
-
-
 def gaps_in_circle_planes(
     circles: Sequence[Circle],
     xyz: Floats,
     sizes: npt.NDArray[np.int64],
     ring_owner: npt.NDArray[np.int64],
 ) -> Floats:
-    """`_circle_in_own_plane` for many circles at once (centres known to be outside): the rings
-    of circle k (unit vectors, closed rings of `sizes` points, concatenated; `ring_owner` k)
-    projected into k's own plane; geodesic distance from k's centre to the nearest boundary
-    point found there, minus its radius. The same arithmetic, point by point."""
+    """For circles whose centres lie outside an outline: the geodesic distance from each centre to
+    the nearest point of the outline's boundary found in the circle's own plane, minus its radius.
+
+    Circle k's rings are unit vectors, closed rings of `sizes` points concatenated, `ring_owner`
+    k. In k's plane (azimuthal equidistant around its centre) planar distance from the origin is
+    the central angle, so the nearest boundary point is the nearest point of the projected
+    polyline. Only segments that can hold it are measured: a segment's points are all within half
+    its length of an endpoint, so one whose nearer endpoint is farther than the nearest vertex by
+    more than that is skipped. Each circle is computed alone, whatever else is in the batch.
+    """
     lon_c = np.array([c.lon_deg for c in circles])
     lat_c = np.array([c.lat_deg for c in circles])
     planes = [LocalPlane.at(u) for u in unit_vectors(lon_c, lat_c)]
     centre = np.stack([p.centre for p in planes])
     east = np.stack([p.east for p in planes])
     north = np.stack([p.north for p in planes])
-    at = np.repeat(ring_owner, sizes)
-    c, e_, n_ = centre[at], east[at], north[at]
-    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
-    e = x * e_[:, 0] + y * e_[:, 1]
-    n = x * n_[:, 0] + y * n_[:, 1] + z * n_[:, 2]
-    sin_angle = np.hypot(e, n)
-    angle = np.arctan2(sin_angle, x * c[:, 0] + y * c[:, 1] + z * c[:, 2])
+    owner = np.repeat(ring_owner, sizes)
+    planar = _project_each(xyz, centre[owner], east[owner], north[owner])
+    radial = np.hypot(planar[:, 0], planar[:, 1])
+    nearest_vertex = np.full(len(circles), np.inf)
+    np.minimum.at(nearest_vertex, owner, radial)
+    ring_end = np.cumsum(sizes) - 1
+    starts = np.setdiff1d(np.arange(owner.size - 1), ring_end, assume_unique=True)
+    a, b = planar[starts], planar[starts + 1]
+    span = b - a
+    length = np.hypot(span[:, 0], span[:, 1])
+    seg_owner = owner[starts]
+    reach = np.minimum(radial[starts], radial[starts + 1]) - length / 2.0
+    keep = reach <= nearest_vertex[seg_owner] * (1.0 + 1e-9) + 1e-6
+    a, span, seg_owner = a[keep], span[keep], seg_owner[keep]
+    squared = np.einsum("ij,ij->i", span, span)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
-    planar = np.stack([e * scale, n * scale], axis=-1)
-    pieces = pieces_of_rings(planar, sizes, ring_owner, len(circles))
-    lines = shapely.shortest_line(pieces, shapely.points(np.zeros((len(circles), 2))))
-    near = shapely.get_coordinates(lines).reshape(-1, 2, 2)[:, 0, :]
+        t = np.where(squared > 0.0, -np.einsum("ij,ij->i", a, span) / squared, 0.0)
+    point = a + np.clip(t, 0.0, 1.0)[:, None] * span
+    order = np.lexsort((np.hypot(point[:, 0], point[:, 1]), seg_owner))
+    first = order[np.searchsorted(seg_owner[order], np.arange(len(circles)))]
+    near = point[first]
     r = np.hypot(near[:, 0], near[:, 1])
     turn = r / PLANE_RADIUS_M
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -260,6 +263,13 @@ def gaps_in_circle_planes(
     return np.asarray(geodesic_distance_m(lon_c, lat_c, lon_p, lat_p) - radius, dtype=np.float64)
 
 
-def rings_of(rings_xyz: list[list[Floats]]) -> tuple[Floats, npt.NDArray[np.int64]]:
-    flat = [ring for rings in rings_xyz for ring in rings]
-    return np.concatenate(flat), np.array([len(r) for r in flat], dtype=np.int64)
+def _project_each(xyz: Floats, centre: Floats, east: Floats, north: Floats) -> Floats:
+    """`LocalPlane.project`, point by point into each point's own plane (given row by row)."""
+    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    e = x * east[:, 0] + y * east[:, 1]
+    n = x * north[:, 0] + y * north[:, 1] + z * north[:, 2]
+    sin_angle = np.hypot(e, n)
+    angle = np.arctan2(sin_angle, x * centre[:, 0] + y * centre[:, 1] + z * centre[:, 2])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(sin_angle > 0.0, PLANE_RADIUS_M * angle / sin_angle, PLANE_RADIUS_M)
+    return np.stack([e * scale, n * scale], axis=-1)

@@ -36,31 +36,34 @@ from deconflict.geometry.bounds import (
     circles_bounds_m,
     lonlat_gap_m,
     lonlat_gaps_m,
+    nearest_cap_rad,
     piece_caps,
     point_caps_gap_m,
 )
 from deconflict.geometry.extents import Extents, extents
 from deconflict.geometry.geodesy import (
+    MAX_PIECE_M,
+    PLANE_RADIUS_M,
     SPHERE_TO_GEODESIC_MIN_M,
     LocalPlane,
+    angle_between,
+    densify_lonlat_edges,
     densify_lonlat_rings,
     geodesic_distance_m,
+    lonlat_edge_bound_rad,
     lonlat_of,
     unit_vectors,
 )
 from deconflict.geometry.planar import (
+    DenseRings,
     PlanarOutline,
-    boundary_pieces,
     dense_rings,
-    dense_xyz,
     gaps_in_circle_planes,
     lonlat_outline,
     lonlat_outlines,
-    merged,
+    pieces_of_rings,
     planar_circle,
-    planar_lonlat_outlines,
     planar_outline,
-    rings_of,
     unwrapped_shift,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
@@ -113,7 +116,7 @@ class Anchored:
         self._planar: PlanarOutline | None = None
         self._boundary: BaseGeometry | None = None
         self._caps: PieceCaps | None = None
-        self._dense: list[list[Floats]] | None = None
+        self._dense: DenseRings | None = None
         self._squeezed: Squeezed | None = None
 
     @property
@@ -123,26 +126,24 @@ class Anchored:
             self._squeezed = Squeezed.of(self.lonlat)
         return self._squeezed
 
-    def dense_xyz(self) -> list[list[Floats]]:
-        """Each part's densified rings as unit vectors (outlines only; made on first use)."""
+    def dense(self) -> DenseRings:
+        """The outline's densified rings (outlines only; made on first use)."""
         if self._dense is None:
             if not isinstance(self.footprint, Outline):
                 raise TypeError("a circle has no rings")
-            self._dense = dense_xyz(self.footprint)
+            self._dense = DenseRings.of(self.footprint)
         return self._dense
 
     @property
     def caps(self) -> PieceCaps | None:
         """Small caps covering a lon/lat outline's boundary (None for other footprints)."""
-        if self._caps is None and self.lonlat is not None and isinstance(self.footprint, Outline):
-            self._caps = piece_caps(self.footprint)
+        if self._caps is None and self.lonlat is not None:
+            self._caps = piece_caps(self.dense())
         return self._caps
 
     def _outline(self) -> PlanarOutline:
         if self._planar is None:
-            if not isinstance(self.footprint, Outline):
-                raise TypeError("a circle has no planar outline here")
-            self._planar = planar_outline(self.footprint, self.plane)
+            self._planar = PlanarOutline.of(self.dense(), self.plane)
             shapely.prepare(self._planar.shape)
         return self._planar
 
@@ -188,13 +189,6 @@ def _geodesic_between_planar(plane: LocalPlane, p: Floats, q: Floats) -> Floats:
     return geodesic_distance_m(lon1, lat1, lon2, lat2)
 
 
-def _nearest_on(shape: BaseGeometry, points: Floats) -> Floats:
-    """For each planar point, the nearest point of `shape` (planar coordinates)."""
-    lines = shapely.shortest_line(shape, shapely.points(points))
-    ends: Floats = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-    return ends[:, 0, :]
-
-
 _NOT_COMPUTED = math.nan
 
 
@@ -210,24 +204,17 @@ def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats,
 
 
 def _circle_in_own_plane(
-    circle: Circle, rings_xyz: list[list[Floats]], inside_known: bool
+    circle: Circle, dense: DenseRings, inside_known: bool
 ) -> tuple[float, bool]:
     """The exact path: the outline in the circle's own plane, where planar distance from the
     centre is the central angle; (geodesic distance to the nearest boundary point - radius,
     or 0 when it overlaps; overlap)."""
-    plane = LocalPlane.at(unit_vectors(circle.lon_deg, circle.lat_deg))
-    polygons, all_rings = [], []
-    for rings in rings_xyz:
-        planar = [plane.project(xyz) for xyz in rings]
-        polygons.append(Polygon(planar[0], planar[1:]))
-        all_rings.extend(planar)
-    if not inside_known and shapely.contains_xy(merged(polygons), 0.0, 0.0):
-        return 0.0, True
-    nearest = _nearest_on(boundary_pieces(all_rings), np.zeros((1, 2)))
-    lon_p, lat_p = lonlat_of(plane.unproject(nearest))
-    gap_m = float(
-        geodesic_distance_m(circle.lon_deg, circle.lat_deg, lon_p, lat_p)[0] - circle.radius_m
-    )
+    if not inside_known:
+        plane = LocalPlane.at(unit_vectors(circle.lon_deg, circle.lat_deg))
+        if shapely.contains_xy(dense.polygon(plane.project(dense.xyz)), 0.0, 0.0):
+            return 0.0, True
+    owner = np.zeros(dense.sizes.size, dtype=np.int64)
+    gap_m = float(gaps_in_circle_planes([circle], dense.xyz, dense.sizes, owner)[0])
     return max(gap_m, 0.0), gap_m < 0.0
 
 
@@ -270,7 +257,7 @@ def _circles_and_outline(
     outline_ll: BaseGeometry | None,
     squeezed: Squeezed | None,
     centre_lon: float,
-    rings_xyz: Callable[[], list[list[Floats]]],
+    rings: Callable[[], DenseRings],
     beyond_m: float,
 ) -> tuple[Floats, Bools, Bools]:
     """Circles against one outline, whichever comes first: each in its own circle's plane.
@@ -293,7 +280,8 @@ def _circles_and_outline(
         distance_m[far] = _NOT_COMPUTED
     open_at = np.flatnonzero(~(overlaps | far))
     if outline_ll is not None and open_at.size:
-        xyz, sizes = rings_of(rings_xyz())
+        dense = rings()
+        xyz, sizes = dense.xyz, dense.sizes
         gap_m = gaps_in_circle_planes(
             [circles[i] for i in open_at.tolist()],
             np.tile(xyz, (open_at.size, 1)),
@@ -303,7 +291,7 @@ def _circles_and_outline(
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
         return distance_m, overlaps, far
     for i in open_at.tolist():
-        distance_m[i], overlaps[i] = _circle_in_own_plane(circles[i], rings_xyz(), False)
+        distance_m[i], overlaps[i] = _circle_in_own_plane(circles[i], rings(), False)
     return distance_m, overlaps, far
 
 
@@ -348,7 +336,7 @@ def _circle_and_outlines(
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
     for i in np.flatnonzero(~(overlaps | far) & ~is_lonlat).tolist():
         distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circle, dense_xyz(outlines[i]), inside_known=False
+            circle, DenseRings.of(outlines[i]), inside_known=False
         )
     return distance_m, overlaps, far
 
@@ -379,18 +367,68 @@ def _outline_vs_outline(
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
 
 
+_EDGE_SLACK_M = 4.0 * MAX_PIECE_M
+"""Covers, in both bounds of `_near_edges`, how far the densified chords stray from the edges."""
+
+
+def _near_edges(
+    first: Anchored, outlines: Sequence[Outline]
+) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.int64]]:
+    """The edges of lon/lat outlines that can hold their point nearest the first's boundary in
+    the first's plane: (lon1, lat1, lon2, lat2, outline) of each.
+
+    Plane distances are at least the central angle and at most it times the plane's stretch
+    over both shapes; every boundary point lies within a piece cap of the first, whose centres
+    lie on it. So an
+    edge whose midpoint is farther from every cap centre than an outline's nearest vertex or
+    midpoint, by more than the edge's half-length, the caps' radius and the chords' slack,
+    cannot hold the nearest point and is skipped.
+    """
+    shapes = np.empty(len(outlines), dtype=object)
+    shapes[:] = [o.shape for o in outlines]
+    parts, part_shape = shapely.get_parts(shapes, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    at = np.flatnonzero(coord_ring[1:] == coord_ring[:-1])
+    lon1, lat1, lon2, lat2 = coords[at, 0], coords[at, 1], coords[at + 1, 0], coords[at + 1, 1]
+    owner = part_shape[ring_part[coord_ring[at]]]
+    caps = first.caps
+    if caps is None:
+        return lon1, lat1, lon2, lat2, owner
+    half_rad = lonlat_edge_bound_rad(lon1, lat1, lon2, lat2) / 2.0
+    middle = unit_vectors((lon1 + lon2) / 2.0, (lat1 + lat2) / 2.0)
+    ends = unit_vectors(lon1, lat1)
+    own_reach_rad = float(np.max(angle_between(caps.centres, first.plane.centre)))
+    reach_rad = np.full(len(outlines), own_reach_rad + float(caps.radius_rad))
+    np.maximum.at(reach_rad, owner, angle_between(middle, first.plane.centre) + 2.0 * half_rad)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stretch = np.where(reach_rad > 0.0, reach_rad / np.sin(reach_rad), 1.0)
+    to_middle = nearest_cap_rad(caps, middle)
+    nearest = np.minimum(to_middle, nearest_cap_rad(caps, ends))
+    upper_m = np.full(len(outlines), np.inf)
+    np.minimum.at(upper_m, owner, nearest * PLANE_RADIUS_M)
+    upper_m = np.where(reach_rad < math.pi / 2.0, upper_m * stretch, np.inf)
+    lower_m = (to_middle - half_rad - caps.radius_rad) * PLANE_RADIUS_M
+    keep = lower_m - _EDGE_SLACK_M <= upper_m[owner] + _EDGE_SLACK_M
+    return lon1[keep], lat1[keep], lon2[keep], lat2[keep], owner[keep]
+
+
 def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> Floats:
-    """Distances from the first outline to lon/lat outlines found disjoint in lon/lat (both
-    with lon/lat edges): 0 where they meet in the plane (touching there), else the geodesic
-    distance between the nearest points of the two boundaries found in the plane."""
-    shapes, pieces = planar_lonlat_outlines(outlines, first.plane)
-    distance_m = np.zeros(len(outlines))
-    apart = ~np.asarray(shapely.intersects(first.planar, shapes), dtype=np.bool_)
-    if apart.any():
-        lines = shapely.shortest_line(first.pieces, pieces[apart])
-        ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-        distance_m[apart] = _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
-    return distance_m
+    """Distances from the first outline to lon/lat outlines found disjoint from it in lon/lat
+    (both with lon/lat edges): the geodesic distance between the nearest points of the two
+    densified boundaries found in the first's plane (0 where they meet there).
+
+    Disjoint in lon/lat, their interiors cannot meet in the plane without their boundaries
+    meeting, so boundaries alone are compared, and of the others only the edges that can hold
+    the nearest point (`_near_edges`), densified as in their rings.
+    """
+    lon1, lat1, lon2, lat2, owner = _near_edges(first, outlines)
+    lon, lat, sizes = densify_lonlat_edges(lon1, lat1, lon2, lat2)
+    planar = first.plane.project(unit_vectors(lon, lat))
+    pieces = pieces_of_rings(planar, sizes, owner, len(outlines))
+    lines = shapely.shortest_line(first.pieces, pieces)
+    ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+    return _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
 
 
 def _lonlat_outlines_meet(
@@ -469,7 +507,7 @@ def separation(
             )
         else:
             distance_m[circle_at], overlaps[circle_at], far[circle_at] = _circles_and_outline(
-                circles, first.lonlat, first.squeezed, first.centre_lon, first.dense_xyz, beyond_m
+                circles, first.lonlat, first.squeezed, first.centre_lon, first.dense, beyond_m
             )
     lonlat_at: list[int] = []
     if first.lonlat is not None:
