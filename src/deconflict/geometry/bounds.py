@@ -39,14 +39,15 @@ __all__ = [
     "SqueezedMany",
     "circle_bounds_m",
     "circles_bounds_m",
+    "lonlat_apart",
     "lonlat_gap_m",
-    "lonlat_gaps_m",
     "nearest_cap_rad",
     "piece_caps",
     "point_caps_gap_m",
 ]
 
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 BOUND_SLACK_M = 1.0
 """Covers the chords between densified points (sagitta of 1 km pieces: millimetres) and
@@ -55,8 +56,7 @@ rounding: far below any buffer, and on the safe side of every bound."""
 
 @dataclass(frozen=True, slots=True)
 class PieceCaps:
-    """A lon/lat outline's boundary covered by small caps: one on each densified point, all of
-    `radius_rad`.
+    """A lon/lat outline's boundary covered by small caps, all of `radius_rad`, centred on it.
 
     Every point of the boundary lies in some cap, so the geodesic distance between two
     boundaries is at least `SPHERE_TO_GEODESIC_MIN_M` x (angle between cap centres - radii)
@@ -68,13 +68,23 @@ class PieceCaps:
     radius_rad: float
 
 
+_CAP_STRIDE = 4
+"""A cap on every this many densified points: a few times fewer caps to compare with, each a
+couple of kilometres across."""
+
+
 def piece_caps(dense: DenseRings) -> PieceCaps:
-    """Caps on the densified points of a lon/lat outline: each piece between two of them is
-    straight in lon/lat, so its points lie within half its length bound of one end."""
+    """Caps on every `_CAP_STRIDE`-th densified point of a lon/lat outline and on each ring's
+    last: each piece between two densified points is straight in lon/lat, so every boundary
+    point lies within half a stride of pieces, each at most the longest, of a centre."""
     length_rad = lonlat_path_bound_rad(dense.lon, dense.lat)
-    ends = np.cumsum(dense.sizes)[:-1] - 1
-    length_rad[ends] = 0.0
-    return PieceCaps(dense.xyz, float(np.max(length_rad, initial=0.0)) / 2.0)
+    ends = np.cumsum(dense.sizes) - 1
+    length_rad[ends[:-1]] = 0.0
+    offset = np.arange(dense.lon.size) - np.repeat(ends + 1 - dense.sizes, dense.sizes)
+    centre = offset % _CAP_STRIDE == 0
+    centre[ends] = True
+    longest = float(np.max(length_rad, initial=0.0))
+    return PieceCaps(dense.xyz[centre], longest * _CAP_STRIDE / 2.0)
 
 
 def point_caps_gap_m(caps: PieceCaps, points: Floats) -> Floats:
@@ -117,7 +127,7 @@ class Squeezed:
         squeeze = np.array([scale, 1.0])
         shape = shapely.transform(shape_ll, lambda xy: xy * squeeze)
         boundary = shape.boundary
-        shapely.prepare(shape)
+        shapely.prepare([shape, boundary])
         return cls(scale, min_lat, max_lat, shape, boundary)
 
     def ratio(self, low_deg: float, high_deg: float) -> float:
@@ -208,19 +218,24 @@ def _ratios(scale: Floats, low_deg: Floats, high_deg: Floats) -> Floats:
     return np.asarray(np.where((low_deg <= -90.0) | (high_deg >= 90.0), 0.0, ratio))
 
 
-def lonlat_gaps_m(a: Squeezed, b_ll: npt.NDArray[np.object_], reach_m: float) -> Floats:
-    """`lonlat_gap_m` of one shape against many, in a few vectorised calls."""
-    widen = _widen_deg(reach_m)
+def lonlat_apart(a: Squeezed, b_ll: npt.NDArray[np.object_], beyond_m: float) -> Bools:
+    """Where `lonlat_gap_m` of `a` and each of many shapes proves them at least `beyond_m`
+    apart, decided by GEOS's indexed within-distance test on `a`'s prepared shape rather than
+    by measuring each distance."""
+    if not math.isfinite(beyond_m):
+        return np.zeros(len(b_ll), dtype=np.bool_)
+    widen = _widen_deg(beyond_m)
     bounds = shapely.bounds(b_ll)
     ratio = _ratios(
         np.full(len(b_ll), a.scale),
         np.minimum(a.min_lat, bounds[:, 1]) - widen,
         np.maximum(a.max_lat, bounds[:, 3]) + widen,
     )
+    with np.errstate(divide="ignore"):
+        limit_deg = np.degrees((beyond_m + BOUND_SLACK_M) / (SPHERE_TO_GEODESIC_MIN_M * ratio))
     factor = np.array([a.scale, 1.0])
-    plane_deg = shapely.distance(a.shape, shapely.transform(b_ll, lambda xy: xy * factor))
-    gap_m = SPHERE_TO_GEODESIC_MIN_M * ratio * np.radians(plane_deg) - BOUND_SLACK_M
-    return np.asarray(np.where(ratio == 0.0, -BOUND_SLACK_M, gap_m), dtype=np.float64)
+    near = shapely.dwithin(a.shape, shapely.transform(b_ll, lambda xy: xy * factor), limit_deg)
+    return np.asarray((ratio > 0.0) & ~near, dtype=np.bool_)
 
 
 def circles_bounds_m(

@@ -34,8 +34,8 @@ from deconflict.geometry.bounds import (
     Squeezed,
     SqueezedMany,
     circles_bounds_m,
+    lonlat_apart,
     lonlat_gap_m,
-    lonlat_gaps_m,
     nearest_cap_rad,
     piece_caps,
     point_caps_gap_m,
@@ -144,7 +144,7 @@ class Anchored:
     def _outline(self) -> PlanarOutline:
         if self._planar is None:
             self._planar = PlanarOutline.of(self.dense(), self.plane)
-            shapely.prepare(self._planar.shape)
+            shapely.prepare([self._planar.shape, self._planar.pieces])
         return self._planar
 
     @property
@@ -380,7 +380,7 @@ def _near_edges(
     Plane distances are at least the central angle and at most it times the plane's stretch
     over both shapes; every boundary point lies within a piece cap of the first, whose centres
     lie on it. So an
-    edge whose midpoint is farther from every cap centre than an outline's nearest vertex or
+    edge whose midpoint is farther from every cap centre than the outline's nearest edge
     midpoint, by more than the edge's half-length, the caps' radius and the chords' slack,
     cannot hold the nearest point and is skipped.
     """
@@ -397,16 +397,14 @@ def _near_edges(
         return lon1, lat1, lon2, lat2, owner
     half_rad = lonlat_edge_bound_rad(lon1, lat1, lon2, lat2) / 2.0
     middle = unit_vectors((lon1 + lon2) / 2.0, (lat1 + lat2) / 2.0)
-    ends = unit_vectors(lon1, lat1)
     own_reach_rad = float(np.max(angle_between(caps.centres, first.plane.centre)))
     reach_rad = np.full(len(outlines), own_reach_rad + float(caps.radius_rad))
     np.maximum.at(reach_rad, owner, angle_between(middle, first.plane.centre) + 2.0 * half_rad)
     with np.errstate(invalid="ignore", divide="ignore"):
         stretch = np.where(reach_rad > 0.0, reach_rad / np.sin(reach_rad), 1.0)
     to_middle = nearest_cap_rad(caps, middle)
-    nearest = np.minimum(to_middle, nearest_cap_rad(caps, ends))
     upper_m = np.full(len(outlines), np.inf)
-    np.minimum.at(upper_m, owner, nearest * PLANE_RADIUS_M)
+    np.minimum.at(upper_m, owner, to_middle * PLANE_RADIUS_M)
     upper_m = np.where(reach_rad < math.pi / 2.0, upper_m * stretch, np.inf)
     lower_m = (to_middle - half_rad - caps.radius_rad) * PLANE_RADIUS_M
     keep = lower_m - _EDGE_SLACK_M <= upper_m[owner] + _EDGE_SLACK_M
@@ -435,12 +433,22 @@ def _lonlat_outlines_meet(
     first: Anchored, outlines: list[Outline]
 ) -> tuple[npt.NDArray[np.object_], Bools, Bools]:
     """Lon/lat outlines against the first (a lon/lat outline), with vectorised GEOS
-    predicates: each unwrapped next to it, whether they meet, whether interiors overlap."""
-    array = shapes = lonlat_outlines(outlines, first.centre_lon)
-    meets = np.asarray(shapely.intersects(first.lonlat, array), dtype=np.bool_)
+    predicates: each unwrapped next to it, whether they meet, whether interiors overlap.
+
+    A vertex of the other inside the first's interior proves an overlap (interior points of
+    the other lie around it); only the rest need the full `touches` test.
+    """
+    shapes = lonlat_outlines(outlines, first.centre_lon)
+    meets = np.asarray(shapely.intersects(first.lonlat, shapes), dtype=np.bool_)
     overlaps = np.zeros(len(shapes), dtype=np.bool_)
-    if meets.any():
-        overlaps[meets] = ~np.asarray(shapely.touches(first.lonlat, array[meets]), dtype=np.bool_)
+    at = np.flatnonzero(meets)
+    if at.size:
+        xy, owner = shapely.get_coordinates(shapes[at], return_index=True)
+        inside = shapely.contains_xy(first.lonlat, xy[:, 0], xy[:, 1])
+        deep = np.bincount(owner[inside], minlength=at.size) > 0
+        overlaps[at[deep]] = True
+        rest = at[~deep]
+        overlaps[rest] = ~np.asarray(shapely.touches(first.lonlat, shapes[rest]), dtype=np.bool_)
     return shapes, meets, overlaps
 
 
@@ -522,7 +530,7 @@ def separation(
         squeezed = first.squeezed
         if squeezed is not None and not meets.all():
             at = np.flatnonzero(~meets)
-            apart[at] = lonlat_gaps_m(squeezed, shapes[at], beyond_m) >= beyond_m
+            apart[at] = lonlat_apart(squeezed, shapes[at], beyond_m)
         at_lonlat = np.asarray(lonlat_at, dtype=np.int64)
         overlaps[at_lonlat[meets]] = touching_free[meets]
         far[at_lonlat[apart]] = True
