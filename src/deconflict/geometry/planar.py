@@ -18,6 +18,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from deconflict.geometry.geodesy import (
+    MAX_PIECE_M,
     PLANE_RADIUS_M,
     LocalPlane,
     circle_ring,
@@ -121,6 +122,7 @@ class PlanarOutline:
 
 
 PIECE_SEGMENTS = 16
+_SEGMENT_REACH_RAD = 2.0 * MAX_PIECE_M / PLANE_RADIUS_M
 
 
 def planar_outline(outline: Outline, plane: LocalPlane) -> PlanarOutline:
@@ -220,7 +222,9 @@ def gaps_in_circle_planes(
     the central angle, so the nearest boundary point is the nearest point of the projected
     polyline. Only segments that can hold it are measured: a segment's points are all within half
     its length of an endpoint, so one whose nearer endpoint is farther than the nearest vertex by
-    more than that is skipped. Each circle is computed alone, whatever else is in the batch.
+    more than that is skipped (first by central angle, before projecting, with room for pieces
+    of up to twice `MAX_PIECE_M`; then exactly in the plane). Each circle is computed alone,
+    whatever else is in the batch.
     """
     lon_c = np.array([c.lon_deg for c in circles])
     lat_c = np.array([c.lat_deg for c in circles])
@@ -229,17 +233,26 @@ def gaps_in_circle_planes(
     east = np.stack([p.east for p in planes])
     north = np.stack([p.north for p in planes])
     owner = np.repeat(ring_owner, sizes)
-    planar = _project_each(xyz, centre[owner], east[owner], north[owner])
-    radial = np.hypot(planar[:, 0], planar[:, 1])
+    opens = np.ones(owner.size, dtype=np.bool_)
+    opens[np.cumsum(sizes) - 1] = False
+    starts = np.flatnonzero(opens)
+    seg_owner = owner[starts]
+    chord = np.linalg.norm(xyz - centre[owner], axis=1)
+    angle = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
+    nearest_rad = np.full(len(circles), np.inf)
+    np.minimum.at(nearest_rad, owner, angle)
+    limit_rad = nearest_rad[seg_owner] + _SEGMENT_REACH_RAD
+    close = (np.minimum(angle[starts], angle[starts + 1]) <= limit_rad) | (limit_rad > 1.0)
+    starts, seg_owner = starts[close], seg_owner[close]
+    frame = centre[seg_owner], east[seg_owner], north[seg_owner]
+    a = _project_each(xyz[starts], *frame)
+    b = _project_each(xyz[starts + 1], *frame)
+    radial_a, radial_b = np.hypot(a[:, 0], a[:, 1]), np.hypot(b[:, 0], b[:, 1])
     nearest_vertex = np.full(len(circles), np.inf)
-    np.minimum.at(nearest_vertex, owner, radial)
-    ring_end = np.cumsum(sizes) - 1
-    starts = np.setdiff1d(np.arange(owner.size - 1), ring_end, assume_unique=True)
-    a, b = planar[starts], planar[starts + 1]
+    np.minimum.at(nearest_vertex, seg_owner, np.minimum(radial_a, radial_b))
     span = b - a
     length = np.hypot(span[:, 0], span[:, 1])
-    seg_owner = owner[starts]
-    reach = np.minimum(radial[starts], radial[starts + 1]) - length / 2.0
+    reach = np.minimum(radial_a, radial_b) - length / 2.0
     keep = reach <= nearest_vertex[seg_owner] * (1.0 + 1e-9) + 1e-6
     a, span, seg_owner = a[keep], span[keep], seg_owner[keep]
     squared = np.einsum("ij,ij->i", span, span)

@@ -367,8 +367,10 @@ def _outline_vs_outline(
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
 
 
-_EDGE_SLACK_M = 4.0 * MAX_PIECE_M
-"""Covers, in both bounds of `_near_edges`, how far the densified chords stray from the edges."""
+_CHORD_SLACK_M = 1.01 * MAX_PIECE_M
+"""Twice how far a densified chord strays from its edge (half a piece), with the plane's scale
+over geodesic metres: chords on both sides move each bound of `_near_edges` by this much,
+times the plane's stretch."""
 
 
 def _near_edges(
@@ -407,7 +409,7 @@ def _near_edges(
     np.minimum.at(upper_m, owner, to_middle * PLANE_RADIUS_M)
     upper_m = np.where(reach_rad < math.pi / 2.0, upper_m * stretch, np.inf)
     lower_m = (to_middle - half_rad - caps.radius_rad) * PLANE_RADIUS_M
-    keep = lower_m - _EDGE_SLACK_M <= upper_m[owner] + _EDGE_SLACK_M
+    keep = lower_m <= upper_m[owner] + 2.0 * _CHORD_SLACK_M * stretch[owner]
     return lon1[keep], lat1[keep], lon2[keep], lat2[keep], owner[keep]
 
 
