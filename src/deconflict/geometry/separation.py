@@ -48,7 +48,6 @@ from deconflict.geometry.geodesy import (
     LocalPlane,
     angle_between,
     densify_lonlat_edges,
-    densify_lonlat_rings,
     geodesic_distance_m,
     lonlat_edge_bound_rad,
     lonlat_of,
@@ -299,7 +298,9 @@ def _circle_and_outlines(
     circle: Circle, outlines: Sequence[Outline], beyond_m: float
 ) -> tuple[Floats, Bools, Bools]:
     """One circle against many outlines, each pair exactly as `_circles_and_outline` decides it;
-    lon/lat outlines are settled together where the cheap bounds allow."""
+    lon/lat outlines are settled together where the cheap bounds allow, and only their edges
+    that can hold the point nearest the centre (by central angle from their midpoints, as in
+    `_near_edges`) are densified."""
     count = len(outlines)
     distance_m = np.zeros(count)
     overlaps = np.zeros(count, dtype=np.bool_)
@@ -323,16 +324,17 @@ def _circle_and_outlines(
     is_lonlat[lonlat_at] = True
     open_at = np.flatnonzero(~(overlaps | far) & is_lonlat)
     if open_at.size:
-        shapes = np.empty(open_at.size, dtype=object)
-        shapes[:] = [outlines[i].shape for i in open_at.tolist()]
-        parts, part_shape = shapely.get_parts(shapes, return_index=True)
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-        sizes = np.bincount(coord_ring, minlength=rings.size).astype(np.int64)
-        lon, lat, dense_sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
-        xyz = unit_vectors(lon, lat)
-        owner = part_shape[ring_part]
-        gap_m = gaps_in_circle_planes([circle] * open_at.size, xyz, dense_sizes, owner)
+        lon1, lat1, lon2, lat2, owner = _edges_of([outlines[i] for i in open_at.tolist()])
+        middle = unit_vectors((lon1 + lon2) / 2.0, (lat1 + lat2) / 2.0)
+        to_middle = angle_between(middle, unit_vectors(circle.lon_deg, circle.lat_deg))
+        upper_rad = np.full(open_at.size, np.inf)
+        np.minimum.at(upper_rad, owner, to_middle)
+        half_rad = lonlat_edge_bound_rad(lon1, lat1, lon2, lat2) / 2.0
+        near = to_middle - half_rad <= upper_rad[owner] + 2.0 * _CHORD_SLACK_M / PLANE_RADIUS_M
+        lon, lat, sizes = densify_lonlat_edges(lon1[near], lat1[near], lon2[near], lat2[near])
+        gap_m = gaps_in_circle_planes(
+            [circle] * open_at.size, unit_vectors(lon, lat), sizes, owner[near]
+        )
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
     for i in np.flatnonzero(~(overlaps | far) & ~is_lonlat).tolist():
         distance_m[i], overlaps[i] = _circle_in_own_plane(
@@ -373,6 +375,20 @@ over geodesic metres: chords on both sides move each bound of `_near_edges` by t
 times the plane's stretch."""
 
 
+def _edges_of(
+    outlines: Sequence[Outline],
+) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.int64]]:
+    """Every edge of the outlines' rings: (lon1, lat1, lon2, lat2, outline) of each."""
+    shapes = np.empty(len(outlines), dtype=object)
+    shapes[:] = [o.shape for o in outlines]
+    parts, part_shape = shapely.get_parts(shapes, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    at = np.flatnonzero(coord_ring[1:] == coord_ring[:-1])
+    owner = part_shape[ring_part[coord_ring[at]]]
+    return coords[at, 0], coords[at, 1], coords[at + 1, 0], coords[at + 1, 1], owner
+
+
 def _near_edges(
     first: Anchored, outlines: Sequence[Outline]
 ) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.int64]]:
@@ -386,14 +402,7 @@ def _near_edges(
     midpoint, by more than the edge's half-length, the caps' radius and the chords' slack,
     cannot hold the nearest point and is skipped.
     """
-    shapes = np.empty(len(outlines), dtype=object)
-    shapes[:] = [o.shape for o in outlines]
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    at = np.flatnonzero(coord_ring[1:] == coord_ring[:-1])
-    lon1, lat1, lon2, lat2 = coords[at, 0], coords[at, 1], coords[at + 1, 0], coords[at + 1, 1]
-    owner = part_shape[ring_part[coord_ring[at]]]
+    lon1, lat1, lon2, lat2, owner = _edges_of(outlines)
     caps = first.caps
     if caps is None:
         return lon1, lat1, lon2, lat2, owner
