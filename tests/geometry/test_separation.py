@@ -350,7 +350,7 @@ def test_outline_distances_measure_only_near_edges_yet_equal_all_edges(
         rings = [r for part in dense_rings(other) for r in part]
         planar = [anchored.plane.project(unit_vectors(lo, la)) for lo, la in rings]
         line = shapely.get_coordinates(
-            shapely.shortest_line(anchored.pieces, shapely.MultiLineString(planar))
+            shapely.shortest_line(anchored.lines, shapely.MultiLineString(planar))
         )
         ends = [lonlat_of(anchored.plane.unproject(line[k : k + 1])) for k in (0, 1)]
         expected = GEOD.inv(ends[0][0][0], ends[0][1][0], ends[1][0][0], ends[1][1][0])[2]

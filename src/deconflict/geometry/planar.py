@@ -1,7 +1,7 @@
-"""Footprints in a local plane, one or many at a time: densified rings, planar shapes, the
-boundary cut into short pieces, and the nearest boundary point seen from a circle's centre.
+"""Footprints in a local plane, one or many at a time: densified rings, planar shapes, their
+boundaries as lines, and the nearest boundary point seen from a circle's centre.
 
-The batched forms (`pieces_of_rings`, `gaps_in_circle_planes`) do
+The batched forms (`lines_of`, `gaps_in_circle_planes`) do
 point by point the arithmetic of the one-at-a-time forms, so a pair gets the same answer
 whether it is compared alone or with many (tests check it bit for bit).
 """
@@ -31,15 +31,14 @@ from deconflict.geometry.geodesy import (
 from deconflict.geometry.volume import Circle, Edges, Outline
 
 __all__ = [
-    "PIECE_SEGMENTS",
     "DenseRings",
     "PlanarOutline",
     "dense_rings",
     "gaps_in_circle_planes",
+    "lines_of",
     "lonlat_outline",
     "lonlat_outlines",
     "merged",
-    "pieces_of_rings",
     "planar_circle",
     "planar_outline",
     "turns_to",
@@ -105,23 +104,21 @@ class DenseRings:
 
 @dataclass(frozen=True, slots=True)
 class PlanarOutline:
-    """An outline in a local plane: the polygon, and its boundary cut into short pieces.
+    """An outline in a local plane: the polygon, and its boundary as lines.
 
-    Distance queries run on the pieces: GEOS skips a piece whose envelope is already farther
-    than the best distance found, which a single long ring does not allow.
+    Distances are measured from prepared lines: GEOS indexes their facets, so a long ring
+    costs no more than the part of it near the other shape.
     """
 
     shape: BaseGeometry
-    pieces: BaseGeometry
+    lines: BaseGeometry
 
     @classmethod
     def of(cls, dense: DenseRings, plane: LocalPlane) -> PlanarOutline:
         planar = plane.project(dense.xyz)
-        pieces = pieces_of_rings(planar, dense.sizes, np.zeros(dense.sizes.size, np.int64), 1)
-        return cls(dense.polygon(planar), pieces[0])
+        return cls(dense.polygon(planar), lines_of(planar, dense.sizes)[0])
 
 
-PIECE_SEGMENTS = 16
 _SEGMENT_REACH_RAD = 2.0 * MAX_PIECE_M / PLANE_RADIUS_M
 
 
@@ -129,27 +126,15 @@ def planar_outline(outline: Outline, plane: LocalPlane) -> PlanarOutline:
     return PlanarOutline.of(DenseRings.of(outline), plane)
 
 
-def pieces_of_rings(
-    xy: Floats, sizes: npt.NDArray[np.int64], owner: npt.NDArray[np.int64], count: int
+def lines_of(
+    xy: Floats, sizes: Ints, owner: Ints | None = None, count: int = 1
 ) -> npt.NDArray[np.object_]:
-    """`boundary_pieces` of many shapes at once: closed rings concatenated (`sizes` points
-    each, `owner` the shape of each ring), one MultiLineString of pieces per shape."""
-    segments = sizes - 1
-    per_ring = (segments + PIECE_SEGMENTS - 1) // PIECE_SEGMENTS
-    piece_ring = np.repeat(np.arange(sizes.size), per_ring)
-    first_piece = np.cumsum(per_ring) - per_ring
-    starts = (np.arange(piece_ring.size) - first_piece[piece_ring]) * PIECE_SEGMENTS
-    ends = np.minimum(starts + PIECE_SEGMENTS, segments[piece_ring])
-    lengths = ends - starts + 1
-    ring_start = np.cumsum(sizes) - sizes
-    first_point = np.cumsum(lengths) - lengths
-    at = np.repeat(ring_start[piece_ring] + starts - first_point, lengths) + np.arange(
-        int(lengths.sum())
-    )
-    lines = shapely.linestrings(xy[at], indices=np.repeat(np.arange(piece_ring.size), lengths))
-    found: npt.NDArray[np.object_] = shapely.multilinestrings(lines, indices=owner[piece_ring])
+    """Polylines of `sizes` points each, concatenated, as one MultiLineString per owner."""
+    lines = shapely.linestrings(xy, indices=np.repeat(np.arange(sizes.size), sizes))
+    owners = np.zeros(sizes.size, dtype=np.int64) if owner is None else owner
+    found: npt.NDArray[np.object_] = shapely.multilinestrings(lines, indices=owners)
     if found.size < count:
-        raise ValueError(f"pieces for {found.size} shapes, expected {count}")
+        raise ValueError(f"lines for {found.size} shapes, expected {count}")
     return found
 
 

@@ -55,12 +55,11 @@ from deconflict.geometry.geodesy import (
 )
 from deconflict.geometry.planar import (
     DenseRings,
-    PlanarOutline,
     dense_rings,
     gaps_in_circle_planes,
+    lines_of,
     lonlat_outline,
     lonlat_outlines,
-    pieces_of_rings,
     planar_circle,
     planar_outline,
     unwrapped_shift,
@@ -96,7 +95,9 @@ class Anchored:
         "_boundary",
         "_caps",
         "_dense",
+        "_lines",
         "_planar",
+        "_shape",
         "_squeezed",
         "centre_lon",
         "footprint",
@@ -112,7 +113,9 @@ class Anchored:
         if isinstance(footprint, Outline) and footprint.edges is Edges.LONLAT:
             self.lonlat = lonlat_outline(footprint, self.centre_lon)
             shapely.prepare(self.lonlat)
-        self._planar: PlanarOutline | None = None
+        self._planar: Floats | None = None
+        self._shape: BaseGeometry | None = None
+        self._lines: BaseGeometry | None = None
         self._boundary: BaseGeometry | None = None
         self._caps: PieceCaps | None = None
         self._dense: DenseRings | None = None
@@ -140,21 +143,26 @@ class Anchored:
             self._caps = piece_caps(self.dense())
         return self._caps
 
-    def _outline(self) -> PlanarOutline:
+    def _projected(self) -> Floats:
         if self._planar is None:
-            self._planar = PlanarOutline.of(self.dense(), self.plane)
-            shapely.prepare([self._planar.shape, self._planar.pieces])
+            self._planar = self.plane.project(self.dense().xyz)
         return self._planar
 
     @property
     def planar(self) -> BaseGeometry:
         """The densified outline in the plane, prepared (outlines only; made on first use)."""
-        return self._outline().shape
+        if self._shape is None:
+            self._shape = self.dense().polygon(self._projected())
+            shapely.prepare(self._shape)
+        return self._shape
 
     @property
-    def pieces(self) -> BaseGeometry:
-        """The planar outline's boundary in short pieces, for distances."""
-        return self._outline().pieces
+    def lines(self) -> BaseGeometry:
+        """The planar outline's boundary as prepared lines, for distances."""
+        if self._lines is None:
+            self._lines = lines_of(self._projected(), self.dense().sizes)[0]
+            shapely.prepare(self._lines)
+        return self._lines
 
     @property
     def boundary(self) -> BaseGeometry:
@@ -365,7 +373,7 @@ def _outline_vs_outline(
         if both_lonlat:
             return 0.0, False, False
         return 0.0, not shapely.touches(first.planar, other_planar.shape), False
-    line = shapely.get_coordinates(shapely.shortest_line(first.pieces, other_planar.pieces))
+    line = shapely.get_coordinates(shapely.shortest_line(first.lines, other_planar.lines))
     return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
 
 
@@ -434,8 +442,7 @@ def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> F
     lon1, lat1, lon2, lat2, owner = _near_edges(first, outlines)
     lon, lat, sizes = densify_lonlat_edges(lon1, lat1, lon2, lat2)
     planar = first.plane.project(unit_vectors(lon, lat))
-    pieces = pieces_of_rings(planar, sizes, owner, len(outlines))
-    lines = shapely.shortest_line(first.pieces, pieces)
+    lines = shapely.shortest_line(first.lines, lines_of(planar, sizes, owner, len(outlines)))
     ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
     return _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
 
