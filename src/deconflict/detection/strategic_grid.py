@@ -8,8 +8,12 @@ large as its caps, and a footprint is filed once, in the cell of its anchor. A q
 the latitude/longitude box around the query cap widened by the class's largest radius: a
 conservative superset, from which the caller's exact tests keep what matters.
 
-All entries of all classes sit in one array sorted by cell id, so a query is a handful of
-vectorised steps and `searchsorted` calls, whatever the number of classes and rows.
+Time comes first: the grid is repeated for each time bucket of `BUCKET_US`, an item filed in
+every bucket its window meets (long-lived ones in a slot every query visits), so a query over
+a few hours skips the rest of the week without looking at it.
+
+All entries of all slots and classes sit in one array sorted by key, so a query is a handful
+of vectorised steps and `searchsorted` calls, whatever the number of classes and rows.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy.typing as npt
 
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 
-__all__ = ["BASE_CAP_RAD", "CellGrid"]
+__all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -48,6 +52,10 @@ class _Layout:
     """Columns of each flat row."""
     first_cell: Ints
     """Cell id of each flat row's first column; one extra entry closes the last row."""
+
+    @property
+    def cell_count(self) -> int:
+        return int(self.first_cell[-1])
 
     @classmethod
     def build(cls) -> _Layout:
@@ -138,39 +146,70 @@ class _Layout:
 LAYOUT = _Layout.build()
 
 
+BUCKET_US = 6 * 3600 * 1_000_000
+"""Time is cut into buckets this long; an item is filed in each bucket its window meets."""
+MAX_BUCKETS = 8
+"""Items meeting more buckets than this (windows over two days) are filed once, in a time
+slot of their own that every query visits."""
+
+
 @dataclass(frozen=True, slots=True)
 class CellGrid:
-    """Items (by position in the arrays they were built from) filed by size class and cell."""
+    """Items (by position in the arrays they were built from) filed by time, size class and cell.
+
+    Keys are `slot * LAYOUT.cell_count + cell`: slot 0 holds the long-lived items, slot k >= 1
+    the time bucket `first_bucket + k - 1`. A short item sits once in every bucket its window
+    meets, so positions may repeat an item.
+    """
 
     cell: Ints
-    """Sorted cell ids."""
+    """Sorted keys."""
     item: Ints
     """The item in each sorted position."""
     classes: Ints
     """Size classes that hold at least one item."""
+    first_bucket: int
+    last_bucket: int
 
     @classmethod
-    def build(cls, anchors: Floats, cap_rad: Floats) -> CellGrid:
+    def build(cls, anchors: Floats, cap_rad: Floats, start_us: Ints, end_us: Ints) -> CellGrid:
         lon = np.arctan2(anchors[:, 1], anchors[:, 0])
         lat = np.arctan2(anchors[:, 2], np.hypot(anchors[:, 0], anchors[:, 1]))
         size_class = LAYOUT.size_class(cap_rad)
         cell = LAYOUT.cell_of(size_class, lon, lat)
-        order = np.argsort(cell, kind="stable")
-        return cls(cell[order], order.astype(np.int64), np.unique(size_class))
+        first = start_us // BUCKET_US
+        last = np.maximum(first, (end_us - 1) // BUCKET_US)
+        long = last - first >= MAX_BUCKETS
+        first_bucket = int(first[~long].min()) if (~long).any() else 0
+        last_bucket = int(last[~long].max()) if (~long).any() else -1
+        copies = np.where(long, 1, last - first + 1)
+        item = np.repeat(np.arange(cell.size, dtype=np.int64), copies)
+        step = np.arange(item.size) - np.repeat(np.cumsum(copies) - copies, copies)
+        slot = np.where(long[item], 0, first[item] - first_bucket + 1 + step)
+        key = slot * LAYOUT.cell_count + cell[item]
+        order = np.argsort(key, kind="stable")
+        return cls(key[order], item[order], np.unique(size_class), first_bucket, last_bucket)
 
     def __len__(self) -> int:
         return int(self.item.size)
 
-    def near(self, anchor: Floats, reach_rad: float) -> Ints:
-        """Sorted positions of items whose cap could come within `reach_rad` of `anchor`."""
+    def near(self, anchor: Floats, reach_rad: float, start_us: int, end_us: int) -> Ints:
+        """Sorted positions of items whose cap could come within `reach_rad` of `anchor` and
+        whose window could meet [start_us, end_us] (an item may come more than once)."""
         if self.item.size == 0:
             return np.zeros(0, dtype=np.int64)
         lon = math.atan2(anchor[1], anchor[0])
         lat = math.atan2(anchor[2], math.hypot(anchor[0], anchor[1]))
         radius = reach_rad + LAYOUT.bound_rad[self.classes] + _EPS_RAD
         low, high = LAYOUT.cell_ranges(self.classes, lon, lat, radius)
-        begin = np.searchsorted(self.cell, low, side="left")
-        end = np.searchsorted(self.cell, high, side="right")
+        first = max(start_us // BUCKET_US, self.first_bucket)
+        last = min(end_us // BUCKET_US, self.last_bucket)
+        slots = np.concatenate(
+            [[0], np.arange(first, last + 1, dtype=np.int64) - self.first_bucket + 1]
+        )
+        offset = (slots * LAYOUT.cell_count)[:, None]
+        begin = np.searchsorted(self.cell, (offset + low).ravel(), side="left")
+        end = np.searchsorted(self.cell, (offset + high).ravel(), side="right")
         lengths = end - begin
         total = int(lengths.sum())
         offsets = np.repeat(begin - (np.cumsum(lengths) - lengths), lengths)

@@ -16,6 +16,7 @@ to `evaluate`, i.e. to the pair predicate itself. So the index returns exactly w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -56,19 +57,24 @@ def _grown(old: _Array, capacity: int, used: int) -> _Array:
 
 @dataclass(frozen=True, slots=True)
 class _Level:
-    """Some slots filed in a grid, with their summaries in grid order."""
+    """Some slots filed in a grid, with their summaries in grid order (a slot filed in several
+    time buckets appears once per bucket)."""
 
     grid: CellGrid
     slots: Ints
     summaries: Summaries
+    members: Ints
+    """Each slot once, sorted."""
 
     @classmethod
     def of(cls, slots: Ints, summaries: Summaries) -> _Level:
-        grid = CellGrid.build(summaries.anchors, summaries.cap_rad)
-        return cls(grid, slots[grid.item], summaries.take(grid.item))
+        grid = CellGrid.build(
+            summaries.anchors, summaries.cap_rad, summaries.start_us, summaries.end_us
+        )
+        return cls(grid, slots[grid.item], summaries.take(grid.item), slots)
 
     def __len__(self) -> int:
-        return int(self.slots.size)
+        return int(self.members.size)
 
 
 class StrategicIndex:
@@ -157,7 +163,7 @@ class StrategicIndex:
         self._levels.append(_Level.of(slots, self._rows.take(slots)))
         while len(self._levels) > 1 and 2 * len(self._levels[-1]) >= len(self._levels[-2]):
             last, before = self._levels.pop(), self._levels.pop()
-            merged = np.concatenate([before.slots, last.slots])
+            merged = np.concatenate([before.members, last.members])
             merged = np.sort(merged[self._alive[merged]])
             self._levels.append(_Level.of(merged, self._rows.take(merged)))
 
@@ -181,16 +187,13 @@ class StrategicIndex:
         return index
 
     def _near(
-        self, centre: npt.NDArray[np.float64], reach_rad: float
+        self, centre: npt.NDArray[np.float64], reach_rad: float, start_us: int, end_us: int
     ) -> list[tuple[Ints, Summaries]]:
         """(slots, summaries) per level and for the pending list, near enough to matter."""
-        found = []
+        out: list[tuple[Ints, Summaries]] = []
         for level in self._levels:
-            at = level.grid.near(centre, reach_rad)
-            found.append((at, level))
-        out: list[tuple[Ints, Summaries]] = [
-            (level.slots[at], level.summaries.take(at)) for at, level in found
-        ]
+            at = level.grid.near(centre, reach_rad, start_us, end_us)
+            out.append((level.slots[at], level.summaries.take(at)))
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
             out.append((pending, self._rows.take(pending)))
@@ -203,9 +206,12 @@ class StrategicIndex:
             query.cap_rad + (buffers.horizontal_m + _PRUNE_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
         )
         limit_us = buffers.time_s * 1e6
+        margin_us = math.ceil(limit_us)
         slot_parts: list[Ints] = []
         for level in self._levels:
-            at = level.grid.near(query.anchor_xyz, reach_rad)
+            at = level.grid.near(
+                query.anchor_xyz, reach_rad, query.start_us - margin_us, query.end_us + margin_us
+            )
             s = level.summaries
             at = at[
                 ((s.start_us[at] - query.end_us) < limit_us)
@@ -217,7 +223,7 @@ class StrategicIndex:
             pending = np.array(self._pending, dtype=np.int64)
             slot_parts.append(pending[may_conflict(query, self._rows.take(pending), buffers)])
         slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
-        slots = np.sort(slots[self._alive[slots]])
+        slots = np.unique(slots[self._alive[slots]])
         keys = [self._keys[s] for s in slots.tolist()]
         volumes = [self._volumes[s] for s in slots.tolist()]
         found = evaluate(
@@ -239,12 +245,13 @@ class StrategicIndex:
         ext = extents([area])
         centre, cap = ext.anchors[0], float(ext.cap_rad[0])
         slot_parts: list[Ints] = []
-        for slots, s in self._near(centre, cap + _PRUNE_SLACK_M / SPHERE_TO_GEODESIC_MIN_M):
+        near = self._near(centre, cap + _PRUNE_SLACK_M / SPHERE_TO_GEODESIC_MIN_M, start_us, end_us)
+        for slots, s in near:
             gap_m = (angle_between(s.anchors, centre) - s.cap_rad - cap) * SPHERE_TO_GEODESIC_MIN_M
             keep = (s.start_us < end_us) & (s.end_us > start_us) & (gap_m < _PRUNE_SLACK_M)
             slot_parts.append(slots[keep])
         slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
-        slots = slots[self._alive[slots]]
+        slots = np.unique(slots[self._alive[slots]])
         if slots.size == 0:
             return []
         candidates = [(self._keys[s], self._volumes[s]) for s in slots.tolist()]
