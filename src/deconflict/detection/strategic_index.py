@@ -233,6 +233,7 @@ class StrategicIndex:
             [v for v in volumes if v is not None],
             self._rows.take(slots),
             buffers,
+            screened=True,
         )
         return sorted(found, key=lambda c: c.second)
 

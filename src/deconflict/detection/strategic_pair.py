@@ -253,15 +253,21 @@ def evaluate(
     volumes: Sequence[Volume],
     summaries: Summaries,
     buffers: Buffers,
+    *,
+    screened: bool = False,
 ) -> list[Conflict]:
     """The pair predicate of `query` against each volume (with its summary), batched.
 
     Element by element this is exactly `pair_conflict`; batching only shares the query's
-    preparation and the vectorised arithmetic.
+    preparation and the vectorised arithmetic. `screened` says every row already passed
+    `may_conflict` (the index's own pass), which is then not repeated.
     """
     if not volumes:
         return []
-    kept = [int(i) for i in np.flatnonzero(may_conflict(query, summaries, buffers))]
+    if screened:
+        kept = list(range(len(volumes)))
+    else:
+        kept = [int(i) for i in np.flatnonzero(may_conflict(query, summaries, buffers))]
     if not kept:
         return []
     sep = separation(
