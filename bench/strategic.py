@@ -15,7 +15,8 @@ Measured in one process, for each region and size:
   build: the volumes themselves belong to the caller and are not counted); how long making the
   `Volume` objects took (the service pays that too when it loads its rows);
 - per-query `conflicts_with` time p50/p99/max, conflicts per query, and the target
-  p99 <= 2 ms + 40 us x conflicts (checked per query: time - 40 us x conflicts);
+  p99 <= 2 ms + 40 us x conflicts (checked per query: time - 40 us x conflicts), from the
+  first pass and again from each query's best of three passes;
 - the overlap polygons (computed lazily on access): time per conflict to materialise them;
 - references on a sample of queries, with identical answers required: the "scan" (the same
   predicate, batched, over every indexed volume: no spatial index) and the "pair loop"
@@ -243,6 +244,18 @@ def run(region: str, count: int, queries: int, samples: int, seed: int) -> None:
         f"target p99(time - 40 us x conflicts) <= 2 ms: wall {p99_budget * 1e3:.3f} ms "
         f"({'met' if p99_budget <= 2e-3 else 'NOT met'}), CPU {cpu_budget * 1e3:.3f} ms "
         f"({'met' if cpu_budget <= 2e-3 else 'NOT met'})"
+    )
+    best_s = list(times_s)
+    for _ in range(2):
+        for i, q in enumerate(notices):
+            t, _ = timed(lambda q=q, i=i: index.conflicts_with(q, BUFFERS, key=f"q{i}"))
+            best_s[i] = min(best_s[i], t)
+    best_budget = percentile([b - 40e-6 * k for b, k in zip(best_s, counts, strict=True)], 99)
+    print(
+        f"each query's best of 3 runs (a shared machine's scheduling noise removed): "
+        f"p50 {percentile(best_s, 50) * 1e3:.3f} ms, p99 {percentile(best_s, 99) * 1e3:.3f} ms; "
+        f"p99(time - 40 us x conflicts) {best_budget * 1e3:.3f} ms "
+        f"({'met' if best_budget <= 2e-3 else 'NOT met'})"
     )
     overlaps = [c for found in answers[:50] for c in found if c.footprints_overlap][:300]
     if overlaps:
