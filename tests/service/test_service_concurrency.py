@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import threading
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from test_service_notices import setup, volume
 
 from deconflict.clock import FakeClock
-from deconflict.domain import DisclosureRule
-from deconflict.service import Caller, Service
+from deconflict.domain import DisclosureRule, KeyPurpose
+from deconflict.log import Cosigner, Ed25519Verifier, open_checkpoint
+from deconflict.service import ADMIN, Caller, Service
+from deconflict.storage import tables as t
 
 
 @pytest.mark.parametrize("instances", [1, 2])
@@ -71,3 +76,60 @@ def test_a_failed_commit_leaves_no_phantom_in_the_index(
     first = service.submit_notice(a, agr, [volume(clock)], "stored")
     assert len(service.submit_notice(b, agr, [volume(clock)], "again").conflicts) == 1
     assert first.conflicts[0].other_party == "b"
+
+
+def test_simultaneous_first_cosignatures_of_one_checkpoint_both_succeed(
+    service: Service, database_url: str, clock: FakeClock
+) -> None:
+    """Two rounds of a witness racing itself (or two instances) on a fresh checkpoint: neither
+    request fails, and the first and latest cosignatures kept are the right ones."""
+    a, _, _, _ = setup(service)
+    witness = Cosigner.generate("a")
+    raw = base64.b64encode(witness.verifier().public_key).decode()
+    service.add_key(a, "a", KeyPurpose.COSIGN, raw)
+    other = Service.open(database_url, clock=clock)
+    log = Ed25519Verifier.from_vkey(service.log_verifier_key())
+    try:
+        for round_ in range(8):
+            service.add_party(ADMIN, f"P{round_}", party_id=f"p{round_}")
+            note = service.publish_checkpoint(force=True)
+            assert note is not None
+            checkpoint = open_checkpoint(note, log).checkpoint
+            start = clock.now().replace(microsecond=0)
+            lines = [
+                witness.cosign(checkpoint, start + timedelta(seconds=s)).line() for s in (0, 1)
+            ]
+            barrier = threading.Barrier(2)
+            errors: list[BaseException] = []
+
+            def cosign(
+                svc: Service,
+                line: str,
+                barrier: threading.Barrier = barrier,
+                size: int = checkpoint.size,
+                errors: list[BaseException] = errors,
+            ) -> None:
+                barrier.wait()
+                try:
+                    svc.add_cosignature(a, size, line)
+                except BaseException as exc:
+                    errors.append(exc)
+
+            threads = [
+                threading.Thread(target=cosign, args=(svc, line))
+                for svc, line in zip((service, other), lines, strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert errors == [], f"round {round_}: {errors}"
+            with service._engine.connect() as conn:
+                row = conn.execute(
+                    sa.select(t.cosignatures.c.first_timestamp, t.cosignatures.c.timestamp).where(
+                        t.cosignatures.c.size == checkpoint.size
+                    )
+                ).one()
+            assert (row.first_timestamp, row.timestamp) == (start, start + timedelta(seconds=1))
+    finally:
+        other.close()

@@ -199,7 +199,8 @@ class LedgerUseCases(ServiceBase):
         ordered by the party's own timestamps: the latest (served with the checkpoint, for
         freshness) and the first, never replaced by a later one (an earlier-stamped one that
         arrives late takes its place), so a proof bundle's bound "the entry was in a tree the
-        party had verified by then" does not move later while the log idles."""
+        party had verified by then" does not move later while the log idles. Cosignatures of
+        one checkpoint queue on its row, so simultaneous ones cannot both find none stored."""
         party = self._require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))
@@ -210,7 +211,9 @@ class LedgerUseCases(ServiceBase):
             raise InvalidInput.at("/cosignature", f"party {party!r} has no co-signing key")
         with self._tx() as tx:
             note = tx.conn.execute(
-                sa.select(t.checkpoints.c.note).where(t.checkpoints.c.size == size)
+                sa.select(t.checkpoints.c.note)
+                .where(t.checkpoints.c.size == size)
+                .with_for_update()
             ).scalar_one_or_none()
             if note is None:
                 raise InvalidInput.at("/size", f"no checkpoint of size {size}")
