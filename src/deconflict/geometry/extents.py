@@ -19,7 +19,6 @@ from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
-    angle_between,
     lonlat_path_bound_rad,
     unit_vectors,
 )
@@ -73,30 +72,44 @@ def extents(footprints: Sequence[Footprint]) -> Extents:
     return Extents(anchors, caps)
 
 
+_ROUNDING_RAD = 1e-7
+"""Covers the rounding of an angle taken from a dot product (at worst about 3e-8 rad)."""
+
+
 def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
+    """Anchor: the normalised mean of the vertices' unit vectors; cap: the farthest vertex (by
+    the smallest dot product), plus half the longest edge and the slack. Unit vectors are kept
+    as three arrays: at a million outlines these are tens of millions of points."""
     parts, part_shape = shapely.get_parts(shapes, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     ring_shape = part_shape[ring_part]
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
     coord_shape = ring_shape[coord_ring]
-    xyz = unit_vectors(coords[:, 0], coords[:, 1])
+    lon, lat = np.radians(coords[:, 0]), np.radians(coords[:, 1])
+    cos_lat = np.cos(lat)
+    xyz = (cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))
     sums = np.stack(
-        [np.bincount(coord_shape, weights=xyz[:, k], minlength=shapes.size) for k in range(3)],
-        axis=-1,
+        [np.bincount(coord_shape, weights=v, minlength=shapes.size) for v in xyz], axis=-1
     )
     norms = np.linalg.norm(sums, axis=-1)
     counts = np.bincount(coord_shape, minlength=shapes.size)
     degenerate = norms < 1e-6 * counts
     anchors = sums / np.where(degenerate, 1.0, norms)[:, None]
-    anchors[degenerate] = xyz[np.searchsorted(coord_shape, np.flatnonzero(degenerate))]
+    first = np.searchsorted(coord_shape, np.flatnonzero(degenerate))
+    anchors[degenerate] = np.stack([v[first] for v in xyz], axis=-1)
     starts = np.searchsorted(coord_shape, np.arange(shapes.size))
-    far = np.maximum.reduceat(angle_between(xyz, anchors[coord_shape]), starts)
+    dots = sum(v * anchors[coord_shape, k] for k, v in enumerate(xyz))
+    nearest = np.minimum.reduceat(np.asarray(dots), starts)
+    far = np.arccos(np.clip(nearest, -1.0, 1.0)) + _ROUNDING_RAD
     same_ring = coord_ring[1:] == coord_ring[:-1]
     if edges is Edges.LONLAT:
         edge_rad = lonlat_path_bound_rad(coords[:, 0], coords[:, 1])
     else:
-        edge_rad = angle_between(xyz[:-1], xyz[1:]) * (
-            SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M
+        chord = np.sqrt(sum((v[1:] - v[:-1]) ** 2 for v in xyz))
+        edge_rad = (
+            2.0
+            * np.arcsin(np.minimum(np.asarray(chord) / 2.0, 1.0))
+            * (SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M)
         )
     edge_rad = np.where(same_ring, edge_rad, 0.0)
     longest = np.maximum.reduceat(np.append(edge_rad, 0.0), starts)
