@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 
-__all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid", "Reach"]
+__all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -193,43 +193,24 @@ class CellGrid:
     def __len__(self) -> int:
         return int(self.item.size)
 
-    def near(self, reach: Reach) -> Ints:
-        """Sorted positions of items whose cap could come within the reach's radius of its
-        anchor and whose window could meet its time span (an item may come more than once)."""
+    def near(self, anchor: Floats, reach_rad: float, start_us: int, end_us: int) -> Ints:
+        """Sorted positions of items whose cap could come within `reach_rad` of `anchor` and
+        whose window could meet [start_us, end_us] (an item may come more than once)."""
         if self.item.size == 0:
             return np.zeros(0, dtype=np.int64)
-        first = max(reach.first_bucket, self.first_bucket)
-        last = min(reach.last_bucket, self.last_bucket)
+        lon = math.atan2(anchor[1], anchor[0])
+        lat = math.atan2(anchor[2], math.hypot(anchor[0], anchor[1]))
+        radius = reach_rad + LAYOUT.bound_rad[self.classes] + _EPS_RAD
+        low, high = LAYOUT.cell_ranges(self.classes, lon, lat, radius)
+        first = max(start_us // BUCKET_US, self.first_bucket)
+        last = min(end_us // BUCKET_US, self.last_bucket)
         slots = np.concatenate(
             [[0], np.arange(first, last + 1, dtype=np.int64) - self.first_bucket + 1]
         )
         offset = (slots * LAYOUT.cell_count)[:, None]
-        begin = np.searchsorted(self.cell, (offset + reach.low).ravel(), side="left")
-        end = np.searchsorted(self.cell, (offset + reach.high).ravel(), side="right")
+        begin = np.searchsorted(self.cell, (offset + low).ravel(), side="left")
+        end = np.searchsorted(self.cell, (offset + high).ravel(), side="right")
         lengths = end - begin
         total = int(lengths.sum())
         offsets = np.repeat(begin - (np.cumsum(lengths) - lengths), lengths)
         return np.asarray(offsets + np.arange(total), dtype=np.int64)
-
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """What a query visits: cell ranges in each size class around its anchor, and the time
-    buckets of its span. Worked out once, looked up in every grid of an index."""
-
-    low: Ints
-    high: Ints
-    first_bucket: int
-    last_bucket: int
-
-    @classmethod
-    def of(
-        cls, classes: Ints, anchor: Floats, reach_rad: float, start_us: int, end_us: int
-    ) -> Reach:
-        """Around `anchor` (a unit vector) within `reach_rad` of the caps of `classes`, during
-        [start_us, end_us]."""
-        lon = math.atan2(anchor[1], anchor[0])
-        lat = math.atan2(anchor[2], math.hypot(anchor[0], anchor[1]))
-        radius = reach_rad + LAYOUT.bound_rad[classes] + _EPS_RAD
-        low, high = LAYOUT.cell_ranges(classes, lon, lat, radius)
-        return cls(low, high, start_us // BUCKET_US, end_us // BUCKET_US)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from deconflict.detection.strategic_grid import CellGrid, Reach
+from deconflict.detection.strategic_grid import CellGrid
 from deconflict.detection.strategic_pair import (
     Buffers,
     Conflict,
@@ -186,22 +186,14 @@ class StrategicIndex:
             index._file(index._append(keys, volumes))
         return index
 
-    def _reach(
-        self, centre: npt.NDArray[np.float64], reach_rad: float, start_us: int, end_us: int
-    ) -> Reach:
-        classes = np.unique(np.concatenate([level.grid.classes for level in self._levels]))
-        return Reach.of(classes, centre, reach_rad, start_us, end_us)
-
     def _near(
         self, centre: npt.NDArray[np.float64], reach_rad: float, start_us: int, end_us: int
     ) -> list[tuple[Ints, Summaries]]:
         """(slots, summaries) per level and for the pending list, near enough to matter."""
         out: list[tuple[Ints, Summaries]] = []
-        if self._levels:
-            reach = self._reach(centre, reach_rad, start_us, end_us)
-            for level in self._levels:
-                at = level.grid.near(reach)
-                out.append((level.slots[at], level.summaries.take(at)))
+        for level in self._levels:
+            at = level.grid.near(centre, reach_rad, start_us, end_us)
+            out.append((level.slots[at], level.summaries.take(at)))
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
             out.append((pending, self._rows.take(pending)))
@@ -216,19 +208,17 @@ class StrategicIndex:
         limit_us = buffers.time_s * 1e6
         margin_us = math.ceil(limit_us)
         slot_parts: list[Ints] = []
-        if self._levels:
-            reach = self._reach(
+        for level in self._levels:
+            at = level.grid.near(
                 query.anchor_xyz, reach_rad, query.start_us - margin_us, query.end_us + margin_us
             )
-            for level in self._levels:
-                at = level.grid.near(reach)
-                s = level.summaries
-                at = at[
-                    ((s.start_us[at] - query.end_us) < limit_us)
-                    & ((query.start_us - s.end_us[at]) < limit_us)
-                ]
-                keep = may_conflict(query, s.take(at), buffers)
-                slot_parts.append(level.slots[at[keep]])
+            s = level.summaries
+            at = at[
+                ((s.start_us[at] - query.end_us) < limit_us)
+                & ((query.start_us - s.end_us[at]) < limit_us)
+            ]
+            keep = may_conflict(query, s.take(at), buffers)
+            slot_parts.append(level.slots[at[keep]])
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
             slot_parts.append(pending[may_conflict(query, self._rows.take(pending), buffers)])
