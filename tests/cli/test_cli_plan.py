@@ -179,6 +179,10 @@ def test_not_json_or_not_a_collection_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "plan.geojson"
     path.write_text("{not json")
     assert runner.invoke(root, ["plan", "check", str(path)]).exit_code == 2
+    path.write_bytes(b'{"type": "FeatureCollection", "features": "\xff"}')
+    not_utf8 = runner.invoke(root, ["plan", "check", str(path)])
+    assert not_utf8.exit_code == 2
+    assert not_utf8.stderr.startswith(f"error: {path} is not valid JSON")
     path.write_text(json.dumps(PLAN[0]))
     result = runner.invoke(root, ["plan", "check", str(path)])
     assert result.exit_code == 2

@@ -6,10 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 
 from deconflict.cli.client import DEFAULT_URL, ApiClient, JsonOpt, ProblemError, TokenOpt, UrlOpt
+from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, print_json, print_table, reporting
 
 __all__ = ["app", "read_volumes"]
@@ -34,14 +34,7 @@ class State(StrEnum):
 def read_volumes(path: Path) -> tuple[object, str]:
     """The file's Feature or FeatureCollection as a `volumes` value, and the body pointer of
     the file's root (so server pointers can be turned back into pointers into the file)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON: {exc}") from None
+    document = read_json(path)
     kind = document.get("type") if isinstance(document, dict) else None
     if kind == "FeatureCollection":
         return document, "/volumes"

@@ -10,7 +10,6 @@ feature and the field, and exit code 2.
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
 from deconflict.detection.strategic import Buffers, Conflict, conflicts_among
 from deconflict.errors import InvalidInput
@@ -106,15 +106,7 @@ def check(
             buffers = Buffers(horizontal_m=buffer_h, vertical_m=buffer_v, time_s=buffer_t)
         except InvalidInput as exc:
             raise CliError(f"buffers: {exc.errors[0].pointer}: {exc.errors[0].detail}") from None
-        try:
-            text = volumes_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot read {volumes_file}: {exc.strerror}") from None
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"{volumes_file}: not JSON: {exc}") from None
-        conflicts = conflicts_among(read_plan(document), buffers)
+        conflicts = conflicts_among(read_plan(read_json(volumes_file)), buffers)
         if output is None:
             write_conflicts(conflicts, sys.stdout)
         else:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
 
+from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
 from deconflict.log import CosignatureVerifier, parse_verifier
@@ -117,12 +118,7 @@ def verify(
 ) -> None:
     """Check a bundle offline and print the timeline it proves."""
     with reporting():
-        try:
-            document: Any = json.loads(file.read_bytes())
-        except OSError as exc:
-            raise CliError(f"cannot read {file}: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise CliError(f"{file} is not JSON: {exc}") from None
+        document = read_json(file)
         logs, witnesses = _read_trust(trust) if trust is not None else (None, None)
         try:
             timeline = verify_bundle(document, logs, witnesses)
