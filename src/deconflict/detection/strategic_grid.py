@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -96,52 +97,6 @@ class _Layout:
         )
         return np.asarray(self.first_cell[flat] + col, dtype=np.int64)
 
-    def cell_ranges(
-        self, classes: Ints, lon_rad: float, lat_rad: float, radius_rad: Floats
-    ) -> tuple[Ints, Ints]:
-        """Inclusive cell-id ranges covering, in each class, the cap of `radius_rad` around the
-        point: a latitude band of rows, each with one or two (across +-180) column ranges."""
-        lat_low = np.maximum(lat_rad - radius_rad, -math.pi / 2.0)
-        lat_high = np.minimum(lat_rad + radius_rad, math.pi / 2.0)
-        cell = self.cell_rad[classes]
-        row_low = np.clip(np.floor((lat_low + math.pi / 2.0) / cell), 0, self.rows[classes] - 1)
-        row_high = np.clip(np.floor((lat_high + math.pi / 2.0) / cell), 0, self.rows[classes] - 1)
-        row_low, row_high = row_low.astype(np.int64), row_high.astype(np.int64)
-        polar = (lat_rad + radius_rad >= math.pi / 2.0) | (lat_rad - radius_rad <= -math.pi / 2.0)
-        ratio = np.sin(np.minimum(radius_rad, math.pi / 2.0)) / max(math.cos(lat_rad), 1e-300)
-        half_width = np.where(
-            polar | (ratio >= 1.0), math.pi, np.arcsin(np.minimum(ratio, 1.0)) + _EPS_RAD
-        )
-        counts = row_high - row_low + 1
-        which = np.repeat(np.arange(classes.size), counts)
-        starts = np.cumsum(counts) - counts
-        flat = (
-            self.first_row[classes][which]
-            + row_low[which]
-            + (np.arange(which.size) - starts[which])
-        )
-        cols = self.columns[flat]
-        width = half_width[which]
-        whole = width >= math.pi
-        west, east = lon_rad - width, lon_rad + width
-        turn = 2.0 * math.pi
-
-        def col(lon: Floats) -> Ints:
-            c = np.floor(((lon + math.pi) % turn) / turn * cols).astype(np.int64)
-            return np.asarray(np.clip(c, 0, cols - 1), dtype=np.int64)
-
-        col_west, col_east = col(west), col(east)
-        wraps = ~whole & ((west < -math.pi) | (east >= math.pi) | (col_west > col_east))
-        first_low = np.where(whole | wraps, 0, col_west)
-        first_high = np.where(whole, cols - 1, col_east)
-        second_low = np.where(wraps, col_west, 1)
-        second_high = np.where(wraps, cols - 1, 0)
-        base = self.first_cell[flat]
-        low = np.concatenate([base + first_low, base + second_low])
-        high = np.concatenate([base + first_high, base + second_high])
-        keep = low <= high
-        return low[keep], high[keep]
-
 
 LAYOUT = _Layout.build()
 
@@ -200,17 +155,108 @@ class CellGrid:
             return np.zeros(0, dtype=np.int64)
         lon = math.atan2(anchor[1], anchor[0])
         lat = math.atan2(anchor[2], math.hypot(anchor[0], anchor[1]))
-        radius = reach_rad + LAYOUT.bound_rad[self.classes] + _EPS_RAD
-        low, high = LAYOUT.cell_ranges(self.classes, lon, lat, radius)
-        first = max(start_us // BUCKET_US, self.first_bucket)
-        last = min(end_us // BUCKET_US, self.last_bucket)
-        slots = np.concatenate(
-            [[0], np.arange(first, last + 1, dtype=np.int64) - self.first_bucket + 1]
+        found: Ints = _near(
+            self.cell,
+            self.classes,
+            self.first_bucket,
+            self.last_bucket,
+            LAYOUT.bound_rad,
+            LAYOUT.cell_rad,
+            LAYOUT.rows,
+            LAYOUT.first_row,
+            LAYOUT.columns,
+            LAYOUT.first_cell,
+            lon,
+            lat,
+            reach_rad,
+            start_us,
+            end_us,
         )
-        offset = (slots * LAYOUT.cell_count)[:, None]
-        begin = np.searchsorted(self.cell, (offset + low).ravel(), side="left")
-        end = np.searchsorted(self.cell, (offset + high).ravel(), side="right")
-        lengths = end - begin
-        total = int(lengths.sum())
-        offsets = np.repeat(begin - (np.cumsum(lengths) - lengths), lengths)
-        return np.asarray(offsets + np.arange(total), dtype=np.int64)
+        return found
+
+
+@numba.njit(
+    "int64[:](int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:], int64[:],"
+    " int64[:], int64[:], float64, float64, float64, int64, int64)",
+    cache=True,
+)
+def _near(
+    keys: Ints,
+    classes: Ints,
+    first_bucket: int,
+    last_bucket: int,
+    bound_rad: Floats,
+    cell_rad: Floats,
+    rows: Ints,
+    first_row: Ints,
+    columns: Ints,
+    first_cell: Ints,
+    lon: float,
+    lat: float,
+    reach_rad: float,
+    start_us: int,
+    end_us: int,
+) -> Ints:
+    """`CellGrid.near`, compiled: a query costs microseconds, not a hundred numpy calls.
+
+    In each class, the cap of reach + the class's largest radius around the point covers a
+    latitude band of rows; each row gets one column range, or two across +-180.
+    """
+    cell_count = first_cell[-1]
+    first = max(start_us // BUCKET_US, first_bucket)
+    last = min(end_us // BUCKET_US, last_bucket)
+    slot_count = 1 + max(0, last - first + 1)
+    ranges = 0
+    for k in classes:
+        ranges += 2 * rows[k]
+    low = np.empty(ranges, dtype=np.int64)
+    high = np.empty(ranges, dtype=np.int64)
+    used = 0
+    turn = 2.0 * math.pi
+    for k in classes:
+        radius = reach_rad + bound_rad[k] + _EPS_RAD
+        lat_low = max(lat - radius, -math.pi / 2.0)
+        lat_high = min(lat + radius, math.pi / 2.0)
+        cell = cell_rad[k]
+        row_low = int(min(max(math.floor((lat_low + math.pi / 2.0) / cell), 0), rows[k] - 1))
+        row_high = int(min(max(math.floor((lat_high + math.pi / 2.0) / cell), 0), rows[k] - 1))
+        polar = (lat + radius >= math.pi / 2.0) or (lat - radius <= -math.pi / 2.0)
+        ratio = math.sin(min(radius, math.pi / 2.0)) / max(math.cos(lat), 1e-300)
+        whole = polar or ratio >= 1.0
+        width = math.pi if whole else math.asin(min(ratio, 1.0)) + _EPS_RAD
+        whole = width >= math.pi
+        west, east = lon - width, lon + width
+        for row in range(row_low, row_high + 1):
+            flat = first_row[k] + row
+            cols = columns[flat]
+            base = first_cell[flat]
+            if whole:
+                low[used], high[used] = base, base + cols - 1
+                used += 1
+                continue
+            col_west = min(max(math.floor(((west + math.pi) % turn) / turn * cols), 0), cols - 1)
+            col_east = min(max(math.floor(((east + math.pi) % turn) / turn * cols), 0), cols - 1)
+            if west < -math.pi or east >= math.pi or col_west > col_east:
+                low[used], high[used] = base, base + col_east
+                low[used + 1], high[used + 1] = base + col_west, base + cols - 1
+                used += 2
+            else:
+                low[used], high[used] = base + col_west, base + col_east
+                used += 1
+    begin = np.empty(used * slot_count, dtype=np.int64)
+    end = np.empty(used * slot_count, dtype=np.int64)
+    total = 0
+    for s in range(slot_count):
+        offset = 0 if s == 0 else (first + s - 1 - first_bucket + 1) * cell_count
+        for r in range(used):
+            i = s * used + r
+            begin[i] = np.searchsorted(keys, offset + low[r], side="left")
+            end[i] = np.searchsorted(keys, offset + high[r], side="right")
+            total += end[i] - begin[i]
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for i in range(begin.size):
+        for p in range(begin[i], end[i]):
+            out[at] = p
+            at += 1
+    return out

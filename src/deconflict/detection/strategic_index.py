@@ -205,25 +205,20 @@ class StrategicIndex:
         reach_rad = (
             query.cap_rad + (buffers.horizontal_m + _PRUNE_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
         )
-        limit_us = buffers.time_s * 1e6
-        margin_us = math.ceil(limit_us)
+        margin_us = math.ceil(buffers.time_s * 1e6)
         slot_parts: list[Ints] = []
         for level in self._levels:
             at = level.grid.near(
                 query.anchor_xyz, reach_rad, query.start_us - margin_us, query.end_us + margin_us
             )
-            s = level.summaries
-            at = at[
-                ((s.start_us[at] - query.end_us) < limit_us)
-                & ((query.start_us - s.end_us[at]) < limit_us)
-            ]
-            keep = may_conflict(query, s.take(at), buffers)
-            slot_parts.append(level.slots[at[keep]])
+            slot_parts.append(level.slots[may_conflict(query, level.summaries, buffers, at)])
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
-            slot_parts.append(pending[may_conflict(query, self._rows.take(pending), buffers)])
+            slot_parts.append(may_conflict(query, self._rows, buffers, pending))
         slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
         slots = np.unique(slots[self._alive[slots]])
+        if slots.size == 0:
+            return []
         keys = [self._keys[s] for s in slots.tolist()]
         volumes = [self._volumes[s] for s in slots.tolist()]
         found = evaluate(

@@ -28,12 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from shapely.geometry.base import BaseGeometry
 
 from deconflict.errors import FieldError, InvalidInput
-from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
+from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 from deconflict.geometry.separation import (
     Anchored,
     Extents,
@@ -55,6 +56,9 @@ __all__ = [
     "micros",
     "pair_conflict",
 ]
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -202,25 +206,86 @@ class PreparedQuery:
         return self._planar[0]
 
 
-def may_conflict(query: PreparedQuery, s: Summaries, buffers: Buffers) -> npt.NDArray[np.bool_]:
-    """The predicate's time, altitude and cap tests: False proves there is no conflict."""
+def may_conflict(
+    query: PreparedQuery, s: Summaries, buffers: Buffers, at: Ints | None = None
+) -> Ints:
+    """The rows of `s` (those in `at`, default all) that pass the predicate's time, altitude and
+    cap tests; a row left out is proven not to conflict."""
     q = query.summary
-    time_gap_us = np.maximum(s.start_us, q.start_us[0]) - np.minimum(s.end_us, q.end_us[0])
-    vertical_gap_m = np.maximum(s.lower_m, q.lower_m[0]) - np.minimum(s.upper_m, q.upper_m[0])
-    limit_m = np.where(
-        s.reference == q.reference[0],
+    rows = np.arange(len(s), dtype=np.int64) if at is None else at
+    kept: Ints = _may_conflict(
+        rows,
+        s.start_us,
+        s.end_us,
+        s.lower_m,
+        s.upper_m,
+        s.reference,
+        s.anchors,
+        s.cap_rad,
+        int(q.start_us[0]),
+        int(q.end_us[0]),
+        float(q.lower_m[0]),
+        float(q.upper_m[0]),
+        int(q.reference[0]),
+        q.anchors[0],
+        float(q.cap_rad[0]),
+        buffers.time_s * 1e6,
         buffers.vertical_m,
-        buffers.vertical_m + buffers.datum_margin_m,
+        buffers.datum_margin_m,
+        buffers.horizontal_m,
     )
-    cap_gap_m = (
-        angle_between(s.anchors, q.anchors[0]) - s.cap_rad - q.cap_rad[0]
-    ) * SPHERE_TO_GEODESIC_MIN_M
-    return np.asarray(
-        (time_gap_us < buffers.time_s * 1e6)
-        & (vertical_gap_m < limit_m)
-        & (cap_gap_m < buffers.horizontal_m),
-        dtype=np.bool_,
-    )
+    return kept
+
+
+@numba.njit(
+    "int64[:](int64[:], int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :],"
+    " float64[:], int64, int64, float64, float64, int64, float64[:], float64, float64, float64,"
+    " float64, float64)",
+    cache=True,
+)
+def _may_conflict(
+    rows: Ints,
+    start_us: Ints,
+    end_us: Ints,
+    lower_m: Floats,
+    upper_m: Floats,
+    reference: npt.NDArray[np.int8],
+    anchors: Floats,
+    cap_rad: Floats,
+    q_start_us: int,
+    q_end_us: int,
+    q_lower_m: float,
+    q_upper_m: float,
+    q_reference: int,
+    q_anchor: Floats,
+    q_cap_rad: float,
+    time_limit_us: float,
+    vertical_m: float,
+    datum_margin_m: float,
+    horizontal_m: float,
+) -> Ints:
+    """`may_conflict`, compiled: one pass over the rows instead of a dozen array operations.
+
+    The cap gap is the central angle between anchors (2 asin(chord / 2), as `angle_between`)
+    less both caps, in metres on the smallest radius of curvature.
+    """
+    kept = np.empty(rows.size, dtype=np.int64)
+    count = 0
+    for i in rows:
+        if not max(start_us[i], q_start_us) - min(end_us[i], q_end_us) < time_limit_us:
+            continue
+        limit_m = vertical_m if reference[i] == q_reference else vertical_m + datum_margin_m
+        if not max(lower_m[i], q_lower_m) - min(upper_m[i], q_upper_m) < limit_m:
+            continue
+        dx = anchors[i, 0] - q_anchor[0]
+        dy = anchors[i, 1] - q_anchor[1]
+        dz = anchors[i, 2] - q_anchor[2]
+        angle = 2.0 * math.asin(min(math.sqrt(dx * dx + dy * dy + dz * dz) / 2.0, 1.0))
+        if not (angle - cap_rad[i] - q_cap_rad) * SPHERE_TO_GEODESIC_MIN_M < horizontal_m:
+            continue
+        kept[count] = i
+        count += 1
+    return kept[:count]
 
 
 def _altitude_overlap(a: AltitudeBand, b: AltitudeBand) -> tuple[float, float] | None:
@@ -267,7 +332,7 @@ def evaluate(
     if screened:
         kept = list(range(len(volumes)))
     else:
-        kept = [int(i) for i in np.flatnonzero(may_conflict(query, summaries, buffers))]
+        kept = may_conflict(query, summaries, buffers).tolist()
     if not kept:
         return []
     sep = separation(
