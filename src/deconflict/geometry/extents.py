@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -19,12 +20,11 @@ from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
-    lonlat_path_bound_rad,
     unit_vectors,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
 
-__all__ = ["Extents", "extents"]
+__all__ = ["Extents", "extents", "ring_coordinates"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -76,43 +76,111 @@ _ROUNDING_RAD = 1e-7
 """Covers the rounding of an angle taken from a dot product (at worst about 3e-8 rad)."""
 
 
-def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
-    """Anchor: the normalised mean of the vertices' unit vectors; cap: the farthest vertex (by
-    the smallest dot product), plus half the longest edge and the slack. Unit vectors are kept
-    as three arrays: at a million outlines these are tens of millions of points."""
+def ring_coordinates(
+    shapes: npt.NDArray[np.object_],
+) -> tuple[Floats, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every vertex of the (multi)polygons' rings, in order: (lon/lat, ring) of each vertex,
+    the part of each ring and the shape of each part.
+
+    Rings are numbered shell first, then holes, part by part; when no part has holes (the
+    usual case) the shells are taken directly, which costs a tenth of `shapely.get_rings`.
+    """
     parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_shape = part_shape[ring_part]
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    coord_shape = ring_shape[coord_ring]
-    lon, lat = np.radians(coords[:, 0]), np.radians(coords[:, 1])
-    cos_lat = np.cos(lat)
-    xyz = (cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat))
-    sums = np.stack(
-        [np.bincount(coord_shape, weights=v, minlength=shapes.size) for v in xyz], axis=-1
-    )
-    norms = np.linalg.norm(sums, axis=-1)
-    counts = np.bincount(coord_shape, minlength=shapes.size)
-    degenerate = norms < 1e-6 * counts
-    anchors = sums / np.where(degenerate, 1.0, norms)[:, None]
-    first = np.searchsorted(coord_shape, np.flatnonzero(degenerate))
-    anchors[degenerate] = np.stack([v[first] for v in xyz], axis=-1)
-    starts = np.searchsorted(coord_shape, np.arange(shapes.size))
-    dots = sum(v * anchors[coord_shape, k] for k, v in enumerate(xyz))
-    nearest = np.minimum.reduceat(np.asarray(dots), starts)
-    far = np.arccos(np.clip(nearest, -1.0, 1.0)) + _ROUNDING_RAD
-    same_ring = coord_ring[1:] == coord_ring[:-1]
-    if edges is Edges.LONLAT:
-        edge_rad = lonlat_path_bound_rad(coords[:, 0], coords[:, 1])
+    if shapely.get_num_interior_rings(parts).any():
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
     else:
-        chord = np.sqrt(sum((v[1:] - v[:-1]) ** 2 for v in xyz))
-        edge_rad = (
-            2.0
-            * np.arcsin(np.minimum(np.asarray(chord) / 2.0, 1.0))
-            * (SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M)
+        rings, ring_part = shapely.get_exterior_ring(parts), np.arange(parts.size)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    return coords, coord_ring, ring_part.astype(np.int64), part_shape.astype(np.int64)
+
+
+def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
+    """Anchors and caps of outlines with the same edge rule (see `_outline_caps`)."""
+    coords, coord_ring, ring_part, part_shape = ring_coordinates(shapes)
+    coord_shape = part_shape[ring_part][coord_ring]
+    anchors: Floats
+    caps: Floats
+    anchors, caps = _outline_caps(
+        np.ascontiguousarray(coords[:, 0]),
+        np.ascontiguousarray(coords[:, 1]),
+        coord_ring,
+        coord_shape,
+        shapes.size,
+        edges is Edges.LONLAT,
+    )
+    return anchors, caps
+
+
+@numba.njit(
+    "Tuple((float64[:, :], float64[:]))(float64[:], float64[:], int64[:], int64[:], int64,"
+    " boolean)",
+    cache=True,
+)
+def _outline_caps(
+    lon_deg: Floats,
+    lat_deg: Floats,
+    coord_ring: npt.NDArray[np.int64],
+    coord_shape: npt.NDArray[np.int64],
+    count: int,
+    lonlat_edges: bool,
+) -> tuple[Floats, Floats]:
+    """Anchor: the normalised mean of the vertices' unit vectors (the first vertex when that
+    mean is degenerate); cap: the farthest vertex (by the smallest dot product), plus half the
+    longest edge (bounded by its edge rule) and the slack. Compiled: at a million outlines these
+    are tens of millions of points, and a single query's outline is a few dozen."""
+    size = lon_deg.size
+    x = np.empty(size)
+    y = np.empty(size)
+    z = np.empty(size)
+    sums = np.zeros((count, 3))
+    vertices = np.zeros(count, dtype=np.int64)
+    for i in range(size):
+        lon, lat = lon_deg[i] * (math.pi / 180.0), lat_deg[i] * (math.pi / 180.0)
+        x[i], y[i], z[i] = (
+            math.cos(lat) * math.cos(lon),
+            math.cos(lat) * math.sin(lon),
+            math.sin(lat),
         )
-    edge_rad = np.where(same_ring, edge_rad, 0.0)
-    longest = np.maximum.reduceat(np.append(edge_rad, 0.0), starts)
-    caps = far + longest / 2.0 + _CAP_SLACK_RAD
-    caps = np.where(degenerate | (caps >= math.pi / 2.0), _WHOLE_SPHERE_RAD, caps)
+        k = coord_shape[i]
+        sums[k, 0] += x[i]
+        sums[k, 1] += y[i]
+        sums[k, 2] += z[i]
+        vertices[k] += 1
+    anchors = np.zeros((count, 3))
+    degenerate = np.zeros(count, dtype=np.bool_)
+    for k in range(count):
+        norm = math.sqrt(sums[k, 0] ** 2 + sums[k, 1] ** 2 + sums[k, 2] ** 2)
+        degenerate[k] = norm < 1e-6 * vertices[k]
+        if not degenerate[k]:
+            anchors[k] = sums[k] / norm
+    nearest = np.full(count, np.inf)
+    longest = np.zeros(count)
+    for i in range(size):
+        k = coord_shape[i]
+        if degenerate[k] and nearest[k] == np.inf:
+            anchors[k, 0], anchors[k, 1], anchors[k, 2] = x[i], y[i], z[i]
+        a = anchors[k]
+        nearest[k] = min(nearest[k], x[i] * a[0] + y[i] * a[1] + z[i] * a[2])
+        if i + 1 == size or coord_ring[i + 1] != coord_ring[i]:
+            continue
+        if lonlat_edges:
+            p1, p2 = lat_deg[i] * (math.pi / 180.0), lat_deg[i + 1] * (math.pi / 180.0)
+            dlon = abs(lon_deg[i + 1] * (math.pi / 180.0) - lon_deg[i] * (math.pi / 180.0))
+            min_abs_lat = 0.0 if p1 * p2 <= 0 else min(abs(p1), abs(p2))
+            edge = abs(p2 - p1) + math.cos(min_abs_lat) * dlon
+        else:
+            chord = math.sqrt(
+                (x[i + 1] - x[i]) ** 2 + (y[i + 1] - y[i]) ** 2 + (z[i + 1] - z[i]) ** 2
+            )
+            edge = (
+                2.0
+                * math.asin(min(chord / 2.0, 1.0))
+                * (SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M)
+            )
+        longest[k] = max(longest[k], edge)
+    caps = np.empty(count)
+    for k in range(count):
+        cap = math.acos(min(max(nearest[k], -1.0), 1.0)) + _ROUNDING_RAD + longest[k] / 2.0
+        cap += _CAP_SLACK_RAD
+        caps[k] = _WHOLE_SPHERE_RAD if degenerate[k] or cap >= math.pi / 2.0 else cap
     return anchors, caps

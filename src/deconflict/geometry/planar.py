@@ -17,6 +17,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.geometry.extents import ring_coordinates
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     PLANE_RADIUS_M,
@@ -77,10 +78,8 @@ class DenseRings:
 
     @classmethod
     def of(cls, outline: Outline) -> DenseRings:
-        parts = shapely.get_parts(outline.shape)
-        rings, part = shapely.get_rings(parts, return_index=True)
-        coords, ring = shapely.get_coordinates(rings, return_index=True)
-        sizes = np.bincount(ring, minlength=rings.size).astype(np.int64)
+        coords, ring, part, _ = ring_coordinates(np.array([outline.shape], dtype=object))
+        sizes = np.bincount(ring, minlength=part.size).astype(np.int64)
         if outline.edges is Edges.LONLAT:
             lon, lat, sizes = densify_lonlat_rings(coords[:, 0], coords[:, 1], sizes)
         else:
@@ -92,7 +91,7 @@ class DenseRings:
             lon = np.concatenate([p[0] for p in pieces])
             lat = np.concatenate([p[1] for p in pieces])
             sizes = np.array([p[0].size for p in pieces], dtype=np.int64)
-        return cls(lon, lat, unit_vectors(lon, lat), sizes, part.astype(np.int64))
+        return cls(lon, lat, unit_vectors(lon, lat), sizes, part)
 
     def polygon(self, planar: Floats) -> BaseGeometry:
         """The shape these rings bound, given each point's planar coordinates."""

@@ -40,7 +40,7 @@ from deconflict.geometry.bounds import (
     piece_caps,
     point_caps_gap_m,
 )
-from deconflict.geometry.extents import Extents, extents
+from deconflict.geometry.extents import Extents, extents, ring_coordinates
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     PLANE_RADIUS_M,
@@ -389,9 +389,7 @@ def _edges_of(
     """Every edge of the outlines' rings: (lon1, lat1, lon2, lat2, outline) of each."""
     shapes = np.empty(len(outlines), dtype=object)
     shapes[:] = [o.shape for o in outlines]
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    coords, coord_ring, ring_part, part_shape = ring_coordinates(shapes)
     at = np.flatnonzero(coord_ring[1:] == coord_ring[:-1])
     owner = part_shape[ring_part[coord_ring[at]]]
     return coords[at, 0], coords[at, 1], coords[at + 1, 0], coords[at + 1, 1], owner
