@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
-from strategic_strategies import buffers, volumes
+from strategic_strategies import PLACES, buffers, volumes
 
 from deconflict.detection.strategic import Buffers, Conflict, pair_conflict
+from deconflict.detection.strategic_pair import PreparedQuery, Summaries, may_conflict
 from deconflict.errors import InvalidInput
 from deconflict.geometry import (
     AltitudeBand,
@@ -21,7 +24,7 @@ from deconflict.geometry import (
     TimeWindow,
     Volume,
 )
-from deconflict.geometry.geodesy import GEOD
+from deconflict.geometry.geodesy import GEOD, SPHERE_TO_GEODESIC_MIN_M, angle_between
 
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -215,3 +218,45 @@ def test_zero_buffers_mean_positive_overlap_in_all_three(a: Volume, b: Volume) -
     elif found is not None:
         assert found.footprints_overlap
         assert found.overlap is not None
+
+
+# ---------------------------------------------------------------------- cheap tests
+
+
+def _may_conflict_by_hand(a: Volume, others: list[Volume], bufs: Buffers) -> list[int]:
+    """The cheap tests written out plainly over the same summaries: time gap, vertical gap
+    (with the datum margin across references) and cap gap, each strictly under its buffer."""
+    q, s = Summaries.of([a]), Summaries.of(others)
+    time_gap = np.maximum(s.start_us, q.start_us[0]) - np.minimum(s.end_us, q.end_us[0])
+    vertical_gap = np.maximum(s.lower_m, q.lower_m[0]) - np.minimum(s.upper_m, q.upper_m[0])
+    limit = np.where(
+        s.reference == q.reference[0], bufs.vertical_m, bufs.vertical_m + bufs.datum_margin_m
+    )
+    cap_gap = angle_between(s.anchors, q.anchors[0]) - s.cap_rad - q.cap_rad[0]
+    keep = (
+        (time_gap < bufs.time_s * 1e6)
+        & (vertical_gap < limit)
+        & (cap_gap * SPHERE_TO_GEODESIC_MIN_M < bufs.horizontal_m)
+    )
+    return np.flatnonzero(keep).tolist()
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from(PLACES).flatmap(
+        lambda place: st.tuples(volumes(place), st.lists(volumes(place), min_size=1, max_size=8))
+    ),
+    buffers,
+)
+def test_cheap_tests_keep_every_conflict_and_match_their_definition(
+    pair: tuple[Volume, list[Volume]], bufs: Buffers
+) -> None:
+    a, others = pair
+    query, rows = PreparedQuery.of(a), Summaries.of(others)
+    kept = may_conflict(query, rows, bufs).tolist()
+    assert kept == _may_conflict_by_hand(a, others, bufs)
+    for i, b in enumerate(others):
+        if pair_conflict(a, b, bufs) is not None:
+            assert i in kept
+    every_other = np.arange(0, len(others), 2, dtype=np.int64)
+    assert may_conflict(query, rows, bufs, every_other).tolist() == [i for i in kept if i % 2 == 0]

@@ -7,19 +7,24 @@ import math
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from deconflict.geometry import Circle, Edges, Footprint, Outline
+from deconflict.geometry.extents import ring_coordinates
 from deconflict.geometry.geodesy import (
     GEOD,
+    MAX_PIECE_M,
+    SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     angle_between,
+    lonlat_edge_bound_rad,
     lonlat_of,
     unit_vectors,
 )
-from deconflict.geometry.planar import dense_rings
+from deconflict.geometry.planar import DenseRings, dense_rings
 from deconflict.geometry.separation import (
     _circle_in_own_plane,
     anchor,
@@ -198,6 +203,88 @@ def test_bulk_extents_equal_single_extents() -> None:
     # About 0.7 deg to the far corner plus half the longest (1 deg) edge: far below the
     # 180 degrees the square would span if the antimeridian split were not understood.
     assert bulk.cap_rad[3] < math.radians(1.5)
+
+
+@st.composite
+def outlines(draw: st.DrawFn) -> Outline:
+    """Stars of 3-12 vertices anywhere short of the poles, some with a hole, some in two parts."""
+    lon, lat = draw(st.floats(-170.0, 170.0)), draw(st.floats(-84.0, 84.0))
+    size = draw(st.floats(0.01, 3.0))
+    count = draw(st.integers(3, 12))
+    radii = draw(st.lists(st.floats(0.5, 1.0), min_size=count, max_size=count))
+    shell = [
+        (
+            lon + size * r * math.cos(2 * math.pi * k / count),
+            lat + size * r * math.sin(2 * math.pi * k / count),
+        )
+        for k, r in enumerate(radii)
+    ]
+    hole = [
+        (lon + dx * size / 8, lat + dy * size / 8)
+        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    ]
+    shape: Polygon | MultiPolygon = Polygon(shell, [hole] if draw(st.booleans()) else [])
+    if draw(st.booleans()):
+        shifted = shapely.affinity.translate(shape, yoff=-3.0 * size if lat > 0 else 3.0 * size)
+        shape = MultiPolygon([shape, shifted])
+    return Outline(shape, draw(st.sampled_from(Edges)))
+
+
+def cap_by_hand(outline: Outline, anchor_xyz: np.ndarray) -> float:
+    """The cap's definition written out ring by ring: farthest vertex, half the longest edge
+    (bounded by its edge rule), the rounding allowance and the densification slack."""
+    far = longest = 0.0
+    for ring in shapely.get_rings(shapely.get_parts(outline.shape)):
+        lon, lat = shapely.get_coordinates(ring).T
+        xyz = unit_vectors(lon, lat)
+        far = max(far, float(np.max(angle_between(xyz, anchor_xyz))))
+        if outline.edges is Edges.LONLAT:
+            edges = lonlat_edge_bound_rad(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        else:
+            edges = angle_between(xyz[1:], xyz[:-1]) * (
+                SPHERE_TO_GEODESIC_MAX_M / SPHERE_TO_GEODESIC_MIN_M
+            )
+        longest = max(longest, float(np.max(edges)))
+    cap = far + 1e-7 + longest / 2.0 + 2.0 * MAX_PIECE_M / SPHERE_TO_GEODESIC_MIN_M
+    return cap if cap < math.pi / 2.0 else math.pi
+
+
+@settings(max_examples=150)
+@given(st.lists(outlines(), min_size=1, max_size=5))
+def test_caps_hold_every_densified_point_and_anchor_is_the_mean_vertex(
+    shapes: list[Outline],
+) -> None:
+    bulk = extents(shapes)
+    for i, outline in enumerate(shapes):
+        one = extents([outline])
+        assert np.array_equal(one.anchors[0], bulk.anchors[i])
+        assert one.cap_rad[0] == bulk.cap_rad[i]
+        corners = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(outline.shape)))
+        xyz = unit_vectors(corners[:, 0], corners[:, 1])
+        mean = xyz.sum(axis=0) / np.linalg.norm(xyz.sum(axis=0))
+        assert np.allclose(bulk.anchors[i], mean, rtol=0, atol=1e-12)
+        assert bulk.cap_rad[i] == pytest.approx(cap_by_hand(outline, mean), rel=0, abs=2e-7)
+        dense = DenseRings.of(outline).xyz
+        middles = (dense[1:] + dense[:-1]) / 2.0
+        middles /= np.linalg.norm(middles, axis=-1)[:, None]
+        for points in (dense, middles):
+            assert np.all(angle_between(points, bulk.anchors[i]) <= bulk.cap_rad[i])
+
+
+def test_ring_coordinates_number_holes_after_their_shell() -> None:
+    with_hole = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)]])
+    plain = box(10, 10, 11, 11)
+    shapes = np.array([MultiPolygon([with_hole, plain]), plain], dtype=object)
+    coords, coord_ring, ring_part, part_shape = ring_coordinates(shapes)
+    assert coord_ring.tolist() == [0] * 5 + [1] * 5 + [2] * 5 + [3] * 5
+    assert ring_part.tolist() == [0, 0, 1, 2]
+    assert part_shape.tolist() == [0, 0, 1]
+    assert coords[5:10].tolist() == shapely.get_coordinates(with_hole.interiors[0]).tolist()
+    only_shells = np.array([plain, box(0, 0, 1, 1)], dtype=object)
+    coords, coord_ring, ring_part, part_shape = ring_coordinates(only_shells)
+    assert coord_ring.tolist() == [0] * 5 + [1] * 5
+    assert ring_part.tolist() == [0, 1]
+    assert part_shape.tolist() == [0, 1]
 
 
 @settings(max_examples=150)
