@@ -122,6 +122,7 @@ class Conflict:
 
 REFERENCES = tuple(AltitudeReference)
 """Altitude references by code, as stored in `Summaries.reference`."""
+_REFERENCE_CODES = {r: i for i, r in enumerate(REFERENCES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class Summaries:
     @classmethod
     def of(cls, volumes: Sequence[Volume]) -> Summaries:
         ext = extents([v.footprint for v in volumes])
-        codes = {r: np.int8(i) for i, r in enumerate(REFERENCES)}
+        codes = _REFERENCE_CODES
         return cls(
             np.array([micros(v.window.start) for v in volumes], dtype=np.int64),
             np.array([micros(v.window.end) for v in volumes], dtype=np.int64),

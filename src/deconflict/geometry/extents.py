@@ -22,7 +22,7 @@ from deconflict.geometry.geodesy import (
     SPHERE_TO_GEODESIC_MIN_M,
     unit_vectors,
 )
-from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
+from deconflict.geometry.volume import Circle, Edges, Footprint
 
 __all__ = ["Extents", "extents", "ring_coordinates"]
 
@@ -53,22 +53,27 @@ def extents(footprints: Sequence[Footprint]) -> Extents:
     count = len(footprints)
     anchors = np.zeros((count, 3))
     caps = np.zeros(count)
-    circle_at = [i for i, f in enumerate(footprints) if isinstance(f, Circle)]
-    circles = [f for f in footprints if isinstance(f, Circle)]
+    circles: list[Circle] = []
+    circle_at: list[int] = []
+    outlines: dict[Edges, tuple[list[int], list[object]]] = {}
+    for i, f in enumerate(footprints):
+        if isinstance(f, Circle):
+            circles.append(f)
+            circle_at.append(i)
+        else:
+            at, shapes = outlines.setdefault(f.edges, ([], []))
+            at.append(i)
+            shapes.append(f.shape)
     if circles:
         lon = np.array([c.lon_deg for c in circles])
         lat = np.array([c.lat_deg for c in circles])
         radius = np.array([c.radius_m for c in circles])
         anchors[circle_at] = unit_vectors(lon, lat)
         caps[circle_at] = radius / SPHERE_TO_GEODESIC_MIN_M + _CAP_SLACK_RAD
-    for edges in Edges:
-        outline_at = [
-            i for i, f in enumerate(footprints) if isinstance(f, Outline) and f.edges is edges
-        ]
-        shapes = np.empty(len(outline_at), dtype=object)
-        shapes[:] = [f.shape for f in footprints if isinstance(f, Outline) and f.edges is edges]
-        if outline_at:
-            anchors[outline_at], caps[outline_at] = _outline_extents(shapes, edges)
+    for edges, (at, shapes) in outlines.items():
+        array = np.empty(len(shapes), dtype=object)
+        array[:] = shapes
+        anchors[at], caps[at] = _outline_extents(array, edges)
     return Extents(anchors, caps)
 
 
