@@ -12,8 +12,10 @@ Time comes first: the grid is repeated for each time bucket of `BUCKET_US`, an i
 every bucket its window meets (long-lived ones in a slot every query visits), so a query over
 a few hours skips the rest of the week without looking at it.
 
-All entries of all slots and classes sit in one array sorted by key, so a query is a handful
-of vectorised steps and `searchsorted` calls, whatever the number of classes and rows.
+All entries of all slots and classes sit in one array sorted by key, so a query is two binary
+searches per row of cells it covers. Building is vectorised numpy; the query is one compiled
+(numba) pass, since a query touches a few dozen rows and numpy's per-call overhead would
+cost more than the search itself.
 """
 
 from __future__ import annotations
