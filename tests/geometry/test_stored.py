@@ -82,3 +82,27 @@ def test_holes_multipolygons_circles_and_fallbacks_in_one_batch() -> None:
 
 def test_an_empty_batch_reads_as_nothing() -> None:
     assert volumes_from_stored_geojson([]) == []
+
+
+def test_positions_with_a_third_value_read_as_two_dimensional() -> None:
+    """GeoJSON allows an altitude in a position; the footprint keeps longitude and latitude."""
+    feature = stored(
+        Volume(
+            Outline(box(0, 0, 1, 1)),
+            AltitudeBand(0.0, 500.0, AltitudeReference.W84),
+            TimeWindow(T0, T0 + timedelta(hours=1)),
+        )
+    )
+    geometry = feature["geometry"]
+    assert isinstance(geometry, dict)
+    geometry["coordinates"] = [[[x, y, 100.0] for x, y in ring] for ring in geometry["coordinates"]]
+    plain = stored(
+        Volume(
+            Circle(10.0, 20.0, 5_000.0),
+            AltitudeBand(0.0, 1.0),
+            TimeWindow(T0, T0 + timedelta(hours=1)),
+        )
+    )
+    trusted, validated = read_both([feature, plain])
+    assert trusted == validated
+    assert trusted[0].footprint.shape.equals_exact(box(0, 0, 1, 1), 0.0)  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ Never use this on input from outside the service.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -130,7 +131,11 @@ def _shapes(
     multi: list[bool],
 ) -> list[Polygon | MultiPolygon]:
     """Every outline's shape, built at once from the rings' coordinates (first ring: shell)."""
-    xy = np.asarray(coords, dtype=np.float64)[:, :2]
+    flat = np.fromiter(chain.from_iterable(coords), dtype=np.float64)
+    if flat.size == 2 * len(coords):
+        xy = flat.reshape(-1, 2)
+    else:
+        xy = np.asarray(coords, dtype=np.float64)[:, :2]
     rings = shapely.linearrings(xy, indices=np.repeat(np.arange(len(ring_sizes)), ring_sizes))
     parts = shapely.polygons(rings, indices=np.asarray(ring_part))
     owner = np.asarray(part_shape)
