@@ -15,8 +15,8 @@ Never use this on input from outside the service.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import chain
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, TypeVar
 
 import numpy as np
