@@ -26,7 +26,7 @@ from deconflict.geometry.geodesy import (
 )
 from deconflict.geometry.planar import DenseRings, dense_rings
 from deconflict.geometry.separation import (
-    _circle_in_own_plane,
+    _circles_in_own_planes,
     anchor,
     extents,
     overlap_polygon,
@@ -380,7 +380,7 @@ def _near(first: Footprint, other: Footprint) -> Footprint:
 def test_circles_and_outlines_in_bulk_equal_the_one_pair_exact_path(
     offsets: list[tuple[float, float, float]], place: tuple[float, float]
 ) -> None:
-    """Both directions, batched: each circle's result is `_circle_in_own_plane`'s, bit for bit."""
+    """Both directions, batched: each circle's result is the one-pair exact path's, bit for bit."""
     lon0, lat0 = place
     outline = Outline(box(lon0 - 0.3, lat0 - 0.2, min(lon0 + 0.3, 180.0), lat0 + 0.2))
     circles = [Circle(lon0 + dx, lat0 + dy, r) for dx, dy, r in offsets]
@@ -389,7 +389,8 @@ def test_circles_and_outlines_in_bulk_equal_the_one_pair_exact_path(
     for i, circle in enumerate(circles):
         if many.far[i] or bool(shapely.contains_xy(outline.shape, circle.lon_deg, circle.lat_deg)):
             continue
-        exact = _circle_in_own_plane(circle, first.dense(), inside_known=True)
+        distance_m, overlaps = _circles_in_own_planes([circle], [first.dense()])
+        exact = (float(distance_m[0]), bool(overlaps[0]))
         assert (float(many.distance_m[i]), bool(many.overlaps[i])) == exact
         back = separation(anchor(circle), [outline, outline])
         assert (float(back.distance_m[1]), bool(back.overlaps[1])) == exact

@@ -42,6 +42,8 @@ __all__ = [
     "merged",
     "planar_circle",
     "planar_outline",
+    "planar_shapes",
+    "project_each",
     "turns_to",
     "unwrapped_shift",
 ]
@@ -95,10 +97,25 @@ class DenseRings:
 
     def polygon(self, planar: Floats) -> BaseGeometry:
         """The shape these rings bound, given each point's planar coordinates."""
-        rings = shapely.linearrings(
-            planar, indices=np.repeat(np.arange(self.sizes.size), self.sizes)
-        )
-        return merged(list(shapely.polygons(rings, indices=self.part)))
+        shape: BaseGeometry = planar_shapes([self], planar)[0]
+        return shape
+
+
+def planar_shapes(dense: Sequence[DenseRings], planar: Floats) -> npt.NDArray[np.object_]:
+    """The shape each outline's rings bound, given all their points' planar coordinates in
+    order: rings and polygons built in one call each, parts of one outline merged."""
+    sizes = np.concatenate([d.sizes for d in dense])
+    rings = shapely.linearrings(planar, indices=np.repeat(np.arange(sizes.size), sizes))
+    counts = np.array([int(d.part[-1]) + 1 for d in dense], dtype=np.int64)
+    first_part = np.cumsum(counts) - counts
+    part = np.concatenate([d.part + offset for d, offset in zip(dense, first_part, strict=True)])
+    polygons = shapely.polygons(rings, indices=part)
+    shapes = np.empty(len(dense), dtype=object)
+    single = counts == 1
+    shapes[single] = polygons[first_part[single]]
+    for i in np.flatnonzero(~single).tolist():
+        shapes[i] = merged(list(polygons[first_part[i] : first_part[i] + counts[i]]))
+    return shapes
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +246,8 @@ def gaps_in_circle_planes(
     close = (np.minimum(angle[starts], angle[starts + 1]) <= limit_rad) | (limit_rad > 1.0)
     starts, seg_owner = starts[close], seg_owner[close]
     frame = centre[seg_owner], east[seg_owner], north[seg_owner]
-    a = _project_each(xyz[starts], *frame)
-    b = _project_each(xyz[starts + 1], *frame)
+    a = project_each(xyz[starts], *frame)
+    b = project_each(xyz[starts + 1], *frame)
     radial_a, radial_b = np.hypot(a[:, 0], a[:, 1]), np.hypot(b[:, 0], b[:, 1])
     nearest_vertex = np.full(len(circles), np.inf)
     np.minimum.at(nearest_vertex, seg_owner, np.minimum(radial_a, radial_b))
@@ -260,7 +277,7 @@ def gaps_in_circle_planes(
     return np.asarray(geodesic_distance_m(lon_c, lat_c, lon_p, lat_p) - radius, dtype=np.float64)
 
 
-def _project_each(xyz: Floats, centre: Floats, east: Floats, north: Floats) -> Floats:
+def project_each(xyz: Floats, centre: Floats, east: Floats, north: Floats) -> Floats:
     """`LocalPlane.project`, point by point into each point's own plane (given row by row)."""
     x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
     e = x * east[:, 0] + y * east[:, 1]

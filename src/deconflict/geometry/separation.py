@@ -35,7 +35,6 @@ from deconflict.geometry.bounds import (
     SqueezedMany,
     circles_bounds_m,
     lonlat_apart,
-    lonlat_gap_m,
     nearest_cap_rad,
     piece_caps,
     point_caps_gap_m,
@@ -62,6 +61,8 @@ from deconflict.geometry.planar import (
     lonlat_outlines,
     planar_circle,
     planar_outline,
+    planar_shapes,
+    project_each,
     unwrapped_shift,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
@@ -210,19 +211,36 @@ def _circles_vs_circle(first: Circle, others: Sequence[Circle]) -> tuple[Floats,
     return np.maximum(gap_m, 0.0), gap_m < 0.0
 
 
-def _circle_in_own_plane(
-    circle: Circle, dense: DenseRings, inside_known: bool
-) -> tuple[float, bool]:
-    """The exact path: the outline in the circle's own plane, where planar distance from the
-    centre is the central angle; (geodesic distance to the nearest boundary point - radius,
-    or 0 when it overlaps; overlap)."""
-    if not inside_known:
-        plane = LocalPlane.at(unit_vectors(circle.lon_deg, circle.lat_deg))
-        if shapely.contains_xy(dense.polygon(plane.project(dense.xyz)), 0.0, 0.0):
-            return 0.0, True
-    owner = np.zeros(dense.sizes.size, dtype=np.int64)
-    gap_m = float(gaps_in_circle_planes([circle], dense.xyz, dense.sizes, owner)[0])
-    return max(gap_m, 0.0), gap_m < 0.0
+def _circles_in_own_planes(
+    circles: Sequence[Circle], rings: Sequence[DenseRings]
+) -> tuple[Floats, Bools]:
+    """The exact path, pair by pair but in one batch: circle k against outline rings k, in the
+    circle's own plane, where planar distance from the centre is the central angle. A pair
+    overlaps when the centre is inside the outline (decided there) or the nearest boundary
+    point is closer than the radius; (geodesic distance to that point - radius, or 0; overlap).
+    """
+    lon = np.array([c.lon_deg for c in circles])
+    lat = np.array([c.lat_deg for c in circles])
+    planes = [LocalPlane.at(u) for u in unit_vectors(lon, lat)]
+    point_owner = np.repeat(np.arange(len(rings)), [r.xyz.shape[0] for r in rings])
+    xyz = np.concatenate([r.xyz for r in rings])
+    centre = np.stack([p.centre for p in planes])[point_owner]
+    east = np.stack([p.east for p in planes])[point_owner]
+    north = np.stack([p.north for p in planes])[point_owner]
+    planar = project_each(xyz, centre, east, north)
+    inside = np.asarray(shapely.contains_xy(planar_shapes(rings, planar), 0.0, 0.0), dtype=bool)
+    distance_m = np.zeros(len(circles))
+    overlaps = inside.copy()
+    at = np.flatnonzero(~inside)
+    if at.size:
+        gap_m = gaps_in_circle_planes(
+            [circles[i] for i in at.tolist()],
+            np.concatenate([rings[i].xyz for i in at.tolist()]),
+            np.concatenate([rings[i].sizes for i in at.tolist()]),
+            np.repeat(np.arange(at.size), [rings[i].sizes.size for i in at.tolist()]),
+        )
+        distance_m[at], overlaps[at] = np.maximum(gap_m, 0.0), gap_m < 0.0
+    return distance_m, overlaps
 
 
 def _settle_circles(
@@ -297,8 +315,11 @@ def _circles_and_outline(
         )
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
         return distance_m, overlaps, far
-    for i in open_at.tolist():
-        distance_m[i], overlaps[i] = _circle_in_own_plane(circles[i], rings(), False)
+    if open_at.size:
+        dense = rings()
+        distance_m[open_at], overlaps[open_at] = _circles_in_own_planes(
+            [circles[i] for i in open_at.tolist()], [dense] * open_at.size
+        )
     return distance_m, overlaps, far
 
 
@@ -344,37 +365,36 @@ def _circle_and_outlines(
             [circle] * open_at.size, unit_vectors(lon, lat), sizes, owner[near]
         )
         distance_m[open_at], overlaps[open_at] = np.maximum(gap_m, 0.0), gap_m < 0.0
-    for i in np.flatnonzero(~(overlaps | far) & ~is_lonlat).tolist():
-        distance_m[i], overlaps[i] = _circle_in_own_plane(
-            circle, DenseRings.of(outlines[i]), inside_known=False
+    rest = np.flatnonzero(~(overlaps | far) & ~is_lonlat)
+    if rest.size:
+        distance_m[rest], overlaps[rest] = _circles_in_own_planes(
+            [circle] * rest.size, [DenseRings.of(outlines[i]) for i in rest.tolist()]
         )
     return distance_m, overlaps, far
 
 
-def _outline_vs_outline(
-    first: Anchored, other: Outline, beyond_m: float, other_ll: BaseGeometry | None = None
-) -> tuple[float, bool, bool]:
-    """Two outlines: overlap and touching decided in lon/lat when both are lon/lat outlines
-    (exact; `other_ll` given means they were found disjoint there), else in the plane; the
-    distance between disjoint ones in the plane, unless a bound proves them `beyond_m` apart."""
-    both_lonlat = first.lonlat is not None and other.edges is Edges.LONLAT
-    if both_lonlat:
-        if other_ll is None:
-            other_ll = lonlat_outline(other, first.centre_lon)
-            if shapely.intersects(first.lonlat, other_ll):
-                return 0.0, not shapely.touches(first.lonlat, other_ll), False
-        squeezed = first.squeezed
-        if squeezed is not None and lonlat_gap_m(squeezed, other_ll, beyond_m) >= beyond_m:
-            return _NOT_COMPUTED, False, True
-    elif not isinstance(other.shape, MultiPolygon) and _corner_inside(first, other):
-        return 0.0, True, False
-    other_planar = planar_outline(other, first.plane)
-    if shapely.intersects(first.planar, other_planar.shape):
-        if both_lonlat:
-            return 0.0, False, False
-        return 0.0, not shapely.touches(first.planar, other_planar.shape), False
-    line = shapely.get_coordinates(shapely.shortest_line(first.lines, other_planar.lines))
-    return float(_geodesic_between_planar(first.plane, line[:1], line[1:])[0]), False, False
+def _outlines_in_plane(first: Anchored, outlines: Sequence[Outline]) -> tuple[Floats, Bools]:
+    """Outlines against the first outline in its plane, where either has geodesic edges, in
+    one batch: each densified by its own edge rule and projected; interiors that intersect
+    overlap (intersecting, not only touching); otherwise the distance is geodesic between the
+    nearest points of the two densified boundaries found in the plane."""
+    dense = [DenseRings.of(o) for o in outlines]
+    planar = first.plane.project(np.concatenate([d.xyz for d in dense]))
+    shapes = planar_shapes(dense, planar)
+    meets = np.asarray(shapely.intersects(first.planar, shapes), dtype=np.bool_)
+    overlaps = np.zeros(len(dense), dtype=np.bool_)
+    distance_m = np.zeros(len(dense))
+    at = np.flatnonzero(meets)
+    if at.size:
+        overlaps[at] = ~np.asarray(shapely.touches(first.planar, shapes[at]), dtype=np.bool_)
+    apart = np.flatnonzero(~meets)
+    if apart.size:
+        sizes = np.concatenate([d.sizes for d in dense])
+        owner = np.repeat(np.arange(len(dense)), [d.sizes.size for d in dense])
+        lines = lines_of(planar, sizes, owner, len(dense))[apart]
+        ends = shapely.get_coordinates(shapely.shortest_line(first.lines, lines)).reshape(-1, 2, 2)
+        distance_m[apart] = _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
+    return distance_m, overlaps
 
 
 _CHORD_SLACK_M = 1.01 * MAX_PIECE_M
@@ -468,17 +488,6 @@ def _lonlat_outlines_meet(
     return shapes, meets, overlaps
 
 
-def _corner_inside(first: Anchored, other: Outline) -> bool:
-    """Whether a vertex of `other` lies clearly inside the first outline (so interiors meet)."""
-    corners = shapely.get_coordinates(other.shape)
-    planar = first.plane.project(unit_vectors(corners[:, 0], corners[:, 1]))
-    inside = shapely.contains_xy(first.planar, planar[:, 0], planar[:, 1])
-    if not inside.any():
-        return False
-    depth_m = shapely.distance(first.boundary, shapely.points(planar[inside]))
-    return bool(np.any(depth_m > _INSIDE_MARGIN_M))
-
-
 def _settled_by_caps(first: Anchored, others: Extents, beyond_m: float) -> tuple[Bools, Bools]:
     """Which others are settled by caps alone: (inside, far).
 
@@ -563,9 +572,8 @@ def separation(
         (distance_m[rest_at], overlaps[rest_at], far[rest_at]) = _circle_and_outlines(
             first.footprint, rest, beyond_m
         )
-    else:
-        for i, other in zip(rest_at, rest, strict=True):
-            distance_m[i], overlaps[i], far[i] = _outline_vs_outline(first, other, beyond_m)
+    elif rest:
+        distance_m[rest_at], overlaps[rest_at] = _outlines_in_plane(first, rest)
     return Separation(distance_m, overlaps, far)
 
 
