@@ -377,24 +377,51 @@ def _outlines_in_plane(first: Anchored, outlines: Sequence[Outline]) -> tuple[Fl
     """Outlines against the first outline in its plane, where either has geodesic edges, in
     one batch: each densified by its own edge rule and projected; interiors that intersect
     overlap (intersecting, not only touching); otherwise the distance is geodesic between the
-    nearest points of the two densified boundaries found in the plane."""
-    dense = [DenseRings.of(o) for o in outlines]
+    nearest points of the two densified boundaries found in the plane.
+
+    A single-part outline with a vertex clearly inside the first's interior overlaps it (that
+    vertex is a point of its densified boundary), so it is settled without being densified.
+    """
+    overlaps = _vertex_inside(first, outlines)
+    distance_m = np.zeros(len(outlines))
+    open_at = np.flatnonzero(~overlaps)
+    if open_at.size == 0:
+        return distance_m, overlaps
+    dense = [DenseRings.of(outlines[i]) for i in open_at.tolist()]
     planar = first.plane.project(np.concatenate([d.xyz for d in dense]))
     shapes = planar_shapes(dense, planar)
     meets = np.asarray(shapely.intersects(first.planar, shapes), dtype=np.bool_)
-    overlaps = np.zeros(len(dense), dtype=np.bool_)
-    distance_m = np.zeros(len(dense))
     at = np.flatnonzero(meets)
     if at.size:
-        overlaps[at] = ~np.asarray(shapely.touches(first.planar, shapes[at]), dtype=np.bool_)
+        touching = np.asarray(shapely.touches(first.planar, shapes[at]), dtype=np.bool_)
+        overlaps[open_at[at]] = ~touching
     apart = np.flatnonzero(~meets)
     if apart.size:
         sizes = np.concatenate([d.sizes for d in dense])
         owner = np.repeat(np.arange(len(dense)), [d.sizes.size for d in dense])
         lines = lines_of(planar, sizes, owner, len(dense))[apart]
         ends = shapely.get_coordinates(shapely.shortest_line(first.lines, lines)).reshape(-1, 2, 2)
-        distance_m[apart] = _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
+        distance_m[open_at[apart]] = _geodesic_between_planar(first.plane, ends[:, 0], ends[:, 1])
     return distance_m, overlaps
+
+
+def _vertex_inside(first: Anchored, outlines: Sequence[Outline]) -> Bools:
+    """Which single-part outlines have a vertex more than `_INSIDE_MARGIN_M` inside the first
+    outline's planar interior."""
+    shapes = np.empty(len(outlines), dtype=object)
+    shapes[:] = [o.shape for o in outlines]
+    single = np.asarray(shapely.get_type_id(shapes) == shapely.GeometryType.POLYGON)
+    found = np.zeros(len(outlines), dtype=np.bool_)
+    corners, owner = shapely.get_coordinates(shapes[single], return_index=True)
+    if owner.size == 0:
+        return found
+    planar = first.plane.project(unit_vectors(corners[:, 0], corners[:, 1]))
+    inside = shapely.contains_xy(first.planar, planar[:, 0], planar[:, 1])
+    if inside.any():
+        depth_m = shapely.distance(first.boundary, shapely.points(planar[inside]))
+        deep = owner[inside][depth_m > _INSIDE_MARGIN_M]
+        found[np.flatnonzero(single)[deep]] = True
+    return found
 
 
 _CHORD_SLACK_M = 1.01 * MAX_PIECE_M
