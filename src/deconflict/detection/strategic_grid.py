@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 
 __all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid"]
@@ -177,10 +177,9 @@ class CellGrid:
         return found
 
 
-@numba.njit(
+@kernel(
     "int64[:](int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:], int64[:],"
-    " int64[:], int64[:], float64, float64, float64, int64, int64)",
-    cache=True,
+    " int64[:], int64[:], float64, float64, float64, int64, int64)"
 )
 def _near(
     keys: Ints,

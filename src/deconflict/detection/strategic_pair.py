@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import numba
 import numpy as np
 import numpy.typing as npt
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.compiled import kernel
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 from deconflict.geometry.separation import (
@@ -238,11 +238,10 @@ def may_conflict(
     return kept
 
 
-@numba.njit(
+@kernel(
     "int64[:](int64[:], int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :],"
     " float64[:], int64, int64, float64, float64, int64, float64[:], float64, float64, float64,"
-    " float64, float64)",
-    cache=True,
+    " float64, float64)"
 )
 def _may_conflict(
     rows: Ints,

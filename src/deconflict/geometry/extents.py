@@ -11,11 +11,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import numpy.typing as npt
 import shapely
 
+from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
@@ -116,10 +116,8 @@ def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Flo
     return anchors, caps
 
 
-@numba.njit(
-    "Tuple((float64[:, :], float64[:]))(float64[:], float64[:], int64[:], int64[:], int64,"
-    " boolean)",
-    cache=True,
+@kernel(
+    "Tuple((float64[:, :], float64[:]))(float64[:], float64[:], int64[:], int64[:], int64, boolean)"
 )
 def _outline_caps(
     lon_deg: Floats,
