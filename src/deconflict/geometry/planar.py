@@ -33,7 +33,6 @@ from deconflict.geometry.volume import Circle, Edges, Outline
 
 __all__ = [
     "DenseRings",
-    "PlanarOutline",
     "dense_rings",
     "gaps_in_circle_planes",
     "lines_of",
@@ -118,28 +117,13 @@ def planar_shapes(dense: Sequence[DenseRings], planar: Floats) -> npt.NDArray[np
     return shapes
 
 
-@dataclass(frozen=True, slots=True)
-class PlanarOutline:
-    """An outline in a local plane: the polygon, and its boundary as lines.
-
-    Distances are measured from prepared lines: GEOS indexes their facets, so a long ring
-    costs no more than the part of it near the other shape.
-    """
-
-    shape: BaseGeometry
-    lines: BaseGeometry
-
-    @classmethod
-    def of(cls, dense: DenseRings, plane: LocalPlane) -> PlanarOutline:
-        planar = plane.project(dense.xyz)
-        return cls(dense.polygon(planar), lines_of(planar, dense.sizes)[0])
-
-
 _SEGMENT_REACH_RAD = 2.0 * MAX_PIECE_M / PLANE_RADIUS_M
 
 
-def planar_outline(outline: Outline, plane: LocalPlane) -> PlanarOutline:
-    return PlanarOutline.of(DenseRings.of(outline), plane)
+def planar_outline(outline: Outline, plane: LocalPlane) -> BaseGeometry:
+    """The outline, densified by its edge rule, as a shape in `plane`."""
+    dense = DenseRings.of(outline)
+    return dense.polygon(plane.project(dense.xyz))
 
 
 def lines_of(

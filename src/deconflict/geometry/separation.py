@@ -635,7 +635,7 @@ def overlap_polygon(first: Footprint, second: Footprint) -> BaseGeometry | None:
     def planar(f: Footprint) -> BaseGeometry:
         if isinstance(f, Circle):
             return planar_circle(f, plane)
-        return planar_outline(f, plane).shape
+        return planar_outline(f, plane)
 
     common = shapely.intersection(planar(first), planar(second))
     parts = [p for p in shapely.get_parts(common) if isinstance(p, Polygon) and p.area > 0.0]
