@@ -33,6 +33,7 @@ from deconflict.geometry.volume import Circle, Edges, Outline
 
 __all__ = [
     "DenseRings",
+    "circle_planes",
     "dense_rings",
     "gaps_in_circle_planes",
     "lines_of",
@@ -213,10 +214,7 @@ def gaps_in_circle_planes(
     """
     lon_c = np.array([c.lon_deg for c in circles])
     lat_c = np.array([c.lat_deg for c in circles])
-    planes = [LocalPlane.at(u) for u in unit_vectors(lon_c, lat_c)]
-    centre = np.stack([p.centre for p in planes])
-    east = np.stack([p.east for p in planes])
-    north = np.stack([p.north for p in planes])
+    centre, east, north = circle_planes(circles)
     owner = np.repeat(ring_owner, sizes)
     opens = np.ones(owner.size, dtype=np.bool_)
     opens[np.cumsum(sizes) - 1] = False
@@ -259,6 +257,18 @@ def gaps_in_circle_planes(
     lon_p, lat_p = lonlat_of(back)
     radius = np.array([c.radius_m for c in circles])
     return np.asarray(geodesic_distance_m(lon_c, lat_c, lon_p, lat_p) - radius, dtype=np.float64)
+
+
+def circle_planes(circles: Sequence[Circle]) -> tuple[Floats, Floats, Floats]:
+    """Each circle's own `LocalPlane` (around its centre) as rows: centre, east, north."""
+    lon = np.array([c.lon_deg for c in circles])
+    lat = np.array([c.lat_deg for c in circles])
+    planes = [LocalPlane.at(u) for u in unit_vectors(lon, lat)]
+    return (
+        np.stack([p.centre for p in planes]),
+        np.stack([p.east for p in planes]),
+        np.stack([p.north for p in planes]),
+    )
 
 
 def project_each(xyz: Floats, centre: Floats, east: Floats, north: Floats) -> Floats:

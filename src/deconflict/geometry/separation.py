@@ -54,6 +54,7 @@ from deconflict.geometry.geodesy import (
 )
 from deconflict.geometry.planar import (
     DenseRings,
+    circle_planes,
     dense_rings,
     gaps_in_circle_planes,
     lines_of,
@@ -219,15 +220,9 @@ def _circles_in_own_planes(
     overlaps when the centre is inside the outline (decided there) or the nearest boundary
     point is closer than the radius; (geodesic distance to that point - radius, or 0; overlap).
     """
-    lon = np.array([c.lon_deg for c in circles])
-    lat = np.array([c.lat_deg for c in circles])
-    planes = [LocalPlane.at(u) for u in unit_vectors(lon, lat)]
     point_owner = np.repeat(np.arange(len(rings)), [r.xyz.shape[0] for r in rings])
-    xyz = np.concatenate([r.xyz for r in rings])
-    centre = np.stack([p.centre for p in planes])[point_owner]
-    east = np.stack([p.east for p in planes])[point_owner]
-    north = np.stack([p.north for p in planes])[point_owner]
-    planar = project_each(xyz, centre, east, north)
+    frame = (rows[point_owner] for rows in circle_planes(circles))
+    planar = project_each(np.concatenate([r.xyz for r in rings]), *frame)
     inside = np.asarray(shapely.contains_xy(planar_shapes(rings, planar), 0.0, 0.0), dtype=bool)
     distance_m = np.zeros(len(circles))
     overlaps = inside.copy()
