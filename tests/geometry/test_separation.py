@@ -20,6 +20,7 @@ from deconflict.geometry.geodesy import (
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     angle_between,
+    circle_ring,
     lonlat_edge_bound_rad,
     lonlat_of,
     unit_vectors,
@@ -271,6 +272,17 @@ def test_caps_hold_every_densified_point_and_anchor_is_the_mean_vertex(
             assert np.all(angle_between(points, bulk.anchors[i]) <= bulk.cap_rad[i])
 
 
+@settings(max_examples=100)
+@given(st.floats(-180.0, 180.0), st.floats(-85.0, 85.0), st.floats(1.0, 300_000.0))
+def test_circle_caps_hold_the_circle_around_its_centre(
+    lon: float, lat: float, radius_m: float
+) -> None:
+    ext = extents([Circle(lon, lat, radius_m), Outline(box(0, 0, 1, 1))])
+    assert np.allclose(ext.anchors[0], unit_vectors(lon, lat), rtol=0, atol=1e-15)
+    ring_lon, ring_lat = circle_ring(lon, lat, radius_m)
+    assert np.all(angle_between(unit_vectors(ring_lon, ring_lat), ext.anchors[0]) <= ext.cap_rad[0])
+
+
 def test_ring_coordinates_number_holes_after_their_shell() -> None:
     with_hole = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)]])
     plain = box(10, 10, 11, 11)
@@ -280,6 +292,12 @@ def test_ring_coordinates_number_holes_after_their_shell() -> None:
     assert ring_part.tolist() == [0, 0, 1, 2]
     assert part_shape.tolist() == [0, 0, 1]
     assert coords[5:10].tolist() == shapely.get_coordinates(with_hole.interiors[0]).tolist()
+    polygons = np.array([plain, with_hole], dtype=object)
+    coords, coord_ring, ring_part, part_shape = ring_coordinates(polygons)
+    assert coord_ring.tolist() == [0] * 5 + [1] * 5 + [2] * 5
+    assert ring_part.tolist() == [0, 1, 1]
+    assert part_shape.tolist() == [0, 1]
+    assert coords[10:].tolist() == shapely.get_coordinates(with_hole.interiors[0]).tolist()
     only_shells = np.array([plain, box(0, 0, 1, 1)], dtype=object)
     coords, coord_ring, ring_part, part_shape = ring_coordinates(only_shells)
     assert coord_ring.tolist() == [0] * 5 + [1] * 5

@@ -127,6 +127,9 @@ class CellGrid:
     """Size classes that hold at least one item."""
     first_bucket: int
     last_bucket: int
+    class_start: Ints
+    """Where each (slot, size class) begins in `cell`, at `slot * classes + class` (one more
+    entry closes the last), so a query searches only the few keys of its own slot and class."""
 
     @classmethod
     def build(cls, anchors: Floats, cap_rad: Floats, start_us: Ints, end_us: Ints) -> CellGrid:
@@ -145,7 +148,15 @@ class CellGrid:
         slot = np.where(long[item], 0, first[item] - first_bucket + 1 + step)
         key = slot * LAYOUT.cell_count + cell[item]
         order = np.argsort(key, kind="stable")
-        return cls(key[order], item[order], np.unique(size_class), first_bucket, last_bucket)
+        key = key[order]
+        slot_count = last_bucket - first_bucket + 2
+        class_cell = LAYOUT.first_cell[LAYOUT.first_row]
+        bounds = np.append(
+            (np.arange(slot_count)[:, None] * LAYOUT.cell_count + class_cell).ravel(),
+            slot_count * LAYOUT.cell_count,
+        )
+        class_start = np.searchsorted(key, bounds, side="left").astype(np.int64)
+        return cls(key, item[order], np.unique(size_class), first_bucket, last_bucket, class_start)
 
     def __len__(self) -> int:
         return int(self.item.size)
@@ -160,6 +171,7 @@ class CellGrid:
         found: Ints = _near(
             self.cell,
             self.classes,
+            self.class_start,
             self.first_bucket,
             self.last_bucket,
             LAYOUT.bound_rad,
@@ -178,12 +190,13 @@ class CellGrid:
 
 
 @kernel(
-    "int64[:](int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:], int64[:],"
-    " int64[:], int64[:], float64, float64, float64, int64, int64)"
+    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:],"
+    " int64[:], int64[:], int64[:], float64, float64, float64, int64, int64)"
 )
 def _near(
     keys: Ints,
     classes: Ints,
+    class_start: Ints,
     first_bucket: int,
     last_bucket: int,
     bound_rad: Floats,
@@ -201,7 +214,9 @@ def _near(
     """`CellGrid.near`, compiled: a query costs microseconds, not a hundred numpy calls.
 
     In each class, the cap of reach + the class's largest radius around the point covers a
-    latitude band of rows; each row gets one column range, or two across +-180.
+    latitude band of rows; each row gets one column range, or two across +-180. A class's
+    ranges ascend, so in each slot its keys are first narrowed to the whole band (often empty,
+    which skips every row), then each range is searched from where the one before ended.
     """
     cell_count = first_cell[-1]
     first = max(start_us // BUCKET_US, first_bucket)
@@ -212,9 +227,11 @@ def _near(
         ranges += 2 * rows[k]
     low = np.empty(ranges, dtype=np.int64)
     high = np.empty(ranges, dtype=np.int64)
+    class_ranges = np.zeros(classes.size + 1, dtype=np.int64)
     used = 0
     turn = 2.0 * math.pi
-    for k in classes:
+    for c, k in enumerate(classes):
+        class_ranges[c] = used
         radius = reach_rad + bound_rad[k] + _EPS_RAD
         lat_low = max(lat - radius, -math.pi / 2.0)
         lat_high = min(lat + radius, math.pi / 2.0)
@@ -244,16 +261,30 @@ def _near(
             else:
                 low[used], high[used] = base + col_west, base + col_east
                 used += 1
-    begin = np.empty(used * slot_count, dtype=np.int64)
-    end = np.empty(used * slot_count, dtype=np.int64)
+    class_ranges[classes.size] = used
+    begin = np.zeros(used * slot_count, dtype=np.int64)
+    end = np.zeros(used * slot_count, dtype=np.int64)
+    class_count = bound_rad.size
     total = 0
     for s in range(slot_count):
-        offset = 0 if s == 0 else (first + s - 1 - first_bucket + 1) * cell_count
-        for r in range(used):
-            i = s * used + r
-            begin[i] = np.searchsorted(keys, offset + low[r], side="left")
-            end[i] = np.searchsorted(keys, offset + high[r], side="right")
-            total += end[i] - begin[i]
+        slot = 0 if s == 0 else first + s - first_bucket
+        offset = slot * cell_count
+        for c, k in enumerate(classes):
+            at = slot * class_count + k
+            lo, hi = class_start[at], class_start[at + 1]
+            r0, r1 = class_ranges[c], class_ranges[c + 1]
+            if lo == hi or r0 == r1:
+                continue
+            lo += np.searchsorted(keys[lo:hi], offset + low[r0], side="left")
+            hi = lo + np.searchsorted(keys[lo:hi], offset + high[r1 - 1], side="right")
+            for r in range(r0, r1):
+                if lo == hi:
+                    break
+                i = s * used + r
+                begin[i] = lo + np.searchsorted(keys[lo:hi], offset + low[r], side="left")
+                end[i] = lo + np.searchsorted(keys[lo:hi], offset + high[r], side="right")
+                total += end[i] - begin[i]
+                lo = max(lo, end[i])
     out = np.empty(total, dtype=np.int64)
     at = 0
     for i in range(begin.size):

@@ -211,11 +211,15 @@ class StrategicIndex:
             at = level.grid.near(
                 query.anchor_xyz, reach_rad, query.start_us - margin_us, query.end_us + margin_us
             )
-            slot_parts.append(level.slots[may_conflict(query, level.summaries, buffers, at)])
+            kept = may_conflict(query, level.summaries, buffers, at)
+            if kept.size:
+                slot_parts.append(level.slots[kept])
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
             slot_parts.append(may_conflict(query, self._rows, buffers, pending))
-        slots = np.concatenate(slot_parts) if slot_parts else np.zeros(0, dtype=np.int64)
+        if not slot_parts:
+            return []
+        slots = np.concatenate(slot_parts)
         slots = np.unique(slots[self._alive[slots]])
         if slots.size == 0:
             return []

@@ -175,29 +175,25 @@ class PreparedQuery:
     """A volume made ready to be compared with many: its summary, then its planar footprint."""
 
     volume: Volume
-    summary: Summaries
+    start_us: int
+    end_us: int
+    reference: int
+    """Code of the altitude reference, as in `Summaries.reference`."""
+    anchor_xyz: npt.NDArray[np.float64]
+    cap_rad: float
     _planar: list[Anchored] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def of(cls, volume: Volume) -> PreparedQuery:
-        return cls(volume, Summaries.of([volume]))
-
-    @property
-    def start_us(self) -> int:
-        return int(self.summary.start_us[0])
-
-    @property
-    def end_us(self) -> int:
-        return int(self.summary.end_us[0])
-
-    @property
-    def anchor_xyz(self) -> npt.NDArray[np.float64]:
-        centre: npt.NDArray[np.float64] = self.summary.anchors[0]
-        return centre
-
-    @property
-    def cap_rad(self) -> float:
-        return float(self.summary.cap_rad[0])
+        ext = extents([volume.footprint])
+        return cls(
+            volume,
+            micros(volume.window.start),
+            micros(volume.window.end),
+            _REFERENCE_CODES[volume.altitude.reference],
+            ext.anchors[0],
+            float(ext.cap_rad[0]),
+        )
 
     @property
     def anchored(self) -> Anchored:
@@ -212,8 +208,8 @@ def may_conflict(
 ) -> Ints:
     """The rows of `s` (those in `at`, default all) that pass the predicate's time, altitude and
     cap tests; a row left out is proven not to conflict."""
-    q = query.summary
     rows = np.arange(len(s), dtype=np.int64) if at is None else at
+    band = query.volume.altitude
     kept: Ints = _may_conflict(
         rows,
         s.start_us,
@@ -223,13 +219,13 @@ def may_conflict(
         s.reference,
         s.anchors,
         s.cap_rad,
-        int(q.start_us[0]),
-        int(q.end_us[0]),
-        float(q.lower_m[0]),
-        float(q.upper_m[0]),
-        int(q.reference[0]),
-        q.anchors[0],
-        float(q.cap_rad[0]),
+        query.start_us,
+        query.end_us,
+        band.lower_m,
+        band.upper_m,
+        query.reference,
+        query.anchor_xyz,
+        query.cap_rad,
         buffers.time_s * 1e6,
         buffers.vertical_m,
         buffers.datum_margin_m,

@@ -20,7 +20,6 @@ from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
-    unit_vectors,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint
 
@@ -49,32 +48,48 @@ class Extents:
 
 
 def extents(footprints: Sequence[Footprint]) -> Extents:
-    """Anchors and caps of many footprints at once (vectorised: used to bulk-load an index)."""
-    count = len(footprints)
-    anchors = np.zeros((count, 3))
-    caps = np.zeros(count)
-    circles: list[Circle] = []
+    """Anchors and caps of many footprints at once (vectorised: used to bulk-load an index, and
+    kept lean for one footprint, which every query needs)."""
     circle_at: list[int] = []
+    circles: list[tuple[float, float, float]] = []
     outlines: dict[Edges, tuple[list[int], list[object]]] = {}
     for i, f in enumerate(footprints):
         if isinstance(f, Circle):
-            circles.append(f)
             circle_at.append(i)
+            circles.append((f.lon_deg, f.lat_deg, f.radius_m))
         else:
             at, shapes = outlines.setdefault(f.edges, ([], []))
             at.append(i)
             shapes.append(f.shape)
+    parts: list[tuple[list[int], Floats, Floats]] = []
     if circles:
-        lon = np.array([c.lon_deg for c in circles])
-        lat = np.array([c.lat_deg for c in circles])
-        radius = np.array([c.radius_m for c in circles])
-        anchors[circle_at] = unit_vectors(lon, lat)
-        caps[circle_at] = radius / SPHERE_TO_GEODESIC_MIN_M + _CAP_SLACK_RAD
+        parts.append((circle_at, *_circle_caps(np.array(circles, dtype=np.float64))))
     for edges, (at, shapes) in outlines.items():
         array = np.empty(len(shapes), dtype=object)
         array[:] = shapes
-        anchors[at], caps[at] = _outline_extents(array, edges)
+        parts.append((at, *_outline_extents(array, edges)))
+    if len(parts) == 1:
+        return Extents(parts[0][1], parts[0][2])
+    anchors, caps = np.zeros((len(footprints), 3)), np.zeros(len(footprints))
+    for at, part_anchors, part_caps in parts:
+        anchors[at], caps[at] = part_anchors, part_caps
     return Extents(anchors, caps)
+
+
+@kernel("Tuple((float64[:, :], float64[:]))(float64[:, :])")
+def _circle_caps(circles: Floats) -> tuple[Floats, Floats]:
+    """Anchor: the centre; cap: the radius on the smallest radius of curvature, plus the slack.
+    `circles` holds (lon, lat, radius) rows in degrees and metres."""
+    count = circles.shape[0]
+    anchors = np.empty((count, 3))
+    caps = np.empty(count)
+    for k in range(count):
+        lon, lat = circles[k, 0] * (math.pi / 180.0), circles[k, 1] * (math.pi / 180.0)
+        anchors[k, 0] = math.cos(lat) * math.cos(lon)
+        anchors[k, 1] = math.cos(lat) * math.sin(lon)
+        anchors[k, 2] = math.sin(lat)
+        caps[k] = circles[k, 2] / SPHERE_TO_GEODESIC_MIN_M + _CAP_SLACK_RAD
+    return anchors, caps
 
 
 _ROUNDING_RAD = 1e-7
@@ -87,14 +102,17 @@ def ring_coordinates(
     """Every vertex of the (multi)polygons' rings, in order: (lon/lat, ring) of each vertex,
     the part of each ring and the shape of each part.
 
-    Rings are numbered shell first, then holes, part by part; when no part has holes (the
-    usual case) the shells are taken directly, which costs a tenth of `shapely.get_rings`.
+    Rings are numbered shell first, then holes, part by part. Plain polygons (the usual case)
+    are read directly: splitting into parts and rings costs more than reading the vertices.
     """
-    parts, part_shape = shapely.get_parts(shapes, return_index=True)
+    if all(isinstance(shape, shapely.Polygon) for shape in shapes):
+        parts, part_shape = shapes, np.arange(shapes.size)
+    else:
+        parts, part_shape = shapely.get_parts(shapes, return_index=True)
     if shapely.get_num_interior_rings(parts).any():
         rings, ring_part = shapely.get_rings(parts, return_index=True)
     else:
-        rings, ring_part = shapely.get_exterior_ring(parts), np.arange(parts.size)
+        rings, ring_part = parts, np.arange(parts.size)
     coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
     return coords, coord_ring, ring_part.astype(np.int64), part_shape.astype(np.int64)
 
@@ -102,28 +120,23 @@ def ring_coordinates(
 def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
     """Anchors and caps of outlines with the same edge rule (see `_outline_caps`)."""
     coords, coord_ring, ring_part, part_shape = ring_coordinates(shapes)
-    coord_shape = part_shape[ring_part][coord_ring]
     anchors: Floats
     caps: Floats
     anchors, caps = _outline_caps(
-        np.ascontiguousarray(coords[:, 0]),
-        np.ascontiguousarray(coords[:, 1]),
-        coord_ring,
-        coord_shape,
-        shapes.size,
-        edges is Edges.LONLAT,
+        coords, coord_ring, ring_part, part_shape, shapes.size, edges is Edges.LONLAT
     )
     return anchors, caps
 
 
 @kernel(
-    "Tuple((float64[:, :], float64[:]))(float64[:], float64[:], int64[:], int64[:], int64, boolean)"
+    "Tuple((float64[:, :], float64[:]))"
+    "(float64[:, ::1], int64[:], int64[:], int64[:], int64, boolean)"
 )
 def _outline_caps(
-    lon_deg: Floats,
-    lat_deg: Floats,
+    coords: Floats,
     coord_ring: npt.NDArray[np.int64],
-    coord_shape: npt.NDArray[np.int64],
+    ring_part: npt.NDArray[np.int64],
+    part_shape: npt.NDArray[np.int64],
     count: int,
     lonlat_edges: bool,
 ) -> tuple[Floats, Floats]:
@@ -131,6 +144,7 @@ def _outline_caps(
     mean is degenerate); cap: the farthest vertex (by the smallest dot product), plus half the
     longest edge (bounded by its edge rule) and the slack. Compiled: at a million outlines these
     are tens of millions of points, and a single query's outline is a few dozen."""
+    lon_deg, lat_deg = coords[:, 0], coords[:, 1]
     size = lon_deg.size
     x = np.empty(size)
     y = np.empty(size)
@@ -144,7 +158,7 @@ def _outline_caps(
             math.cos(lat) * math.sin(lon),
             math.sin(lat),
         )
-        k = coord_shape[i]
+        k = part_shape[ring_part[coord_ring[i]]]
         sums[k, 0] += x[i]
         sums[k, 1] += y[i]
         sums[k, 2] += z[i]
@@ -159,7 +173,7 @@ def _outline_caps(
     nearest = np.full(count, np.inf)
     longest = np.zeros(count)
     for i in range(size):
-        k = coord_shape[i]
+        k = part_shape[ring_part[coord_ring[i]]]
         if degenerate[k] and nearest[k] == np.inf:
             anchors[k, 0], anchors[k, 1], anchors[k, 2] = x[i], y[i], z[i]
         a = anchors[k]
