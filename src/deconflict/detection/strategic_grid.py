@@ -29,7 +29,7 @@ import numpy.typing as npt
 from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 
-__all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid"]
+__all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid", "lonlat_rad", "near_positions"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -161,14 +161,12 @@ class CellGrid:
     def __len__(self) -> int:
         return int(self.item.size)
 
-    def near(self, anchor: Floats, reach_rad: float, start_us: int, end_us: int) -> Ints:
-        """Sorted positions of items whose cap could come within `reach_rad` of `anchor` and
-        whose window could meet [start_us, end_us] (an item may come more than once)."""
-        if self.item.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        lon = math.atan2(anchor[1], anchor[0])
-        lat = math.atan2(anchor[2], math.hypot(anchor[0], anchor[1]))
-        found: Ints = _near(
+    @property
+    def search_args(
+        self,
+    ) -> tuple[Ints, Ints, Ints, int, int, Floats, Floats, Ints, Ints, Ints, Ints]:
+        """The grid's side of `near_positions`."""
+        return (
             self.cell,
             self.classes,
             self.class_start,
@@ -180,20 +178,30 @@ class CellGrid:
             LAYOUT.first_row,
             LAYOUT.columns,
             LAYOUT.first_cell,
-            lon,
-            lat,
-            reach_rad,
-            start_us,
-            end_us,
+        )
+
+    def near(self, anchor: Floats, reach_rad: float, start_us: int, end_us: int) -> Ints:
+        """Sorted positions of items whose cap could come within `reach_rad` of `anchor` and
+        whose window could meet [start_us, end_us] (an item may come more than once)."""
+        found: Ints = near_positions(
+            *self.search_args, *lonlat_rad(anchor), reach_rad, start_us, end_us
         )
         return found
+
+
+def lonlat_rad(anchor: Floats) -> tuple[float, float]:
+    """Longitude and latitude in radians of a unit vector, as `near_positions` takes them."""
+    return (
+        math.atan2(anchor[1], anchor[0]),
+        math.atan2(anchor[2], math.hypot(anchor[0], anchor[1])),
+    )
 
 
 @kernel(
     "int64[:](int64[:], int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:],"
     " int64[:], int64[:], int64[:], float64, float64, float64, int64, int64)"
 )
-def _near(
+def near_positions(
     keys: Ints,
     classes: Ints,
     class_start: Ints,
@@ -211,7 +219,8 @@ def _near(
     start_us: int,
     end_us: int,
 ) -> Ints:
-    """`CellGrid.near`, compiled: a query costs microseconds, not a hundred numpy calls.
+    """`CellGrid.near` on the arrays (`CellGrid.search_args`), compiled: a query costs
+    microseconds, not a hundred numpy calls.
 
     In each class, the cap of reach + the class's largest radius around the point covers a
     latitude band of rows; each row gets one column range, or two across +-180. A class's

@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from deconflict.detection.strategic_grid import CellGrid
+from deconflict.compiled import kernel
+from deconflict.detection.strategic_grid import CellGrid, lonlat_rad, near_positions
 from deconflict.detection.strategic_pair import (
     Buffers,
     Conflict,
@@ -32,6 +33,7 @@ from deconflict.detection.strategic_pair import (
     Summaries,
     evaluate,
     may_conflict,
+    may_conflict_rows,
     micros,
 )
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
@@ -41,6 +43,7 @@ from deconflict.geometry.volume import Footprint, TimeWindow, Volume
 __all__ = ["PENDING_LIMIT", "StrategicIndex"]
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 _PRUNE_SLACK_M = 1.0
 """Caps are searched this much beyond the buffer; the exact tests decide the rest."""
 PENDING_LIMIT = 512
@@ -207,13 +210,15 @@ class StrategicIndex:
         )
         margin_us = math.ceil(buffers.time_s * 1e6)
         slot_parts: list[Ints] = []
+        lon, lat = lonlat_rad(query.anchor_xyz)
+        start_us, end_us = query.start_us - margin_us, query.end_us + margin_us
+        tests = query.test_args(buffers)
         for level in self._levels:
-            at = level.grid.near(
-                query.anchor_xyz, reach_rad, query.start_us - margin_us, query.end_us + margin_us
-            )
-            kept = may_conflict(query, level.summaries, buffers, at)
+            near = (lon, lat, reach_rad, start_us, end_us, level.slots)
+            args = (*level.grid.search_args, *near, *level.summaries.columns, *tests)
+            kept = _screen(*args)
             if kept.size:
-                slot_parts.append(level.slots[kept])
+                slot_parts.append(kept)
         if self._pending:
             pending = np.array(self._pending, dtype=np.int64)
             slot_parts.append(may_conflict(query, self._rows, buffers, pending))
@@ -263,3 +268,92 @@ class StrategicIndex:
             for (k, _), d, f in zip(candidates, sep.distance_m, sep.far, strict=True)
             if k is not None and not f and d == 0.0
         )
+
+
+@kernel(
+    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:],"
+    " int64[:], int64[:], int64[:], float64, float64, float64, int64, int64,"
+    " int64[:],"
+    " int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :], float64[:],"
+    " int64, int64, float64, float64, int64, float64[:], float64, float64, float64, float64,"
+    " float64)"
+)
+def _screen(
+    keys: Ints,
+    classes: Ints,
+    class_start: Ints,
+    first_bucket: int,
+    last_bucket: int,
+    bound_rad: Floats,
+    cell_rad: Floats,
+    rows: Ints,
+    first_row: Ints,
+    columns: Ints,
+    first_cell: Ints,
+    lon: float,
+    lat: float,
+    reach_rad: float,
+    near_start_us: int,
+    near_end_us: int,
+    slots: Ints,
+    start_us: Ints,
+    end_us: Ints,
+    lower_m: Floats,
+    upper_m: Floats,
+    reference: npt.NDArray[np.int8],
+    anchors: Floats,
+    cap_rad: Floats,
+    q_start_us: int,
+    q_end_us: int,
+    q_lower_m: float,
+    q_upper_m: float,
+    q_reference: int,
+    q_anchor: Floats,
+    q_cap_rad: float,
+    time_limit_us: float,
+    vertical_m: float,
+    datum_margin_m: float,
+    horizontal_m: float,
+) -> Ints:
+    """A level's slots near the query that pass `may_conflict`: `near_positions` then
+    `may_conflict_rows` in one compiled call (a query pays one call's overhead, not two)."""
+    at = near_positions(
+        keys,
+        classes,
+        class_start,
+        first_bucket,
+        last_bucket,
+        bound_rad,
+        cell_rad,
+        rows,
+        first_row,
+        columns,
+        first_cell,
+        lon,
+        lat,
+        reach_rad,
+        near_start_us,
+        near_end_us,
+    )
+    kept = may_conflict_rows(
+        at,
+        start_us,
+        end_us,
+        lower_m,
+        upper_m,
+        reference,
+        anchors,
+        cap_rad,
+        q_start_us,
+        q_end_us,
+        q_lower_m,
+        q_upper_m,
+        q_reference,
+        q_anchor,
+        q_cap_rad,
+        time_limit_us,
+        vertical_m,
+        datum_margin_m,
+        horizontal_m,
+    )
+    return slots[kept]

@@ -53,6 +53,7 @@ __all__ = [
     "Summaries",
     "evaluate",
     "may_conflict",
+    "may_conflict_rows",
     "micros",
     "pair_conflict",
 ]
@@ -155,6 +156,21 @@ class Summaries:
             ext.cap_rad,
         )
 
+    @property
+    def columns(
+        self,
+    ) -> tuple[Ints, Ints, Floats, Floats, npt.NDArray[np.int8], Floats, Floats]:
+        """The arrays in field order, as `may_conflict_rows` takes them."""
+        return (
+            self.start_us,
+            self.end_us,
+            self.lower_m,
+            self.upper_m,
+            self.reference,
+            self.anchors,
+            self.cap_rad,
+        )
+
     def take(self, at: npt.NDArray[np.intp]) -> Summaries:
         return Summaries(
             self.start_us[at],
@@ -195,6 +211,25 @@ class PreparedQuery:
             float(ext.cap_rad[0]),
         )
 
+    def test_args(
+        self, buffers: Buffers
+    ) -> tuple[int, int, float, float, int, Floats, float, float, float, float, float]:
+        """The query's and the buffers' side of `may_conflict_rows`."""
+        band = self.volume.altitude
+        return (
+            self.start_us,
+            self.end_us,
+            band.lower_m,
+            band.upper_m,
+            self.reference,
+            self.anchor_xyz,
+            self.cap_rad,
+            buffers.time_s * 1e6,
+            buffers.vertical_m,
+            buffers.datum_margin_m,
+            buffers.horizontal_m,
+        )
+
     @property
     def anchored(self) -> Anchored:
         """The footprint in its own plane, made on first use (the costly part)."""
@@ -209,28 +244,7 @@ def may_conflict(
     """The rows of `s` (those in `at`, default all) that pass the predicate's time, altitude and
     cap tests; a row left out is proven not to conflict."""
     rows = np.arange(len(s), dtype=np.int64) if at is None else at
-    band = query.volume.altitude
-    kept: Ints = _may_conflict(
-        rows,
-        s.start_us,
-        s.end_us,
-        s.lower_m,
-        s.upper_m,
-        s.reference,
-        s.anchors,
-        s.cap_rad,
-        query.start_us,
-        query.end_us,
-        band.lower_m,
-        band.upper_m,
-        query.reference,
-        query.anchor_xyz,
-        query.cap_rad,
-        buffers.time_s * 1e6,
-        buffers.vertical_m,
-        buffers.datum_margin_m,
-        buffers.horizontal_m,
-    )
+    kept: Ints = may_conflict_rows(rows, *(s.columns + query.test_args(buffers)))
     return kept
 
 
@@ -239,7 +253,7 @@ def may_conflict(
     " float64[:], int64, int64, float64, float64, int64, float64[:], float64, float64, float64,"
     " float64, float64)"
 )
-def _may_conflict(
+def may_conflict_rows(
     rows: Ints,
     start_us: Ints,
     end_us: Ints,
@@ -260,7 +274,8 @@ def _may_conflict(
     datum_margin_m: float,
     horizontal_m: float,
 ) -> Ints:
-    """`may_conflict`, compiled: one pass over the rows instead of a dozen array operations.
+    """`may_conflict` on the arrays (`Summaries.columns`, `PreparedQuery.test_args`), compiled:
+    one pass over the rows instead of a dozen array operations.
 
     The cap gap is the central angle between anchors (2 asin(chord / 2), as `angle_between`)
     less both caps, in metres on the smallest radius of curvature.

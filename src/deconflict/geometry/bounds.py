@@ -23,11 +23,12 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import (
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     angle_between,
-    lonlat_path_bound_rad,
+    lonlat_edge_rad,
     unit_vectors,
 )
 from deconflict.geometry.planar import DenseRings
@@ -77,14 +78,32 @@ def piece_caps(dense: DenseRings) -> PieceCaps:
     """Caps on every `_CAP_STRIDE`-th densified point of a lon/lat outline and on each ring's
     last: each piece between two densified points is straight in lon/lat, so every boundary
     point lies within half a stride of pieces, each at most the longest, of a centre."""
-    length_rad = lonlat_path_bound_rad(dense.lon, dense.lat)
-    ends = np.cumsum(dense.sizes) - 1
-    length_rad[ends[:-1]] = 0.0
-    offset = np.arange(dense.lon.size) - np.repeat(ends + 1 - dense.sizes, dense.sizes)
-    centre = offset % _CAP_STRIDE == 0
-    centre[ends] = True
-    longest = float(np.max(length_rad, initial=0.0))
-    return PieceCaps(dense.xyz[centre], longest * _CAP_STRIDE / 2.0)
+    centre, longest_rad = _piece_caps(dense.lon, dense.lat, dense.sizes)
+    return PieceCaps(dense.xyz[centre], longest_rad * _CAP_STRIDE / 2.0)
+
+
+@kernel("Tuple((int64[:], float64))(float64[:], float64[:], int64[:])")
+def _piece_caps(
+    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], float]:
+    """`piece_caps`, compiled: the points that centre a cap, and the longest piece as
+    `lonlat_edge_bound_rad` bounds it (a ring's last point starts no piece)."""
+    centre = np.empty(lon_deg.size, dtype=np.int64)
+    count = 0
+    longest = 0.0
+    start = 0
+    for ring in range(sizes.size):
+        end = start + sizes[ring]
+        for i in range(start, end):
+            if (i - start) % _CAP_STRIDE == 0 or i == end - 1:
+                centre[count] = i
+                count += 1
+            if i == end - 1:
+                continue
+            edge_rad = lonlat_edge_rad(lon_deg[i], lat_deg[i], lon_deg[i + 1], lat_deg[i + 1])
+            longest = max(longest, edge_rad)
+        start = end
+    return centre[:count], longest
 
 
 def point_caps_gap_m(caps: PieceCaps, points: Floats) -> Floats:

@@ -20,6 +20,8 @@ from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
+    lonlat_edge_rad,
+    unit_vector,
 )
 from deconflict.geometry.volume import Circle, Edges, Footprint
 
@@ -84,16 +86,17 @@ def _circle_caps(circles: Floats) -> tuple[Floats, Floats]:
     anchors = np.empty((count, 3))
     caps = np.empty(count)
     for k in range(count):
-        lon, lat = circles[k, 0] * (math.pi / 180.0), circles[k, 1] * (math.pi / 180.0)
-        anchors[k, 0] = math.cos(lat) * math.cos(lon)
-        anchors[k, 1] = math.cos(lat) * math.sin(lon)
-        anchors[k, 2] = math.sin(lat)
+        anchors[k, 0], anchors[k, 1], anchors[k, 2] = unit_vector(circles[k, 0], circles[k, 1])
         caps[k] = circles[k, 2] / SPHERE_TO_GEODESIC_MIN_M + _CAP_SLACK_RAD
     return anchors, caps
 
 
 _ROUNDING_RAD = 1e-7
 """Covers the rounding of an angle taken from a dot product (at worst about 3e-8 rad)."""
+
+
+def _plain_polygon(shape: object) -> bool:
+    return isinstance(shape, shapely.Polygon) and shapely.get_num_interior_rings(shape) == 0
 
 
 def ring_coordinates(
@@ -103,8 +106,13 @@ def ring_coordinates(
     the part of each ring and the shape of each part.
 
     Rings are numbered shell first, then holes, part by part. Plain polygons (the usual case)
-    are read directly: splitting into parts and rings costs more than reading the vertices.
+    are read directly: splitting into parts and rings costs more than reading the vertices,
+    and one alone (a query) in a single call.
     """
+    if shapes.size == 1 and _plain_polygon(shapes[0]):
+        coords = shapely.get_coordinates(shapes[0])
+        first = np.zeros(1, dtype=np.int64)
+        return coords, np.zeros(coords.shape[0], dtype=np.int64), first, first
     if all(isinstance(shape, shapely.Polygon) for shape in shapes):
         parts, part_shape = shapes, np.arange(shapes.size)
     else:
@@ -152,12 +160,7 @@ def _outline_caps(
     sums = np.zeros((count, 3))
     vertices = np.zeros(count, dtype=np.int64)
     for i in range(size):
-        lon, lat = lon_deg[i] * (math.pi / 180.0), lat_deg[i] * (math.pi / 180.0)
-        x[i], y[i], z[i] = (
-            math.cos(lat) * math.cos(lon),
-            math.cos(lat) * math.sin(lon),
-            math.sin(lat),
-        )
+        x[i], y[i], z[i] = unit_vector(lon_deg[i], lat_deg[i])
         k = part_shape[ring_part[coord_ring[i]]]
         sums[k, 0] += x[i]
         sums[k, 1] += y[i]
@@ -181,10 +184,7 @@ def _outline_caps(
         if i + 1 == size or coord_ring[i + 1] != coord_ring[i]:
             continue
         if lonlat_edges:
-            p1, p2 = lat_deg[i] * (math.pi / 180.0), lat_deg[i + 1] * (math.pi / 180.0)
-            dlon = abs(lon_deg[i + 1] * (math.pi / 180.0) - lon_deg[i] * (math.pi / 180.0))
-            min_abs_lat = 0.0 if p1 * p2 <= 0 else min(abs(p1), abs(p2))
-            edge = abs(p2 - p1) + math.cos(min_abs_lat) * dlon
+            edge = lonlat_edge_rad(lon_deg[i], lat_deg[i], lon_deg[i + 1], lat_deg[i + 1])
         else:
             chord = math.sqrt(
                 (x[i + 1] - x[i]) ** 2 + (y[i + 1] - y[i]) ** 2 + (z[i + 1] - z[i]) ** 2

@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
+from deconflict.compiled import kernel
+
 __all__ = [
     "GEOD",
     "MAX_PIECE_M",
@@ -33,8 +35,10 @@ __all__ = [
     "densify_lonlat_rings",
     "geodesic_distance_m",
     "lonlat_edge_bound_rad",
+    "lonlat_edge_rad",
     "lonlat_of",
     "lonlat_path_bound_rad",
+    "unit_vector",
     "unit_vectors",
 ]
 
@@ -59,11 +63,29 @@ SPHERE_TO_GEODESIC_MAX_M = _A_M / math.sqrt(1.0 - _E2)
 
 
 def unit_vectors(lon_deg: npt.ArrayLike, lat_deg: npt.ArrayLike) -> Floats:
-    """Points on the unit sphere, shape (n, 3), for longitudes and latitudes in degrees."""
-    lon = np.radians(np.asarray(lon_deg, dtype=np.float64))
-    lat = np.radians(np.asarray(lat_deg, dtype=np.float64))
-    cos_lat = np.cos(lat)
-    return np.stack([cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)], axis=-1)
+    """Points on the unit sphere, shape (..., 3), for longitudes and latitudes in degrees."""
+    lon, lat = np.asarray(lon_deg, dtype=np.float64), np.asarray(lat_deg, dtype=np.float64)
+    if lon.shape != lat.shape:
+        lon, lat = np.broadcast_arrays(lon, lat)
+    xyz: Floats = _unit_vectors(np.ravel(lon), np.ravel(lat))
+    return xyz.reshape(*lon.shape, 3)
+
+
+@kernel("UniTuple(float64, 3)(float64, float64)")
+def unit_vector(lon_deg: float, lat_deg: float) -> tuple[float, float, float]:
+    """One point of `unit_vectors`, for compiled loops (every unit vector is made here)."""
+    lon, lat = lon_deg * (math.pi / 180.0), lat_deg * (math.pi / 180.0)
+    cos_lat = math.cos(lat)
+    return cos_lat * math.cos(lon), cos_lat * math.sin(lon), math.sin(lat)
+
+
+@kernel("float64[:, :](float64[:], float64[:])")
+def _unit_vectors(lon_deg: Floats, lat_deg: Floats) -> Floats:
+    """`unit_vectors` of flat arrays, compiled: half the time of numpy's dozen passes."""
+    xyz = np.empty((lon_deg.size, 3))
+    for i in range(lon_deg.size):
+        xyz[i, 0], xyz[i, 1], xyz[i, 2] = unit_vector(lon_deg[i], lat_deg[i])
+    return xyz
 
 
 def lonlat_of(xyz: Floats) -> tuple[Floats, Floats]:
@@ -112,6 +134,15 @@ def lonlat_edge_bound_rad(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats
     dlon = np.abs(np.radians(lon2) - np.radians(lon1))
     min_abs_lat = np.where(p1 * p2 <= 0, 0.0, np.minimum(np.abs(p1), np.abs(p2)))
     return np.asarray(dlat + np.cos(min_abs_lat) * dlon, dtype=np.float64)
+
+
+@kernel("float64(float64, float64, float64, float64)")
+def lonlat_edge_rad(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """`lonlat_edge_bound_rad` of one edge, for compiled loops."""
+    p1, p2 = lat1 * (math.pi / 180.0), lat2 * (math.pi / 180.0)
+    dlon = abs(lon2 * (math.pi / 180.0) - lon1 * (math.pi / 180.0))
+    min_abs_lat = 0.0 if p1 * p2 <= 0 else min(abs(p1), abs(p2))
+    return abs(p2 - p1) + math.cos(min_abs_lat) * dlon
 
 
 def _piece_counts(length_m: Floats, max_piece_m: float) -> npt.NDArray[np.int64]:
@@ -163,38 +194,26 @@ def densify_lonlat(
 
     The piece length is bounded with the largest curvature radius, so it never exceeds the limit.
     """
-    lengths_m = lonlat_path_bound_rad(lon_deg, lat_deg) * SPHERE_TO_GEODESIC_MAX_M
-    lon1, lat1, lon2, lat2, flip = _canonical_edges(lon_deg, lat_deg)
-    edge, frac, own = _pieces(_piece_counts(lengths_m, max_piece_m), flip)
-    lon = np.where(own, lon_deg[edge], lon1[edge] + frac * (lon2[edge] - lon1[edge]))
-    lat = np.where(own, lat_deg[edge], lat1[edge] + frac * (lat2[edge] - lat1[edge]))
-    return np.append(lon, lon_deg[-1]), np.append(lat, lat_deg[-1])
+    lon, lat, _ = densify_lonlat_rings(
+        lon_deg, lat_deg, np.array([lon_deg.size], dtype=np.int64), max_piece_m
+    )
+    return lon, lat
 
 
 def densify_lonlat_rings(
     lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64], max_piece_m: float = MAX_PIECE_M
 ) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
     """`densify_lonlat` of many closed rings at once: their points concatenated, `sizes` points
-    each; returns the densified rings concatenated and their sizes. Element by element the
-    same arithmetic as ring by ring."""
-    lengths_m = lonlat_path_bound_rad(lon_deg, lat_deg) * SPHERE_TO_GEODESIC_MAX_M
-    lon1, lat1, lon2, lat2, flip = _canonical_edges(lon_deg, lat_deg)
-    counts = _piece_counts(lengths_m, max_piece_m)
-    ends = np.cumsum(sizes)
-    counts[ends[:-1] - 1] = 0
-    edge, frac, own = _pieces(counts, flip)
-    ring_of_edge = np.repeat(np.arange(sizes.size), sizes)[:-1]
-    new_sizes = np.bincount(ring_of_edge, weights=counts, minlength=sizes.size).astype(np.int64)
-    new_sizes += 1
-    total = int(new_sizes.sum())
-    closing = np.cumsum(new_sizes) - 1
-    body = np.arange(edge.size) + ring_of_edge[edge]
-    lon = np.empty(total)
-    lat = np.empty(total)
-    lon[body] = np.where(own, lon_deg[edge], lon1[edge] + frac * (lon2[edge] - lon1[edge]))
-    lat[body] = np.where(own, lat_deg[edge], lat1[edge] + frac * (lat2[edge] - lat1[edge]))
-    lon[closing] = lon_deg[ends - 1]
-    lat[closing] = lat_deg[ends - 1]
+    each; returns the densified rings concatenated and their sizes."""
+    lon: Floats
+    lat: Floats
+    new_sizes: npt.NDArray[np.int64]
+    lon, lat, new_sizes = _densify_lonlat_lines(
+        np.ascontiguousarray(lon_deg, dtype=np.float64),
+        np.ascontiguousarray(lat_deg, dtype=np.float64),
+        np.asarray(sizes, dtype=np.int64),
+        float(max_piece_m),
+    )
     return lon, lat, new_sizes
 
 
@@ -204,20 +223,61 @@ def densify_lonlat_edges(
     """Edges straight in lon/lat, each cut exactly as `densify_lonlat_rings` cuts it in its ring:
     each edge's points from its first end to its second (both kept exactly), concatenated, and
     the number of points of each edge."""
-    lengths_m = lonlat_edge_bound_rad(lon1, lat1, lon2, lat2) * SPHERE_TO_GEODESIC_MAX_M
-    c_lon1, c_lat1, c_lon2, c_lat2, flip = _canonical(lon1, lat1, lon2, lat2)
-    counts = _piece_counts(lengths_m, max_piece_m)
-    edge, frac, own = _pieces(counts, flip)
-    sizes = counts + 1
-    body = np.arange(edge.size) + edge
-    ends = np.cumsum(sizes) - 1
-    lon = np.empty(int(sizes.sum()))
+    return densify_lonlat_rings(
+        np.stack([lon1, lon2], axis=-1).ravel(),
+        np.stack([lat1, lat2], axis=-1).ravel(),
+        np.full(np.size(lon1), 2, dtype=np.int64),
+        max_piece_m,
+    )
+
+
+@kernel("Tuple((float64[:], float64[:], int64[:]))(float64[:], float64[:], int64[:], float64)")
+def _densify_lonlat_lines(
+    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64], max_piece_m: float
+) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    """Lines (`sizes` points each, concatenated) with edges straight in lon/lat, each edge cut
+    into `ceil(bound / max_piece_m)` equal pieces, its length bounded as `lonlat_edge_bound_rad`
+    on the largest curvature radius; vertices are kept exactly. Each edge is cut from its
+    lexicographically smaller end (see `_canonical`), so an edge two shapes share gets the same
+    points whichever way they walk it. Compiled: it is a loop over every new point."""
+    counts = np.zeros(lon_deg.size, dtype=np.int64)
+    new_sizes = np.zeros(sizes.size, dtype=np.int64)
+    start = 0
+    for line in range(sizes.size):
+        if sizes[line] == 0:
+            continue
+        total = 1
+        for i in range(start, start + sizes[line] - 1):
+            edge_rad = lonlat_edge_rad(lon_deg[i], lat_deg[i], lon_deg[i + 1], lat_deg[i + 1])
+            length_m = edge_rad * SPHERE_TO_GEODESIC_MAX_M
+            counts[i] = max(1, math.ceil(length_m / max_piece_m))
+            total += counts[i]
+        new_sizes[line] = total
+        start += sizes[line]
+    lon = np.empty(new_sizes.sum())
     lat = np.empty(lon.size)
-    lon[body] = np.where(own, lon1[edge], c_lon1[edge] + frac * (c_lon2[edge] - c_lon1[edge]))
-    lat[body] = np.where(own, lat1[edge], c_lat1[edge] + frac * (c_lat2[edge] - c_lat1[edge]))
-    lon[ends] = lon2
-    lat[ends] = lat2
-    return lon, lat, sizes
+    at = 0
+    start = 0
+    for line in range(sizes.size):
+        if sizes[line] == 0:
+            continue
+        for i in range(start, start + sizes[line] - 1):
+            a_lon, a_lat, b_lon, b_lat = lon_deg[i], lat_deg[i], lon_deg[i + 1], lat_deg[i + 1]
+            flip = a_lon > b_lon or (a_lon == b_lon and a_lat > b_lat)
+            if flip:
+                a_lon, a_lat, b_lon, b_lat = b_lon, b_lat, a_lon, a_lat
+            n = counts[i]
+            lon[at], lat[at] = lon_deg[i], lat_deg[i]
+            for step in range(1, n):
+                frac = (n - step) / n if flip else step / n
+                lon[at + step] = a_lon + frac * (b_lon - a_lon)
+                lat[at + step] = a_lat + frac * (b_lat - a_lat)
+            at += n
+        last = start + sizes[line] - 1
+        lon[at], lat[at] = lon_deg[last], lat_deg[last]
+        at += 1
+        start += sizes[line]
+    return lon, lat, new_sizes
 
 
 def densify_geodesic(

@@ -510,26 +510,35 @@ def _lonlat_outlines_meet(
     return shapes, meets, overlaps
 
 
-def _settled_by_caps(first: Anchored, others: Extents, beyond_m: float) -> tuple[Bools, Bools]:
-    """Which others are settled by caps alone: (inside, far).
+def _settled_by_caps(
+    first: Anchored, others: Sequence[Footprint], extents_: Extents, beyond_m: float
+) -> tuple[Bools, Bools]:
+    """Which others with geodesic edges are settled by caps alone: (inside, far).
 
     When an other's whole cap stays `beyond_m` clear of the first outline's boundary (by the
     piece caps), it lies either inside the outline (overlap: its anchor is inside) or outside
-    and at least `beyond_m` away.
+    and at least `beyond_m` away. The piece caps densify the first (lon/lat) outline, which
+    costs more than the lon/lat bounds that settle circles and lon/lat outlines, so only
+    outlines with geodesic edges, which would otherwise be densified themselves, are tried.
     """
-    caps = first.caps
     inside = np.zeros(len(others), dtype=np.bool_)
     far = np.zeros(len(others), dtype=np.bool_)
+    geodesic = [
+        i for i, o in enumerate(others) if isinstance(o, Outline) and o.edges is Edges.GEODESIC
+    ]
+    caps = first.caps if geodesic else None
     if caps is None or first.lonlat is None:
         return inside, far
-    clear = point_caps_gap_m(caps, others.anchors) - others.cap_rad * SPHERE_TO_GEODESIC_MIN_M
+    anchors, cap_rad = extents_.anchors[geodesic], extents_.cap_rad[geodesic]
+    clear = point_caps_gap_m(caps, anchors) - cap_rad * SPHERE_TO_GEODESIC_MIN_M
     clear_at = np.flatnonzero(clear >= beyond_m)
     if clear_at.size == 0:
         return inside, far
-    lon, lat = lonlat_of(others.anchors[clear_at])
+    lon, lat = lonlat_of(anchors[clear_at])
     inside_at = shapely.contains_xy(first.lonlat, lon + unwrapped_shift(lon, first.centre_lon), lat)
-    inside[clear_at[inside_at]] = True
-    far[clear_at[~inside_at]] = True
+    at = np.asarray(geodesic, dtype=np.int64)[clear_at]
+    inside[at[inside_at]] = True
+    far[at[~inside_at]] = True
     return inside, far
 
 
@@ -550,7 +559,7 @@ def separation(
     overlaps = np.zeros(count, dtype=np.bool_)
     far = np.zeros(count, dtype=np.bool_)
     if others_extents is not None and math.isfinite(beyond_m):
-        overlaps, far = _settled_by_caps(first, others_extents, beyond_m)
+        overlaps, far = _settled_by_caps(first, others, others_extents, beyond_m)
         distance_m[far] = _NOT_COMPUTED
     open_at = [i for i in range(count) if not (overlaps[i] or far[i])]
     circle_at = [i for i in open_at if isinstance(others[i], Circle)]
