@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -43,3 +44,34 @@ def test_without_a_writable_cache_the_kernel_compiles_uncached(
 
     assert twice(4.0) == 8.0
     assert asked == [{"cache": True}, {}]
+
+
+def test_the_cache_is_keyed_by_every_module_that_holds_a_kernel(tmp_path: Path) -> None:
+    """A kernel's cached code includes the kernels it calls from other modules, so a change to
+    any module with a kernel must lead to another cache directory; other modules do not."""
+    (tmp_path / "loops").mkdir()
+    caller = tmp_path / "loops" / "caller.py"
+    callee = tmp_path / "callee.py"
+    plain = tmp_path / "plain.py"
+    caller.write_text('@kernel("f8(f8)")\ndef twice(x):\n    return helper(x) * 2\n')
+    callee.write_text('@kernel("f8(f8)")\ndef helper(x):\n    return x\n')
+    plain.write_text("VALUE = 1\n")
+    first = compiled.sources_digest(tmp_path)
+    plain.write_text("VALUE = 2\n")
+    assert compiled.sources_digest(tmp_path) == first
+    callee.write_text('@kernel("f8(f8)")\ndef helper(x):\n    return x + 1\n')
+    assert compiled.sources_digest(tmp_path) != first
+
+
+def test_kernels_are_cached_under_the_digest_or_not_at_all(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    found = compiled._cache_dir.__wrapped__()  # type: ignore[attr-defined]
+    assert found == str(
+        tmp_path / "cache" / f"deconflict-numba-{compiled.sources_digest(compiled._PACKAGE)}"
+    )
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocked))
+    assert compiled._cache_dir.__wrapped__() is None  # type: ignore[attr-defined]
