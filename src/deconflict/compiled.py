@@ -61,14 +61,14 @@ def kernel(signature: str) -> Callable[[_F], _F]:
         cache_dir = _cache_dir()
         if cache_dir is None:
             return cast(_F, numba.njit(signature)(function))
-        saved = numba.config.CACHE_DIR
-        numba.config.CACHE_DIR = cache_dir
+        config = cast(Any, numba.config)
+        saved, config.CACHE_DIR = config.CACHE_DIR, cache_dir
         try:
             compiled = numba.njit(signature, cache=True)(function)
         except RuntimeError:
             compiled = numba.njit(signature)(function)
         finally:
-            numba.config.CACHE_DIR = saved
+            config.CACHE_DIR = saved
         return cast(_F, compiled)
 
     return compile_it
