@@ -6,14 +6,15 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from deconflict.geometry import Circle, Outline
+from deconflict.geometry import Circle, Edges, Footprint, Outline
 from deconflict.geometry.bounds import (
     Squeezed,
     SqueezedMany,
+    caps_clear_of_outline,
     circle_bounds_m,
     circles_bounds_m,
     lonlat_apart,
@@ -21,7 +22,8 @@ from deconflict.geometry.bounds import (
     piece_caps,
     point_caps_gap_m,
 )
-from deconflict.geometry.geodesy import unit_vectors
+from deconflict.geometry.extents import Extents, extents
+from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, unit_vectors
 from deconflict.geometry.planar import DenseRings
 from deconflict.geometry.separation import anchor, separation
 
@@ -120,3 +122,93 @@ def test_vectorised_bounds_equal_the_one_pair_bounds(
         gap_m = lonlat_gap_m(first, shape, reach_m)
         if abs(gap_m - reach_m) > 1e-6:
             assert bool(apart[i]) == (gap_m >= reach_m)
+
+
+@st.composite
+def stars(draw: st.DrawFn) -> Outline:
+    """Lon/lat stars of 3-12 vertices short of the poles, some with a hole, some in two parts."""
+    lon, lat = draw(st.floats(-170.0, 170.0)), draw(st.floats(-80.0, 80.0))
+    size = draw(st.floats(0.05, 2.0))
+    count = draw(st.integers(3, 12))
+    radii = draw(st.lists(st.floats(0.5, 1.0), min_size=count, max_size=count))
+    shell = [
+        (
+            lon + size * r * math.cos(2 * math.pi * k / count),
+            lat + size * r * math.sin(2 * math.pi * k / count),
+        )
+        for k, r in enumerate(radii)
+    ]
+    hole = [
+        (lon + dx * size / 8, lat + dy * size / 8)
+        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    ]
+    shape: Polygon | MultiPolygon = Polygon(shell, [hole] if draw(st.booleans()) else [])
+    if draw(st.booleans()):
+        shape = MultiPolygon([shape, Polygon([(x + 2.5 * size, y) for x, y in shell])])
+    assume(shape.is_valid)
+    return Outline(shape)
+
+
+@st.composite
+def nearby(draw: st.DrawFn, outline: Outline) -> Footprint:
+    """Circles and boxes around an outline: some inside it, some across its edges, some clear."""
+    x0, y0, x1, y1 = outline.shape.bounds
+    lon = draw(st.floats(x0 - 1.0, x1 + 1.0))
+    lat = draw(st.floats(max(y0 - 1.0, -84.0), min(y1 + 1.0, 84.0)))
+    size = draw(st.floats(0.001, 0.5))
+    if draw(st.booleans()):
+        return Circle(max(min(lon, 180.0), -180.0), lat, size * 100_000.0)
+    lon = max(min(lon, 179.0), -180.0)
+    return Outline(box(lon, lat, min(lon + size, 180.0), lat + size), draw(st.sampled_from(Edges)))
+
+
+@settings(max_examples=150)
+@given(st.data(), stars(), st.sampled_from([0.0, 1_000.0, 5_000.0, 30_000.0]))
+def test_caps_clear_of_an_outline_hold_footprints_that_far_outside_it(
+    data: st.DataObject, outline: Outline, beyond_m: float
+) -> None:
+    others = data.draw(st.lists(nearby(outline), min_size=1, max_size=8))
+    clear = caps_clear_of_outline(outline, extents(others), beyond_m)
+    full = separation(anchor(outline), others)
+    for i in np.flatnonzero(clear).tolist():
+        assert not full.overlaps[i]
+        assert full.distance_m[i] >= beyond_m
+
+
+def test_caps_clear_of_an_outline_are_outside_and_far_only() -> None:
+    square = Outline(box(10.0, 10.0, 12.0, 12.0))
+    far_out = Circle(15.0, 11.0, 10_000.0)
+    deep_inside = Circle(11.0, 11.0, 10_000.0)
+    near_edge = Circle(12.1, 11.0, 5_000.0)
+    found = caps_clear_of_outline(square, extents([far_out, deep_inside, near_edge]), 5_000.0)
+    assert found.tolist() == [True, False, False]
+    assert not caps_clear_of_outline(square, extents([far_out]), 400_000.0)[0]
+    off_corner = Circle(12.004, 12.004, 100.0)
+    assert separation(anchor(square), [off_corner]).distance_m[0] < 1_000.0
+    tight = Extents(unit_vectors([12.004], [12.004]), np.array([100.0 / SPHERE_TO_GEODESIC_MIN_M]))
+    assert not caps_clear_of_outline(square, tight, 1_000.0)[0]
+    with pytest.raises(ValueError, match="lon/lat edges"):
+        caps_clear_of_outline(Outline(square.shape, Edges.GEODESIC), extents([far_out]), 0.0)
+
+
+@settings(max_examples=200)
+@given(st.data(), stars(), st.sampled_from([0.0, 500.0, 5_000.0]))
+def test_tight_caps_clear_of_an_outline_are_that_far_from_its_boundary(
+    data: st.DataObject, outline: Outline, beyond_m: float
+) -> None:
+    """Caps exactly as large as circles (no slack of their own), so the pieces' bound alone
+    must keep the answer right."""
+    circles = [
+        c
+        for c in data.draw(st.lists(nearby(outline), min_size=1, max_size=8))
+        if isinstance(c, Circle)
+    ]
+    caps = Extents(
+        unit_vectors([c.lon_deg for c in circles], [c.lat_deg for c in circles]).reshape(-1, 3),
+        np.array([c.radius_m / SPHERE_TO_GEODESIC_MIN_M for c in circles]),
+    )
+    clear = caps_clear_of_outline(outline, caps, beyond_m)
+    full = separation(anchor(outline), circles)
+    for i in np.flatnonzero(clear).tolist():
+        assert not full.overlaps[i]
+        assert full.distance_m[i] >= beyond_m

@@ -34,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from deconflict.compiled import kernel
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.geometry.bounds import caps_clear_of_outline
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 from deconflict.geometry.separation import (
     Anchored,
@@ -43,7 +44,14 @@ from deconflict.geometry.separation import (
     overlap_polygon,
     separation,
 )
-from deconflict.geometry.volume import AltitudeBand, AltitudeReference, Footprint, Volume
+from deconflict.geometry.volume import (
+    AltitudeBand,
+    AltitudeReference,
+    Edges,
+    Footprint,
+    Outline,
+    Volume,
+)
 
 __all__ = [
     "REFERENCES",
@@ -336,21 +344,26 @@ def evaluate(
 
     Element by element this is exactly `pair_conflict`; batching only shares the query's
     preparation and the vectorised arithmetic. `screened` says every row already passed
-    `may_conflict` (the index's own pass), which is then not repeated.
+    `may_conflict` (the index's own pass), which is then not repeated. With a lon/lat outline
+    query, volumes whose caps clear it (`caps_clear_of_outline`) are settled before any shape
+    is compared.
     """
     if not volumes:
         return []
-    if screened:
-        kept = list(range(len(volumes)))
-    else:
-        kept = may_conflict(query, summaries, buffers).tolist()
-    if not kept:
+    rows = np.arange(len(volumes)) if screened else may_conflict(query, summaries, buffers)
+    caps = Extents(summaries.anchors[rows], summaries.cap_rad[rows])
+    footprint = query.volume.footprint
+    if isinstance(footprint, Outline) and footprint.edges is Edges.LONLAT and rows.size:
+        near = np.flatnonzero(~caps_clear_of_outline(footprint, caps, buffers.horizontal_m))
+        rows, caps = rows[near], Extents(caps.anchors[near], caps.cap_rad[near])
+    if rows.size == 0:
         return []
+    kept = rows.tolist()
     sep = separation(
         query.anchored,
         [volumes[i].footprint for i in kept],
         beyond_m=buffers.horizontal_m,
-        others_extents=Extents(summaries.anchors[kept], summaries.cap_rad[kept]),
+        others_extents=caps,
     )
     return [
         _conflict(first, keys[i], query.volume, volumes[i], float(d), bool(o))

@@ -24,20 +24,25 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from deconflict.compiled import kernel
+from deconflict.geometry.extents import Extents, ring_coordinates
 from deconflict.geometry.geodesy import (
     SPHERE_TO_GEODESIC_MAX_M,
     SPHERE_TO_GEODESIC_MIN_M,
     angle_between,
     lonlat_edge_rad,
+    unit_vector,
     unit_vectors,
 )
 from deconflict.geometry.planar import DenseRings
+from deconflict.geometry.volume import Edges, Outline
 
 __all__ = [
     "BOUND_SLACK_M",
+    "CLEAR_PIECE_M",
     "PieceCaps",
     "Squeezed",
     "SqueezedMany",
+    "caps_clear_of_outline",
     "circle_bounds_m",
     "circles_bounds_m",
     "lonlat_apart",
@@ -122,6 +127,94 @@ def nearest_cap_rad(caps: PieceCaps, points: Floats) -> Floats:
     nearest_dot = (points @ caps.centres.T).max(axis=1)
     chord = np.sqrt(np.maximum(2.0 - 2.0 * nearest_dot, 0.0))
     return np.asarray(2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0)), dtype=np.float64)
+
+
+def caps_clear_of_outline(outline: Outline, caps: Extents, beyond_m: float) -> Bools:
+    """Which caps are proven outside a lon/lat outline and at least `beyond_m` from it, so no
+    footprint they hold can overlap it or come within `beyond_m` of it.
+
+    The outline's boundary is cut into pieces of at most `CLEAR_PIECE_M`, each within half its
+    length (`lonlat_edge_rad`) of its lon/lat midpoint; a cap farther than that, its own
+    radius, `beyond_m` and `BOUND_SLACK_M` from every piece lies wholly inside or wholly
+    outside the outline, and its anchor (tested in lon/lat, where the edges are straight) says
+    which.
+    """
+    if outline.edges is not Edges.LONLAT:
+        raise ValueError("caps_clear_of_outline needs an outline with lon/lat edges")
+    coords, coord_ring, _, _ = ring_coordinates(np.array([outline.shape], dtype=object))
+    clear: Bools = _caps_clear_of_outline(
+        np.ascontiguousarray(coords, dtype=np.float64),
+        coord_ring,
+        caps.anchors,
+        caps.cap_rad,
+        float(beyond_m),
+    )
+    return clear
+
+
+CLEAR_PIECE_M = 4_000.0
+"""Longest boundary piece `caps_clear_of_outline` compares with: fine enough for buffers of a
+few kilometres, coarse enough that a large outline has about a hundred."""
+
+
+@kernel("boolean[:](float64[:, ::1], int64[:], float64[:, :], float64[:], float64)")
+def _caps_clear_of_outline(
+    coords: Floats,
+    coord_ring: npt.NDArray[np.int64],
+    anchors: Floats,
+    cap_rad: Floats,
+    beyond_m: float,
+) -> Bools:
+    """`caps_clear_of_outline`, compiled: a few hundred pieces against a few caps."""
+    lon, lat = coords[:, 0], coords[:, 1]
+    pieces = 0
+    for i in range(lon.size - 1):
+        if coord_ring[i + 1] == coord_ring[i]:
+            length_rad = lonlat_edge_rad(lon[i], lat[i], lon[i + 1], lat[i + 1])
+            pieces += max(1, math.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / CLEAR_PIECE_M))
+    centres = np.empty((pieces, 3))
+    half_rad = 0.0
+    at = 0
+    for i in range(lon.size - 1):
+        if coord_ring[i + 1] != coord_ring[i]:
+            continue
+        length_rad = lonlat_edge_rad(lon[i], lat[i], lon[i + 1], lat[i + 1])
+        count = max(1, math.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / CLEAR_PIECE_M))
+        dlon, dlat = (lon[i + 1] - lon[i]) / count, (lat[i + 1] - lat[i]) / count
+        for k in range(count):
+            lon1, lat1 = lon[i] + k * dlon, lat[i] + k * dlat
+            lon2, lat2 = lon1 + dlon, lat1 + dlat
+            centres[at, 0], centres[at, 1], centres[at, 2] = unit_vector(
+                (lon1 + lon2) / 2.0, (lat1 + lat2) / 2.0
+            )
+            half_rad = max(half_rad, lonlat_edge_rad(lon1, lat1, lon2, lat2) / 2.0)
+            at += 1
+    clear = np.zeros(cap_rad.size, dtype=np.bool_)
+    for c in range(cap_rad.size if pieces else 0):
+        nearest_dot = -1.0
+        for p in range(pieces):
+            dot = (
+                anchors[c, 0] * centres[p, 0]
+                + anchors[c, 1] * centres[p, 1]
+                + anchors[c, 2] * centres[p, 2]
+            )
+            nearest_dot = max(nearest_dot, dot)
+        chord = math.sqrt(max(2.0 - 2.0 * nearest_dot, 0.0))
+        angle = 2.0 * math.asin(min(chord / 2.0, 1.0))
+        gap_m = (angle - half_rad - cap_rad[c]) * SPHERE_TO_GEODESIC_MIN_M - BOUND_SLACK_M
+        if not gap_m >= beyond_m:
+            continue
+        a_lon = math.degrees(math.atan2(anchors[c, 1], anchors[c, 0]))
+        a_lat = math.degrees(math.atan2(anchors[c, 2], math.hypot(anchors[c, 0], anchors[c, 1])))
+        inside = False
+        for i in range(lon.size - 1):
+            if coord_ring[i + 1] != coord_ring[i] or (lat[i] > a_lat) == (lat[i + 1] > a_lat):
+                continue
+            crossing = lon[i] + (a_lat - lat[i]) * (lon[i + 1] - lon[i]) / (lat[i + 1] - lat[i])
+            if a_lon < crossing:
+                inside = not inside
+        clear[c] = not inside
+    return clear
 
 
 @dataclass(frozen=True, slots=True)
