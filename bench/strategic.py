@@ -24,9 +24,14 @@ Measured in one process, for each region and size:
 - the plain shapely baseline a user would write: STRtree over the footprints buffered by the
   horizontal buffer (in degrees, conservatively), query with the notice's footprint, filter
   time and altitude, then the exact predicate on what is left.
-Each engine answers one warm-up notice (not among those measured) before it is timed, so
-neither pays its first call's one-off costs (loading code paths, first allocations) in the
-figures; the index is then timed on its first pass over the notices, the baseline after it.
+Each engine first answers 300 warm-up notices from the same distribution (not among those
+measured), as a running service has answered many before: neither pays the one-off cost of a
+code path's first use (a few hundred microseconds each, several paths) in the figures, and the
+baseline, which calls the same pair predicate, no longer finds those paths warmed by the index.
+The index is then timed on its first pass over the notices, the baseline after it; their ratio
+is printed for the first pass and for each query's best of three passes of each engine (the
+first pass still holds the first use of rarer code paths, and the baseline runs on notices the
+index has just read).
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ T0 = datetime(2026, 6, 1, tzinfo=UTC)
 BUFFERS = Buffers(horizontal_m=5_000.0, vertical_m=300.0, time_s=0.0, datum_margin_m=150.0)
 REGIONS = {"middle-east": (25.0, 63.0, 12.0, 42.0), "globe": (-180.0, 180.0, -80.0, 80.0)}
 KM_PER_DEG = 111.32
+WARM_UP = 300
+"""Notices each engine answers before it is timed (not among those measured)."""
 
 
 def rss_mb() -> float:
@@ -220,8 +227,9 @@ def run(region: str, count: int, queries: int, samples: int, seed: int) -> None:
         f"process RSS {rss_mb():.0f} MB"
     )
     notices = make_volumes(queries, region, rng)
-    warm_up = make_volumes(1, region, np.random.default_rng(seed + 1))[0]
-    index.conflicts_with(warm_up, BUFFERS, key="warm-up")
+    warm_up = make_volumes(WARM_UP, region, np.random.default_rng(seed + 1))
+    for q in warm_up:
+        index.conflicts_with(q, BUFFERS, key="warm-up")
     times_s, cpu_s, counts, excess_s = [], [], [], []
     answers: list[list[Conflict]] = []
     for i, q in enumerate(notices):
@@ -315,20 +323,31 @@ def run(region: str, count: int, queries: int, samples: int, seed: int) -> None:
     )
     base_build_s, base = timed(lambda: StrtreeBaseline(items, BUFFERS.horizontal_m))
     baseline: StrtreeBaseline = base  # type: ignore[assignment]
-    baseline.conflicts_with(warm_up, BUFFERS, "warm-up")
+    for q in warm_up:
+        baseline.conflicts_with(q, BUFFERS, "warm-up")
     base_times, agree, base_q = [], True, range(min(queries, 200))
     for i in base_q:
         t, found = timed(lambda i=i: baseline.conflicts_with(notices[i], BUFFERS, f"q{i}"))
         base_times.append(t)
         agree &= same(found, answers[i])  # type: ignore[arg-type]
+    base_best = list(base_times)
+    for _ in range(2):
+        for i in base_q:
+            t, _ = timed(lambda i=i: baseline.conflicts_with(notices[i], BUFFERS, f"q{i}"))
+            base_best[i] = min(base_best[i], t)
     ours = [times_s[i] for i in base_q]
+    ours_best = [best_s[i] for i in base_q]
     print(
         f"STRtree baseline: build {base_build_s:.2f} s; "
         f"query p50 {percentile(base_times, 50) * 1e3:.3f} ms, "
         f"p99 {percentile(base_times, 99) * 1e3:.3f} ms over {len(base_q)} queries "
         f"(index on the same: p50 {percentile(ours, 50) * 1e3:.3f} ms, "
-        f"p99 {percentile(ours, 99) * 1e3:.3f} ms); "
-        f"{sum(base_times) / sum(ours):.1f}x the index; identical answers: {agree}"
+        f"p99 {percentile(ours, 99) * 1e3:.3f} ms); identical answers: {agree}"
+    )
+    print(
+        f"STRtree baseline / index, sum of query times: first pass "
+        f"{sum(base_times) / sum(ours):.2f}x, each query's best of 3 for both "
+        f"{sum(base_best) / sum(ours_best):.2f}x (above 1: the index is faster)"
     )
 
 

@@ -101,6 +101,15 @@ class _Layout:
 
 
 LAYOUT = _Layout.build()
+_BOUND_RAD, _CELL_RAD = LAYOUT.bound_rad, LAYOUT.cell_rad
+_ROWS, _FIRST_ROW, _COLUMNS, _FIRST_CELL = (
+    LAYOUT.rows,
+    LAYOUT.first_row,
+    LAYOUT.columns,
+    LAYOUT.first_cell,
+)
+"""The layout's tables as module globals: compiled code reads them as constants, so a query
+does not pass them in (the cache of compiled code follows this module's source)."""
 
 
 BUCKET_US = 6 * 3600 * 1_000_000
@@ -162,23 +171,9 @@ class CellGrid:
         return int(self.item.size)
 
     @property
-    def search_args(
-        self,
-    ) -> tuple[Ints, Ints, Ints, int, int, Floats, Floats, Ints, Ints, Ints, Ints]:
+    def search_args(self) -> tuple[Ints, Ints, Ints, int, int]:
         """The grid's side of `near_positions`."""
-        return (
-            self.cell,
-            self.classes,
-            self.class_start,
-            self.first_bucket,
-            self.last_bucket,
-            LAYOUT.bound_rad,
-            LAYOUT.cell_rad,
-            LAYOUT.rows,
-            LAYOUT.first_row,
-            LAYOUT.columns,
-            LAYOUT.first_cell,
-        )
+        return self.cell, self.classes, self.class_start, self.first_bucket, self.last_bucket
 
     def near(self, anchor: Floats, reach_rad: float, start_us: int, end_us: int) -> Ints:
         """Sorted positions of items whose cap could come within `reach_rad` of `anchor` and
@@ -198,8 +193,7 @@ def lonlat_rad(anchor: Floats) -> tuple[float, float]:
 
 
 @kernel(
-    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:],"
-    " int64[:], int64[:], int64[:], float64, float64, float64, int64, int64)"
+    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64, float64, float64, int64, int64)"
 )
 def near_positions(
     keys: Ints,
@@ -207,12 +201,6 @@ def near_positions(
     class_start: Ints,
     first_bucket: int,
     last_bucket: int,
-    bound_rad: Floats,
-    cell_rad: Floats,
-    rows: Ints,
-    first_row: Ints,
-    columns: Ints,
-    first_cell: Ints,
     lon: float,
     lat: float,
     reach_rad: float,
@@ -227,6 +215,8 @@ def near_positions(
     ranges ascend, so in each slot its keys are first narrowed to the whole band (often empty,
     which skips every row), then each range is searched from where the one before ended.
     """
+    bound_rad, cell_rad, rows, first_row = _BOUND_RAD, _CELL_RAD, _ROWS, _FIRST_ROW
+    columns, first_cell = _COLUMNS, _FIRST_CELL
     cell_count = first_cell[-1]
     first = max(start_us // BUCKET_US, first_bucket)
     last = min(end_us // BUCKET_US, last_bucket)

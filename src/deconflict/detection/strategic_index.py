@@ -271,8 +271,7 @@ class StrategicIndex:
 
 
 @kernel(
-    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64[:], float64[:], int64[:],"
-    " int64[:], int64[:], int64[:], float64, float64, float64, int64, int64,"
+    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64, float64, float64, int64, int64,"
     " int64[:],"
     " int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :], float64[:],"
     " int64, int64, float64, float64, int64, float64[:], float64, float64, float64, float64,"
@@ -284,12 +283,6 @@ def _screen(
     class_start: Ints,
     first_bucket: int,
     last_bucket: int,
-    bound_rad: Floats,
-    cell_rad: Floats,
-    rows: Ints,
-    first_row: Ints,
-    columns: Ints,
-    first_cell: Ints,
     lon: float,
     lat: float,
     reach_rad: float,
@@ -323,12 +316,6 @@ def _screen(
         class_start,
         first_bucket,
         last_bucket,
-        bound_rad,
-        cell_rad,
-        rows,
-        first_row,
-        columns,
-        first_cell,
         lon,
         lat,
         reach_rad,

@@ -96,7 +96,7 @@ _ROUNDING_RAD = 1e-7
 
 
 def _plain_polygon(shape: object) -> bool:
-    return isinstance(shape, shapely.Polygon) and shapely.get_num_interior_rings(shape) == 0
+    return isinstance(shape, shapely.Polygon) and len(shape.interiors) == 0
 
 
 def ring_coordinates(
