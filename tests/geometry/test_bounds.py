@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from footprint_strategies import outlines
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import MultiPolygon, Point, Polygon, box
+from shapely.geometry import Point, Polygon, box
 
 from deconflict.geometry import Circle, Edges, Footprint, Outline
 from deconflict.geometry.bounds import (
@@ -125,31 +126,6 @@ def test_vectorised_bounds_equal_the_one_pair_bounds(
 
 
 @st.composite
-def stars(draw: st.DrawFn) -> Outline:
-    """Lon/lat stars of 3-12 vertices short of the poles, some with a hole, some in two parts."""
-    lon, lat = draw(st.floats(-170.0, 170.0)), draw(st.floats(-80.0, 80.0))
-    size = draw(st.floats(0.05, 2.0))
-    count = draw(st.integers(3, 12))
-    radii = draw(st.lists(st.floats(0.5, 1.0), min_size=count, max_size=count))
-    shell = [
-        (
-            lon + size * r * math.cos(2 * math.pi * k / count),
-            lat + size * r * math.sin(2 * math.pi * k / count),
-        )
-        for k, r in enumerate(radii)
-    ]
-    hole = [
-        (lon + dx * size / 8, lat + dy * size / 8)
-        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
-    ]
-    shape: Polygon | MultiPolygon = Polygon(shell, [hole] if draw(st.booleans()) else [])
-    if draw(st.booleans()):
-        shape = MultiPolygon([shape, Polygon([(x + 2.5 * size, y) for x, y in shell])])
-    assume(shape.is_valid)
-    return Outline(shape)
-
-
-@st.composite
 def nearby(draw: st.DrawFn, outline: Outline) -> Footprint:
     """Circles and boxes around an outline: some inside it, some across its edges, some clear."""
     x0, y0, x1, y1 = outline.shape.bounds
@@ -163,7 +139,9 @@ def nearby(draw: st.DrawFn, outline: Outline) -> Footprint:
 
 
 @settings(max_examples=150)
-@given(st.data(), stars(), st.sampled_from([0.0, 1_000.0, 5_000.0, 30_000.0]))
+@given(
+    st.data(), outlines(st.just(Edges.LONLAT)), st.sampled_from([0.0, 1_000.0, 5_000.0, 30_000.0])
+)
 def test_caps_clear_of_an_outline_hold_footprints_that_far_outside_it(
     data: st.DataObject, outline: Outline, beyond_m: float
 ) -> None:
@@ -192,7 +170,7 @@ def test_caps_clear_of_an_outline_are_outside_and_far_only() -> None:
 
 
 @settings(max_examples=200)
-@given(st.data(), stars(), st.sampled_from([0.0, 500.0, 5_000.0]))
+@given(st.data(), outlines(st.just(Edges.LONLAT)), st.sampled_from([0.0, 500.0, 5_000.0]))
 def test_tight_caps_clear_of_an_outline_are_that_far_from_its_boundary(
     data: st.DataObject, outline: Outline, beyond_m: float
 ) -> None:

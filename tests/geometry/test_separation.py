@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.affinity
+from footprint_strategies import outlines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
@@ -204,31 +205,6 @@ def test_bulk_extents_equal_single_extents() -> None:
     # About 0.7 deg to the far corner plus half the longest (1 deg) edge: far below the
     # 180 degrees the square would span if the antimeridian split were not understood.
     assert bulk.cap_rad[3] < math.radians(1.5)
-
-
-@st.composite
-def outlines(draw: st.DrawFn) -> Outline:
-    """Stars of 3-12 vertices anywhere short of the poles, some with a hole, some in two parts."""
-    lon, lat = draw(st.floats(-170.0, 170.0)), draw(st.floats(-84.0, 84.0))
-    size = draw(st.floats(0.01, 3.0))
-    count = draw(st.integers(3, 12))
-    radii = draw(st.lists(st.floats(0.5, 1.0), min_size=count, max_size=count))
-    shell = [
-        (
-            lon + size * r * math.cos(2 * math.pi * k / count),
-            lat + size * r * math.sin(2 * math.pi * k / count),
-        )
-        for k, r in enumerate(radii)
-    ]
-    hole = [
-        (lon + dx * size / 8, lat + dy * size / 8)
-        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
-    ]
-    shape: Polygon | MultiPolygon = Polygon(shell, [hole] if draw(st.booleans()) else [])
-    if draw(st.booleans()):
-        shifted = shapely.affinity.translate(shape, yoff=-3.0 * size if lat > 0 else 3.0 * size)
-        shape = MultiPolygon([shape, shifted])
-    return Outline(shape, draw(st.sampled_from(Edges)))
 
 
 def cap_by_hand(outline: Outline, anchor_xyz: np.ndarray) -> float:

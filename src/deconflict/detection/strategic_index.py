@@ -211,12 +211,12 @@ class StrategicIndex:
         margin_us = math.ceil(buffers.time_s * 1e6)
         slot_parts: list[Ints] = []
         lon, lat = lonlat_rad(query.anchor_xyz)
-        start_us, end_us = query.start_us - margin_us, query.end_us + margin_us
+        near = (lon, lat, reach_rad, query.start_us - margin_us, query.end_us + margin_us)
         tests = query.test_args(buffers)
         for level in self._levels:
-            near = (lon, lat, reach_rad, start_us, end_us, level.slots)
-            args = (*level.grid.search_args, *near, *level.summaries.columns, *tests)
-            kept = _screen(*args)
+            kept = _screen(
+                level.grid.search_args, near, level.slots, level.summaries.columns, tests
+            )
             if kept.size:
                 slot_parts.append(kept)
         if self._pending:
@@ -271,76 +271,22 @@ class StrategicIndex:
 
 
 @kernel(
-    "int64[:](int64[:], int64[:], int64[:], int64, int64, float64, float64, float64, int64, int64,"
-    " int64[:],"
-    " int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :], float64[:],"
-    " int64, int64, float64, float64, int64, float64[:], float64, float64, float64, float64,"
-    " float64)"
+    "int64[:](Tuple((int64[:], int64[:], int64[:], int64, int64)),"
+    " Tuple((float64, float64, float64, int64, int64)), int64[:],"
+    " Tuple((int64[:], int64[:], float64[:], float64[:], int8[:], float64[:, :], float64[:])),"
+    " Tuple((int64, int64, float64, float64, int64, float64[:], float64, float64, float64,"
+    " float64, float64)))"
 )
 def _screen(
-    keys: Ints,
-    classes: Ints,
-    class_start: Ints,
-    first_bucket: int,
-    last_bucket: int,
-    lon: float,
-    lat: float,
-    reach_rad: float,
-    near_start_us: int,
-    near_end_us: int,
+    grid: tuple[Ints, Ints, Ints, int, int],
+    near: tuple[float, float, float, int, int],
     slots: Ints,
-    start_us: Ints,
-    end_us: Ints,
-    lower_m: Floats,
-    upper_m: Floats,
-    reference: npt.NDArray[np.int8],
-    anchors: Floats,
-    cap_rad: Floats,
-    q_start_us: int,
-    q_end_us: int,
-    q_lower_m: float,
-    q_upper_m: float,
-    q_reference: int,
-    q_anchor: Floats,
-    q_cap_rad: float,
-    time_limit_us: float,
-    vertical_m: float,
-    datum_margin_m: float,
-    horizontal_m: float,
+    summaries: tuple[Ints, Ints, Floats, Floats, npt.NDArray[np.int8], Floats, Floats],
+    tests: tuple[int, int, float, float, int, Floats, float, float, float, float, float],
 ) -> Ints:
-    """A level's slots near the query that pass `may_conflict`: `near_positions` then
-    `may_conflict_rows` in one compiled call (a query pays one call's overhead, not two)."""
-    at = near_positions(
-        keys,
-        classes,
-        class_start,
-        first_bucket,
-        last_bucket,
-        lon,
-        lat,
-        reach_rad,
-        near_start_us,
-        near_end_us,
-    )
-    kept = may_conflict_rows(
-        at,
-        start_us,
-        end_us,
-        lower_m,
-        upper_m,
-        reference,
-        anchors,
-        cap_rad,
-        q_start_us,
-        q_end_us,
-        q_lower_m,
-        q_upper_m,
-        q_reference,
-        q_anchor,
-        q_cap_rad,
-        time_limit_us,
-        vertical_m,
-        datum_margin_m,
-        horizontal_m,
-    )
-    return slots[kept]
+    """A level's slots near the query that pass `may_conflict`: `near_positions` (the grid's
+    `search_args`, then where and when) and `may_conflict_rows` (the level's
+    `Summaries.columns`, then `PreparedQuery.test_args`) in one compiled call, so a query pays
+    one call's overhead, not two."""
+    at = near_positions(*(grid + near))
+    return slots[may_conflict_rows(at, *(summaries + tests))]
