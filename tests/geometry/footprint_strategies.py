@@ -10,7 +10,6 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from deconflict.geometry import Edges, Outline
 
-
 ANY_EDGES = st.sampled_from(Edges)
 
 
