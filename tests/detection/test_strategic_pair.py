@@ -260,3 +260,19 @@ def test_cheap_tests_keep_every_conflict_and_match_their_definition(
             assert i in kept
     every_other = np.arange(0, len(others), 2, dtype=np.int64)
     assert may_conflict(query, rows, bufs, every_other).tolist() == [i for i in kept if i % 2 == 0]
+
+
+def test_a_screening_summary_prunes_only_and_compares_no_shapes() -> None:
+    square, circle = vol(), vol(Circle(30.5, 30.5, 5_000.0))
+    box_summary, exact = PreparedQuery.screening(square), PreparedQuery.of(square)
+    assert not box_summary.exact
+    assert exact.exact
+    assert (box_summary.start_us, box_summary.end_us) == (exact.start_us, exact.end_us)
+    corner_rad = float(angle_between(box_summary.anchor_xyz, exact.anchor_xyz)) + exact.cap_rad
+    assert box_summary.cap_rad < corner_rad
+    with pytest.raises(ValueError, match="screening"):
+        box_summary.anchored  # noqa: B018
+    assert PreparedQuery.screening(circle).exact
+    near = Summaries.of([vol(Circle(31.02, 30.5, 1_000.0)), vol(Circle(40.0, 30.5, 1_000.0))])
+    bufs = Buffers(horizontal_m=5_000.0)
+    assert may_conflict(box_summary, near, bufs).tolist() == [0]

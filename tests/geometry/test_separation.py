@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from deconflict.geometry import Circle, Edges, Footprint, Outline
-from deconflict.geometry.extents import ring_coordinates
+from deconflict.geometry.extents import box_cap, ring_coordinates
 from deconflict.geometry.geodesy import (
     GEOD,
     MAX_PIECE_M,
@@ -257,6 +257,35 @@ def test_circle_caps_hold_the_circle_around_its_centre(
     assert np.allclose(ext.anchors[0], unit_vectors(lon, lat), rtol=0, atol=1e-15)
     ring_lon, ring_lat = circle_ring(lon, lat, radius_m)
     assert np.all(angle_between(unit_vectors(ring_lon, ring_lat), ext.anchors[0]) <= ext.cap_rad[0])
+
+
+@settings(max_examples=150)
+@given(outlines(st.just(Edges.LONLAT)))
+def test_box_caps_hold_every_densified_point(outline: Outline) -> None:
+    found = box_cap(outline)
+    west, _, east, _ = outline.shape.bounds
+    if found is None:
+        assert east - west >= 180.0
+        return
+    centre, cap_rad = found
+    dense = DenseRings.of(outline).xyz
+    middles = (dense[1:] + dense[:-1]) / 2.0
+    middles /= np.linalg.norm(middles, axis=-1)[:, None]
+    for points in (dense, middles):
+        assert np.all(angle_between(points, centre) <= cap_rad)
+
+
+def test_box_caps_are_only_for_narrow_lonlat_outlines() -> None:
+    square = box(10.0, 40.0, 12.0, 41.0)
+    assert box_cap(Outline(square, Edges.GEODESIC)) is None
+    wide = Polygon([(-100.0, 0.0), (0.0, 0.0), (90.0, 0.0), (90.0, 1.0), (0.0, 1.0), (-100.0, 1.0)])
+    assert box_cap(Outline(wide)) is None
+    found = box_cap(Outline(square))
+    assert found is not None
+    assert np.allclose(found[0], unit_vectors(11.0, 40.5), rtol=0, atol=1e-15)
+    corners = unit_vectors([10.0, 10.0, 12.0, 12.0], [40.0, 41.0, 40.0, 41.0])
+    farthest = float(np.max(angle_between(corners, found[0])))
+    assert farthest < found[1] < farthest + 3 * MAX_PIECE_M / SPHERE_TO_GEODESIC_MIN_M
 
 
 def test_ring_coordinates_number_holes_after_their_shell() -> None:

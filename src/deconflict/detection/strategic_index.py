@@ -11,7 +11,10 @@ marks the slot dead; merges drop dead slots.
 A query visits the grid cells its cap can reach, keeps what passes the predicate's own cheap
 tests (`may_conflict`: time, altitude and cap, each a necessary condition), and hands the rest
 to `evaluate`, i.e. to the pair predicate itself. So the index returns exactly what
-`pair_conflict` over every pair would; it never decides a conflict on its own.
+`pair_conflict` over every pair would; it never decides a conflict on its own. A lon/lat
+outline is screened with its bounding box's cap (`PreparedQuery.screening`), cheaper than its
+exact summary, which is computed only when something passes (in sparse airspace, most queries
+find nothing near).
 """
 
 from __future__ import annotations
@@ -204,7 +207,7 @@ class StrategicIndex:
 
     def conflicts_with(self, volume: Volume, buffers: Buffers, *, key: str = "") -> list[Conflict]:
         """Every indexed volume in conflict with `volume`, by indexed key; `first` is `key`."""
-        query = PreparedQuery.of(volume)
+        query = PreparedQuery.screening(volume)
         reach_rad = (
             query.cap_rad + (buffers.horizontal_m + _PRUNE_SLACK_M) / SPHERE_TO_GEODESIC_MIN_M
         )
@@ -231,13 +234,13 @@ class StrategicIndex:
         keys = [self._keys[s] for s in slots.tolist()]
         volumes = [self._volumes[s] for s in slots.tolist()]
         found = evaluate(
-            query,
+            query if query.exact else PreparedQuery.of(volume),
             key,
             [k for k in keys if k is not None],
             [v for v in volumes if v is not None],
             self._rows.take(slots),
             buffers,
-            screened=True,
+            screened=query.exact,
         )
         return sorted(found, key=lambda c: c.second)
 

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from deconflict.compiled import kernel
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.bounds import caps_clear_of_outline
+from deconflict.geometry.extents import box_cap
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 from deconflict.geometry.separation import (
     Anchored,
@@ -205,18 +206,38 @@ class PreparedQuery:
     """Code of the altitude reference, as in `Summaries.reference`."""
     anchor_xyz: npt.NDArray[np.float64]
     cap_rad: float
+    exact: bool = True
+    """False for a `screening` summary, whose cap only prunes."""
     _planar: list[Anchored] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def of(cls, volume: Volume) -> PreparedQuery:
         ext = extents([volume.footprint])
+        return cls._with(volume, ext.anchors[0], float(ext.cap_rad[0]), exact=True)
+
+    @classmethod
+    def screening(cls, volume: Volume) -> PreparedQuery:
+        """A summary for a first screening: a lon/lat outline gets its `box_cap`, a third of the
+        cost of its exact cap and about as tight; other footprints get `of`. It prunes only:
+        where something passes, compare shapes with `of`'s summary."""
+        footprint = volume.footprint
+        box = box_cap(footprint) if isinstance(footprint, Outline) else None
+        if box is None:
+            return cls.of(volume)
+        return cls._with(volume, box[0], box[1], exact=False)
+
+    @classmethod
+    def _with(
+        cls, volume: Volume, anchor_xyz: Floats, cap_rad: float, exact: bool
+    ) -> PreparedQuery:
         return cls(
             volume,
             micros(volume.window.start),
             micros(volume.window.end),
             _REFERENCE_CODES[volume.altitude.reference],
-            ext.anchors[0],
-            float(ext.cap_rad[0]),
+            anchor_xyz,
+            cap_rad,
+            exact,
         )
 
     def test_args(
@@ -241,6 +262,8 @@ class PreparedQuery:
     @property
     def anchored(self) -> Anchored:
         """The footprint in its own plane, made on first use (the costly part)."""
+        if not self.exact:
+            raise ValueError("a screening summary is not for comparing shapes: use of()")
         if not self._planar:
             self._planar.append(anchor(self.volume.footprint, self.anchor_xyz))
         return self._planar[0]

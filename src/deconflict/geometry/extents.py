@@ -23,9 +23,9 @@ from deconflict.geometry.geodesy import (
     lonlat_edge_rad,
     unit_vector,
 )
-from deconflict.geometry.volume import Circle, Edges, Footprint
+from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
 
-__all__ = ["Extents", "extents", "ring_coordinates"]
+__all__ = ["Extents", "box_cap", "extents", "ring_coordinates"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -93,6 +93,36 @@ def _circle_caps(circles: Floats) -> tuple[Floats, Floats]:
 
 _ROUNDING_RAD = 1e-7
 """Covers the rounding of an angle taken from a dot product (at worst about 3e-8 rad)."""
+
+
+def box_cap(outline: Outline) -> tuple[Floats, float] | None:
+    """A cap holding a lon/lat outline, from its lon/lat bounding box: (anchor, radius), or None
+    for geodesic edges or a box spanning half the globe.
+
+    Edges straight in lon/lat keep the outline, and every point `extents` bounds, in the box
+    (up to the same rounding and densification slack), and the box's farthest point from its
+    centre is a corner. One GEOS call instead of every vertex, and about as tight: a query's
+    first screening uses it before its exact summary is worth computing.
+    """
+    if outline.edges is not Edges.LONLAT:
+        return None
+    west, south, east, north = shapely.bounds(outline.shape).tolist()
+    if east - west >= 180.0:
+        return None
+    x, y, z, cap = _box_cap(west, south, east, north)
+    return np.array([x, y, z]), cap
+
+
+@kernel("UniTuple(float64, 4)(float64, float64, float64, float64)")
+def _box_cap(west: float, south: float, east: float, north: float) -> tuple[float, ...]:
+    """Anchor: the box's centre; cap: the farthest corner, plus rounding and slack."""
+    ax, ay, az = unit_vector((west + east) / 2.0, (south + north) / 2.0)
+    nearest = 1.0
+    for lon, lat in ((west, south), (west, north), (east, south), (east, north)):
+        x, y, z = unit_vector(lon, lat)
+        nearest = min(nearest, ax * x + ay * y + az * z)
+    cap = math.acos(min(max(nearest, -1.0), 1.0)) + _ROUNDING_RAD + _CAP_SLACK_RAD
+    return ax, ay, az, cap if cap < math.pi / 2.0 else _WHOLE_SPHERE_RAD
 
 
 def _plain_polygon(shape: object) -> bool:
