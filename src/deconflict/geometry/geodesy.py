@@ -37,7 +37,6 @@ __all__ = [
     "lonlat_edge_bound_rad",
     "lonlat_edge_rad",
     "lonlat_of",
-    "lonlat_path_bound_rad",
     "unit_vector",
     "unit_vectors",
 ]
@@ -119,30 +118,31 @@ def geodesic_distance_m(
     return np.atleast_1d(np.asarray(dist, dtype=np.float64))
 
 
-def lonlat_path_bound_rad(lon_deg: Floats, lat_deg: Floats) -> Floats:
-    """Upper bound of each edge's length on the unit sphere when it runs straight in lon/lat.
-
-    For consecutive vertices: |dlat| + cos(min |lat| on the edge) * |dlon|, in radians.
-    """
-    return lonlat_edge_bound_rad(lon_deg[:-1], lat_deg[:-1], lon_deg[1:], lat_deg[1:])
-
-
-def lonlat_edge_bound_rad(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats) -> Floats:
-    """`lonlat_path_bound_rad` of edges given by their two ends."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat = np.abs(p2 - p1)
-    dlon = np.abs(np.radians(lon2) - np.radians(lon1))
-    min_abs_lat = np.where(p1 * p2 <= 0, 0.0, np.minimum(np.abs(p1), np.abs(p2)))
-    return np.asarray(dlat + np.cos(min_abs_lat) * dlon, dtype=np.float64)
+def lonlat_edge_bound_rad(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> Floats:
+    """Upper bound of each edge's length on the unit sphere when it runs straight in lon/lat:
+    |dlat| + cos(min |lat| on the edge) * |dlon|, in radians (`lonlat_edge_rad`, element-wise)."""
+    ends = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (lon1, lat1, lon2, lat2)))
+    bound: Floats = _lonlat_edges_rad(*(np.ravel(a) for a in ends))
+    return bound.reshape(ends[0].shape)
 
 
 @kernel("float64(float64, float64, float64, float64)")
 def lonlat_edge_rad(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """`lonlat_edge_bound_rad` of one edge, for compiled loops."""
+    """`lonlat_edge_bound_rad` of one edge: the one definition, which compiled loops call."""
     p1, p2 = lat1 * (math.pi / 180.0), lat2 * (math.pi / 180.0)
     dlon = abs(lon2 * (math.pi / 180.0) - lon1 * (math.pi / 180.0))
     min_abs_lat = 0.0 if p1 * p2 <= 0 else min(abs(p1), abs(p2))
     return abs(p2 - p1) + math.cos(min_abs_lat) * dlon
+
+
+@kernel("float64[:](float64[:], float64[:], float64[:], float64[:])")
+def _lonlat_edges_rad(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats) -> Floats:
+    bound = np.empty(lon1.size)
+    for i in range(lon1.size):
+        bound[i] = lonlat_edge_rad(lon1[i], lat1[i], lon2[i], lat2[i])
+    return bound
 
 
 def _piece_counts(length_m: Floats, max_piece_m: float) -> npt.NDArray[np.int64]:
