@@ -167,19 +167,19 @@ def _caps_clear_of_outline(
 ) -> Bools:
     """`caps_clear_of_outline`, compiled: a few hundred pieces against a few caps."""
     lon, lat = coords[:, 0], coords[:, 1]
-    pieces = 0
+    counts = np.zeros(lon.size, dtype=np.int64)
     for i in range(lon.size - 1):
         if coord_ring[i + 1] == coord_ring[i]:
             length_rad = lonlat_edge_rad(lon[i], lat[i], lon[i + 1], lat[i + 1])
-            pieces += max(1, math.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / CLEAR_PIECE_M))
+            counts[i] = max(1, math.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / CLEAR_PIECE_M))
+    pieces = counts.sum()
     centres = np.empty((pieces, 3))
     half_rad = 0.0
     at = 0
     for i in range(lon.size - 1):
-        if coord_ring[i + 1] != coord_ring[i]:
+        count = counts[i]
+        if count == 0:
             continue
-        length_rad = lonlat_edge_rad(lon[i], lat[i], lon[i + 1], lat[i + 1])
-        count = max(1, math.ceil(length_rad * SPHERE_TO_GEODESIC_MAX_M / CLEAR_PIECE_M))
         dlon, dlat = (lon[i + 1] - lon[i]) / count, (lat[i + 1] - lat[i]) / count
         for k in range(count):
             lon1, lat1 = lon[i] + k * dlon, lat[i] + k * dlat
