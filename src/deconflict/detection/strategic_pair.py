@@ -154,13 +154,12 @@ class Summaries:
     @classmethod
     def of(cls, volumes: Sequence[Volume]) -> Summaries:
         ext = extents([v.footprint for v in volumes])
-        codes = _REFERENCE_CODES
         return cls(
             np.array([micros(v.window.start) for v in volumes], dtype=np.int64),
             np.array([micros(v.window.end) for v in volumes], dtype=np.int64),
             np.array([v.altitude.lower_m for v in volumes], dtype=np.float64),
             np.array([v.altitude.upper_m for v in volumes], dtype=np.float64),
-            np.array([codes[v.altitude.reference] for v in volumes], dtype=np.int8),
+            np.array([_REFERENCE_CODES[v.altitude.reference] for v in volumes], dtype=np.int8),
             ext.anchors,
             ext.cap_rad,
         )
