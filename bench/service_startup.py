@@ -31,8 +31,8 @@ from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
 from deconflict.geometry.stored import volumes_from_stored_geojson
 from deconflict.log import LogEntry, new_salt
 from deconflict.service import ADMIN, Caller, Service
-from deconflict.service.logbook import PendingEntry, append_entries
 from deconflict.storage import tables as t
+from deconflict.storage.log_entries import PendingEntry, append_entries
 from strategic import make_volumes
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -52,7 +52,7 @@ from deconflict.log import (
     verify_inclusion,
 )
 from deconflict.service import ADMIN, Caller, Service
-from deconflict.service.logbook import PendingEntry, append_entries
+from deconflict.storage.log_entries import PendingEntry
 from deconflict.witness import StateDir, Witness
 
 T = TypeVar("T")
@@ -87,8 +87,8 @@ class World:
                 party = "a" if i % OWN_SHARE == 0 else "b"
                 entry = LogEntry("hazard.added", party, now, new_salt(), (), {"hazard_id": i})
                 pending.append(PendingEntry(entry, {party}))
-            with self.service._tx() as tx:
-                append_entries(tx.conn, pending, lock=False)
+            with self.service.context.transaction() as tx:
+                tx.entries.append(pending)
         self.appended += count
         self.service.publish_checkpoint(force=True)
         return self.service.log_size()

@@ -13,6 +13,7 @@ __all__ = [
     "DeconflictError",
     "FieldError",
     "Forbidden",
+    "IdempotencyMismatch",
     "InvalidInput",
     "NotFound",
     "Unauthorized",
@@ -58,6 +59,10 @@ class InvalidInput(DeconflictError):
     def under(self, prefix: str) -> InvalidInput:
         """The same error with every pointer prefixed, for nested documents."""
         return InvalidInput(self.detail, [e.under(prefix) for e in self.errors])
+
+
+class IdempotencyMismatch(InvalidInput):
+    """An Idempotency-Key reused with a different request body."""
 
 
 class NotFound(DeconflictError):

@@ -59,7 +59,7 @@ def test_simultaneous_conflicting_submissions_cannot_both_pass(
 def test_a_failed_commit_leaves_no_phantom_in_the_index(
     service: Service, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import deconflict.service.base as base
+    import deconflict.storage.log_entries as base
 
     a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
     real_append = base.append_entries

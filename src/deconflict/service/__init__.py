@@ -3,8 +3,17 @@
 The contract the outer layers call is described in `contract.md` beside this file.
 """
 
-from deconflict.service.base import ADMIN, Caller, IdempotencyMismatch
+from deconflict.errors import IdempotencyMismatch
+from deconflict.service.ledger import LogProblem
 from deconflict.service.service import Service
+from deconflict.service.visibility import ADMIN, Caller
 from deconflict.storage.database import default_database_url
 
-__all__ = ["ADMIN", "Caller", "IdempotencyMismatch", "Service", "default_database_url"]
+__all__ = [
+    "ADMIN",
+    "Caller",
+    "IdempotencyMismatch",
+    "LogProblem",
+    "Service",
+    "default_database_url",
+]

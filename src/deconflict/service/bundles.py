@@ -14,70 +14,48 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
-import sqlalchemy as sa
-
 from deconflict.errors import Conflict, NotFound
 from deconflict.log import (
     Cosignature,
     CosignatureVerifier,
-    Ed25519Signer,
     Ed25519Verifier,
-    MerkleTree,
     add_cosignatures,
     parse_entry,
     parse_signature_line,
 )
 from deconflict.log.bundle import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
-from deconflict.service.base import ServiceBase
-from deconflict.storage import tables as t
-from deconflict.storage.lognodes import SqlNodeStore
+from deconflict.service.context import Context
+from deconflict.storage.repositories import Repositories
 
-__all__ = ["BundleUseCases"]
+__all__ = ["Bundles"]
 
 
-class BundleUseCases(ServiceBase):
-    _log_signer: Ed25519Signer
-    checkpoint_interval_s: float
+class Bundles:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
 
-    def export_bundle(self, notice_id: str) -> dict[str, Any]:
+    def export(self, notice_id: str) -> dict[str, Any]:
         """The proof bundle of `notice_id` against the latest checkpoint (JSON-ready)."""
-        with self._engine.connect() as conn:
-            head = conn.execute(
-                sa.select(t.checkpoints.c.size, t.checkpoints.c.note)
-                .order_by(t.checkpoints.c.size.desc())
-                .limit(1)
-            ).one_or_none()
+        with self._ctx.read() as repos:
+            head = repos.checkpoints.latest()
             if head is None:
                 raise Conflict("no checkpoint has been published yet")
-            size = int(head.size)
-            indices = _notice_indices(conn, notice_id)
+            size = head.size
+            indices = _notice_indices(repos, notice_id)
             if not indices:
                 raise NotFound(f"notice {notice_id!r} has no entry in the log")
             if indices[-1] >= size:
                 raise Conflict(
                     f"entry {indices[-1]} of notice {notice_id!r} is newer than the latest "
                     f"checkpoint (size {size}); export again after the next checkpoint, due within "
-                    f"{self.checkpoint_interval_s:g} s",
+                    f"{self._ctx.checkpoint_interval_s:g} s",
                     latest_checkpoint_size=size,
                 )
-            parties = set(
-                conn.execute(
-                    sa.select(t.log_entry_parties.c.party_id).where(
-                        t.log_entry_parties.c.idx.in_(indices)
-                    )
-                ).scalars()
-            )
-            keys = _registered_keys(conn, parties, size)
-            tree = MerkleTree(SqlNodeStore(conn))
-            raw = dict(
-                conn.execute(
-                    sa.select(t.log_entries.c.idx, t.log_entries.c.entry).where(
-                        t.log_entries.c.idx.in_(indices + sorted(keys))
-                    )
-                ).all()
-            )
+            keys = _registered_keys(repos, repos.entries.readers(indices), size)
+            tree = repos.entries.tree()
+            raw = repos.entries.entries(indices + sorted(keys))
             entries = [
-                ProvenEntry(idx, bytes(raw[idx]), tuple(tree.inclusion_proof(idx, size)))
+                ProvenEntry(idx, raw[idx], tuple(tree.inclusion_proof(idx, size)))
                 for idx in sorted(raw)
             ]
             witnesses = sorted(
@@ -95,16 +73,18 @@ class BundleUseCases(ServiceBase):
             witness_ids = {(w.name, w.key_id) for w in witnesses}
             witness_parties = sorted({w.name for w in witnesses})
             brackets = [
-                _bracket(conn, party, idx, size) for idx in indices for party in witness_parties
+                Bracket(party, idx, *repos.checkpoints.bracket(party, idx, size))
+                for idx in indices
+                for party in witness_parties
             ]
             brackets = [b for b in brackets if b.before is not None or b.after is not None]
-            checkpoint = _cosigned_note(conn, size, witness_ids, first=False)
+            checkpoint = _cosigned_note(repos, size, witness_ids, first=False)
             befores = {b.before for b in brackets if b.before is not None}
             afters = {b.after for b in brackets if b.after is not None}
             cosigned: list[CosignedCheckpoint] = []
             for old in sorted(befores | afters):
                 notes = [
-                    _cosigned_note(conn, old, witness_ids, first=first)
+                    _cosigned_note(repos, old, witness_ids, first=first)
                     for first, wanted in ((False, befores), (True, afters))
                     if old in wanted
                 ]
@@ -116,7 +96,7 @@ class BundleUseCases(ServiceBase):
                 )
         return make_bundle(
             notice_id,
-            self._log_signer.verifier().vkey(),
+            self._ctx.log_signer.verifier().vkey(),
             [w.vkey() for w in witnesses],
             [v.vkey() for v in acks],
             checkpoint,
@@ -126,80 +106,39 @@ class BundleUseCases(ServiceBase):
         )
 
 
-def _notice_indices(conn: sa.Connection, notice_id: str) -> list[int]:
+def _notice_indices(repos: Repositories, notice_id: str) -> list[int]:
     """Entries about the notice: those filed under it, and conflicts other notices had with it."""
-    found = set(
-        conn.execute(
-            sa.select(t.log_entries.c.idx).where(t.log_entries.c.notice_id == notice_id)
-        ).scalars()
-    )
-    others = conn.execute(
-        sa.select(t.conflicts.c.notice_id, t.conflicts.c.version)
-        .where(t.conflicts.c.other_kind == "notice")
-        .where(t.conflicts.c.other_id == notice_id)
-        .distinct()
-    ).all()
-    for other_id, version in others:
-        for idx, entry in conn.execute(
-            sa.select(t.log_entries.c.idx, t.log_entries.c.entry)
-            .where(t.log_entries.c.type == "conflict")
-            .where(t.log_entries.c.notice_id == other_id)
-            .where(t.log_entries.c.version == version)
-        ):
-            if parse_entry(bytes(entry)).body.get("other_id") == notice_id:
-                found.add(int(idx))
+    found = repos.entries.under_notice(notice_id)
+    for other_id, version in repos.conflicts.versions_against(notice_id):
+        for idx, entry in repos.entries.filed_entries("conflict", other_id, version):
+            if parse_entry(entry).body.get("other_id") == notice_id:
+                found.add(idx)
     return sorted(found)
 
 
 def _registered_keys(
-    conn: sa.Connection, parties: Iterable[str], size: int
+    repos: Repositories, parties: Iterable[str], size: int
 ) -> dict[int, tuple[str, str, bytes]]:
     """The parties' keys, by the index of the `party.key` entry that registered each (only those
     inside the tree of `size`, so the bundle can prove them)."""
     wanted = set(parties)
     keys: dict[int, tuple[str, str, bytes]] = {}
-    for idx, entry in conn.execute(
-        sa.select(t.log_entries.c.idx, t.log_entries.c.entry)
-        .where(t.log_entries.c.type == "party.key")
-        .where(t.log_entries.c.idx < size)
-    ):
-        body = parse_entry(bytes(entry)).body
+    for idx, entry in repos.entries.of_type("party.key", before=size):
+        body = parse_entry(entry).body
         if body.get("party_id") in wanted:
             key = base64.b64decode(str(body["key"]))
-            keys[int(idx)] = (str(body["party_id"]), str(body["purpose"]), key)
+            keys[idx] = (str(body["party_id"]), str(body["purpose"]), key)
     return keys
 
 
-def _bracket(conn: sa.Connection, party: str, idx: int, size: int) -> Bracket:
-    """The last checkpoint `party` co-signed without entry `idx` and the first with it."""
-    c = t.cosignatures.c
-    before = conn.execute(
-        sa.select(sa.func.max(c.size)).where(c.party_id == party).where(c.size <= idx)
-    ).scalar_one()
-    after = conn.execute(
-        sa.select(sa.func.min(c.size))
-        .where(c.party_id == party)
-        .where(c.size > idx)
-        .where(c.size <= size)
-    ).scalar_one()
-    return Bracket(
-        party, idx, None if before is None else int(before), None if after is None else int(after)
-    )
-
-
 def _cosigned_note(
-    conn: sa.Connection, size: int, witness_ids: set[tuple[str, int]], *, first: bool
+    repos: Repositories, size: int, witness_ids: set[tuple[str, int]], *, first: bool
 ) -> str:
     """The signed checkpoint of `size` with each party's first (or latest) cosignature by the
     bundle's witness keys."""
-    note = conn.execute(
-        sa.select(t.checkpoints.c.note).where(t.checkpoints.c.size == size)
-    ).scalar_one()
-    c = t.cosignatures.c
-    lines = conn.execute(
-        sa.select(c.first_line if first else c.line).where(c.size == size).order_by(c.party_id)
-    ).scalars()
+    note = repos.checkpoints.note(size)
+    if note is None:
+        raise LookupError(f"no checkpoint of size {size} is stored")
+    lines = repos.checkpoints.lines(size, first=first)
     cosignatures = [Cosignature.from_note_signature(parse_signature_line(line)) for line in lines]
-    return add_cosignatures(
-        str(note), [c for c in cosignatures if (c.name, c.key_id) in witness_ids]
-    )
+    return add_cosignatures(note, [c for c in cosignatures if (c.name, c.key_id) in witness_ids])

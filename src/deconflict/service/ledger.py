@@ -12,15 +12,12 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from deconflict.domain import KeyPurpose
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
 from deconflict.log import (
     Checkpoint,
     Cosignature,
     CosignatureVerifier,
-    Ed25519Signer,
     MemoryNodeStore,
     MerkleTree,
     add_cosignatures,
@@ -30,13 +27,14 @@ from deconflict.log import (
     sign_checkpoint,
     verify_cosignature,
 )
-from deconflict.service.base import Caller, ServiceBase
-from deconflict.storage import tables as t
-from deconflict.storage.lognodes import SqlNodeStore
+from deconflict.service.context import Context
+from deconflict.service.visibility import Caller, audience_of, require_party
+from deconflict.storage.repositories import Repositories
 
-__all__ = ["LedgerUseCases", "LogProblem"]
+__all__ = ["Ledger", "LogProblem"]
 
 MAX_COSIGNATURE_SKEW = timedelta(minutes=5)
+VERIFY_BATCH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,31 +45,30 @@ class LogProblem:
     detail: str
 
 
-class LedgerUseCases(ServiceBase):
-    log_origin: str
-    _log_signer: Ed25519Signer
-    checkpoint_interval_s: float
+class Ledger:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
 
-    def log_verifier_key(self) -> str:
+    @property
+    def origin(self) -> str:
+        return self._ctx.log_signer.name
+
+    def verifier_key(self) -> str:
         """The log's public key in C2SP vkey form."""
-        return self._log_signer.verifier().vkey()
+        return self._ctx.log_signer.verifier().vkey()
 
-    def log_size(self) -> int:
-        with self._engine.connect() as conn:
-            return SqlNodeStore(conn).size()
+    def size(self) -> int:
+        with self._ctx.read() as repos:
+            return repos.entries.size()
 
-    def _checkpoint_due(self, conn: sa.Connection, now: datetime, force: bool) -> int | None:
+    def _checkpoint_due(self, repos: Repositories, now: datetime, force: bool) -> int | None:
         """The tree size to sign now, or None: the tree has not grown, or (unless forced) the
         last checkpoint is younger than `checkpoint_interval_s`."""
-        size = SqlNodeStore(conn).size()
-        last = conn.execute(
-            sa.select(t.checkpoints.c.size, t.checkpoints.c.created_at)
-            .order_by(t.checkpoints.c.size.desc())
-            .limit(1)
-        ).one_or_none()
+        size = repos.entries.size()
+        last = repos.checkpoints.latest()
         if size == 0 or (last is not None and last.size >= size):
             return None
-        interval = timedelta(seconds=self.checkpoint_interval_s)
+        interval = timedelta(seconds=self._ctx.checkpoint_interval_s)
         if not force and last is not None and now - last.created_at < interval:
             return None
         return size
@@ -81,112 +78,77 @@ class LedgerUseCases(ServiceBase):
 
         The scheduler calls this every tick: a read decides first, so an idle log never takes
         the writer's lock; the decision is taken again inside the writing transaction."""
-        with self._engine.connect() as conn:
-            if self._checkpoint_due(conn, self.clock.now(), force) is None:
+        with self._ctx.read() as repos:
+            if self._checkpoint_due(repos, self._ctx.clock.now(), force) is None:
                 return None
-        with self._tx() as tx:
-            size = self._checkpoint_due(tx.conn, tx.now, force)
+        with self._ctx.transaction() as tx:
+            size = self._checkpoint_due(tx, tx.now, force)
             if size is None:
                 return None
-            root = MerkleTree(SqlNodeStore(tx.conn, size)).root(size)
-            note = sign_checkpoint(Checkpoint(self.log_origin, size, root), self._log_signer)
-            tx.conn.execute(
-                t.checkpoints.insert().values(size=size, root=root, note=note, created_at=tx.now)
-            )
+            root = tx.entries.tree(size).root(size)
+            note = sign_checkpoint(Checkpoint(self.origin, size, root), self._ctx.log_signer)
+            tx.checkpoints.add(size, root, note, tx.now)
             return note
 
-    def log_checkpoint(self, size: int | None = None) -> str:
+    def checkpoint(self, size: int | None = None) -> str:
         """The latest (or the given) signed checkpoint with every cosignature held for it."""
-        with self._engine.connect() as conn:
-            query = sa.select(t.checkpoints.c.size, t.checkpoints.c.note)
+        with self._ctx.read() as repos:
             if size is None:
-                query = query.order_by(t.checkpoints.c.size.desc()).limit(1)
+                latest = repos.checkpoints.latest()
+                found = None if latest is None else (latest.size, latest.note)
             else:
-                query = query.where(t.checkpoints.c.size == size)
-            row = conn.execute(query).one_or_none()
-            if row is None:
+                note = repos.checkpoints.note(size)
+                found = None if note is None else (size, note)
+            if found is None:
                 raise NotFound(
                     "no checkpoint has been published" if size is None else "no such checkpoint"
                 )
-            lines = conn.execute(
-                sa.select(t.cosignatures.c.line)
-                .where(t.cosignatures.c.size == row.size)
-                .order_by(t.cosignatures.c.party_id)
-            ).scalars()
-            cosigs = [Cosignature.from_note_signature(parse_signature_line(line)) for line in lines]
-        return add_cosignatures(row.note, cosigs)
+            lines = repos.checkpoints.lines(found[0])
+        cosigs = [Cosignature.from_note_signature(parse_signature_line(line)) for line in lines]
+        return add_cosignatures(found[1], cosigs)
 
     def cosigned_checkpoint(self, caller: Caller, party_id: str) -> str:
         """The newest checkpoint `party_id` co-signed, carrying that party's cosignature."""
-        with self._engine.connect() as conn:
-            size = conn.execute(
-                sa.select(sa.func.max(t.cosignatures.c.size)).where(
-                    t.cosignatures.c.party_id == party_id
-                )
-            ).scalar_one()
+        with self._ctx.read() as repos:
+            size = repos.checkpoints.newest_cosigned(party_id)
         if size is None:
             raise NotFound(f"party {party_id!r} has co-signed no checkpoint")
-        return self.log_checkpoint(size)
+        return self.checkpoint(size)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        with self._engine.connect() as conn:
-            tree = MerkleTree(SqlNodeStore(conn))
+        with self._ctx.read() as repos:
+            tree = repos.entries.tree()
             if size > tree.size():
                 raise InvalidInput.at("/size", f"the log has only {tree.size()} entries")
             return tree.inclusion_proof(index, size)
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        with self._engine.connect() as conn:
-            tree = MerkleTree(SqlNodeStore(conn))
+        with self._ctx.read() as repos:
+            tree = repos.entries.tree()
             if new_size > tree.size():
                 raise InvalidInput.at("/new_size", f"the log has only {tree.size()} entries")
             return tree.consistency_proof(old_size, new_size)
 
-    def log_entries(
+    def entries(
         self, caller: Caller, *, start: int = 0, limit: int = 1000
     ) -> list[tuple[int, bytes]]:
-        """Entries the caller may read (those that concern it; all for the admin), from `start`.
-
-        A party's page walks its own `log_entry_parties` rows from `start` by primary key and
-        joins the entries: the cost is the page, not every entry the party was ever shown."""
+        """Entries the caller may read (those that concern it; all for the admin), from `start`."""
         if not 1 <= limit <= 10_000:
             raise InvalidInput.at("/limit", "must be between 1 and 10000")
-        e, p = t.log_entries.c, t.log_entry_parties.c
-        if caller.party_id is None:
-            query = sa.select(e.idx, e.entry).where(e.idx >= start).order_by(e.idx)
-        else:
-            query = (
-                sa.select(p.idx, e.entry)
-                .join_from(t.log_entry_parties, t.log_entries, p.idx == e.idx)
-                .where(p.party_id == caller.party_id)
-                .where(p.idx >= start)
-                .order_by(p.idx)
-            )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query.limit(limit)).all()
-        return [(int(idx), bytes(entry)) for idx, entry in rows]
+        with self._ctx.read() as repos:
+            return repos.entries.readable(audience_of(caller), start, limit)
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """Leaf hashes are public: salted, they reveal nothing about an entry."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(t.log_entries.c.leaf_hash)
-                .where(t.log_entries.c.idx >= start)
-                .where(t.log_entries.c.idx < end)
-                .order_by(t.log_entries.c.idx)
-            ).scalars()
-            return [bytes(h) for h in rows]
+        with self._ctx.read() as repos:
+            return repos.entries.leaf_hashes(start, end)
 
     def cosigning_verifiers(self) -> dict[str, list[CosignatureVerifier]]:
         """Every party's registered co-signing keys, as cosignature verifiers named by party id."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(t.party_keys.c.party_id, t.party_keys.c.key_b64).where(
-                    t.party_keys.c.purpose == KeyPurpose.COSIGN.value
-                )
-            ).all()
+        with self._ctx.read() as repos:
+            keys = repos.parties.keys(KeyPurpose.COSIGN)
         found: dict[str, list[CosignatureVerifier]] = {}
-        for party_id, key_b64 in rows:
+        for party_id, key_b64 in keys:
             found.setdefault(party_id, []).append(
                 CosignatureVerifier(party_id, base64.b64decode(key_b64))
             )
@@ -201,7 +163,7 @@ class LedgerUseCases(ServiceBase):
         arrives late takes its place), so a proof bundle's bound "the entry was in a tree the
         party had verified by then" does not move later while the log idles. Cosignatures of
         one checkpoint queue on its row, so simultaneous ones cannot both find none stored."""
-        party = self._require_party(caller)
+        party = require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))
         except (DeconflictError, ValueError, binascii.Error) as exc:
@@ -209,15 +171,11 @@ class LedgerUseCases(ServiceBase):
         verifiers = self.cosigning_verifiers().get(party, [])
         if not verifiers:
             raise InvalidInput.at("/cosignature", f"party {party!r} has no co-signing key")
-        with self._tx() as tx:
-            note = tx.conn.execute(
-                sa.select(t.checkpoints.c.note)
-                .where(t.checkpoints.c.size == size)
-                .with_for_update()
-            ).scalar_one_or_none()
+        with self._ctx.transaction() as tx:
+            note = tx.checkpoints.note(size, lock=True)
             if note is None:
                 raise InvalidInput.at("/size", f"no checkpoint of size {size}")
-            checkpoint = open_checkpoint(note, self._log_signer.verifier()).checkpoint
+            checkpoint = open_checkpoint(note, self._ctx.log_signer.verifier()).checkpoint
             for verifier in verifiers:
                 try:
                     verify_cosignature(checkpoint, cosignature, verifier)
@@ -234,64 +192,43 @@ class LedgerUseCases(ServiceBase):
                     f"timestamp {cosignature.time.isoformat()} is more than "
                     f"{MAX_COSIGNATURE_SKEW} from the service clock",
                 )
-            c = t.cosignatures.c
-            stored = tx.conn.execute(
-                sa.select(c.timestamp, c.first_timestamp)
-                .where(c.size == size)
-                .where(c.party_id == party)
-            ).one_or_none()
-            latest = {"line": cosignature.line(), "timestamp": cosignature.time}
-            first = {"first_line": cosignature.line(), "first_timestamp": cosignature.time}
+            stored = tx.checkpoints.cosignature(size, party)
             if stored is None:
-                tx.conn.execute(
-                    t.cosignatures.insert().values(
-                        size=size,
-                        party_id=party,
-                        received_at=tx.now,
-                        first_received_at=tx.now,
-                        **latest,
-                        **first,
-                    )
+                tx.checkpoints.add_cosignature(
+                    size, party, cosignature.line(), cosignature.time, tx.now
                 )
-                return cosignature.time
-            changes: dict[str, object] = {}
-            if cosignature.time >= stored.timestamp:
-                changes |= latest | {"received_at": tx.now}
-            if cosignature.time < stored.first_timestamp:
-                changes |= first | {"first_received_at": tx.now}
-            if changes:
-                tx.conn.execute(
-                    t.cosignatures.update()
-                    .where(c.size == size)
-                    .where(c.party_id == party)
-                    .values(changes)
+            else:
+                tx.checkpoints.replace_cosignature(
+                    size,
+                    party,
+                    cosignature.line(),
+                    cosignature.time,
+                    tx.now,
+                    latest=cosignature.time >= stored.timestamp,
+                    first=cosignature.time < stored.first_timestamp,
                 )
             return cosignature.time
 
-    def verify_log(self) -> list[LogProblem]:
+    def verify(self) -> list[LogProblem]:
         """Recompute the whole tree from the stored entries and compare it with the stored
         leaf hashes, nodes and signed checkpoints; every difference, located."""
         problems: list[LogProblem] = []
         tree = MerkleTree(MemoryNodeStore())
-        with self._engine.connect() as conn:
-            stored_size = SqlNodeStore(conn).size()
+        with self._ctx.read() as repos:
+            stored_size = repos.entries.size()
             expected = 0
             batch: list[bytes] = []
-            for idx, entry, stored_hash in conn.execute(
-                sa.select(t.log_entries.c.idx, t.log_entries.c.entry, t.log_entries.c.leaf_hash)
-                .order_by(t.log_entries.c.idx)
-                .execution_options(yield_per=10_000)
-            ):
+            for idx, entry, stored_hash in repos.entries.scan():
                 while expected < idx:
                     problems.append(LogProblem(f"entry {expected}", "missing"))
                     expected += 1
-                computed = leaf_hash(bytes(entry))
-                if computed != bytes(stored_hash):
+                computed = leaf_hash(entry)
+                if computed != stored_hash:
                     problems.append(
                         LogProblem(f"entry {idx}", "content does not match its leaf hash")
                     )
                 batch.append(computed)
-                if len(batch) == 10_000:
+                if len(batch) == VERIFY_BATCH:
                     tree.append(batch)
                     batch = []
                 expected = idx + 1
@@ -301,24 +238,18 @@ class LedgerUseCases(ServiceBase):
                     LogProblem("log", f"{expected} entries stored, head says {stored_size}")
                 )
             recomputed = tree.store
-            for level, idx, node in conn.execute(
-                sa.select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash)
-                .order_by(t.log_nodes.c.level, t.log_nodes.c.idx)
-                .execution_options(yield_per=10_000)
-            ):
+            for level, idx, node in repos.entries.nodes():
                 try:
                     (want,) = recomputed.get_many([(level, idx)])
                 except KeyError:
                     problems.append(LogProblem(f"node {level}/{idx}", "beyond the entries"))
                     continue
-                if want != bytes(node):
+                if want != node:
                     problems.append(LogProblem(f"node {level}/{idx}", "hash differs"))
-            verifier = self._log_signer.verifier()
-            for size, note in conn.execute(
-                sa.select(t.checkpoints.c.size, t.checkpoints.c.note).order_by(t.checkpoints.c.size)
-            ):
+            verifier = self._ctx.log_signer.verifier()
+            for size, note in repos.checkpoints.all():
                 try:
-                    checkpoint = open_checkpoint(note, verifier, origin=self.log_origin).checkpoint
+                    checkpoint = open_checkpoint(note, verifier, origin=self.origin).checkpoint
                 except DeconflictError as exc:
                     problems.append(LogProblem(f"checkpoint {size}", f"signature: {exc}"))
                     continue

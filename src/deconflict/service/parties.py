@@ -4,43 +4,65 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
-
-import sqlalchemy as sa
+import secrets
 
 from deconflict.domain import KeyPurpose, Party
+from deconflict.domain.facts import KeyAdded, PartyAdded
 from deconflict.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from deconflict.service.base import ADMIN, Caller, ServiceBase, hash_token, new_token
-from deconflict.service.records import load_party
-from deconflict.storage import tables as t
+from deconflict.service.context import Context
+from deconflict.service.visibility import ADMIN, Caller, may_manage_party, require_admin
+from deconflict.storage.repositories import Repositories
 
-__all__ = ["PartyUseCases"]
+__all__ = ["Parties", "hash_token", "new_token"]
 
 PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ADMIN_DIGEST_SETTING = "admin_token_sha256"
 
 
-class PartyUseCases(ServiceBase):
+def new_token() -> str:
+    """A 256-bit random bearer token."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are high-entropy, so a fast hash is enough to keep them unusable if the DB leaks."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _party(repos: Repositories, party_id: str) -> Party:
+    party = repos.parties.get(party_id)
+    if party is None:
+        raise NotFound(f"party {party_id!r} not found")
+    return party
+
+
+class Parties:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    def set_admin_token(self, token: str) -> None:
+        if len(token) < 16:
+            raise ValueError("the admin token must have at least 16 characters")
+        with self._ctx.transaction() as tx:
+            tx.settings.put(ADMIN_DIGEST_SETTING, hash_token(token))
+
     def authenticate(self, token: str) -> Caller:
         """The caller a bearer token belongs to."""
         digest = hash_token(token)
-        with self._engine.connect() as conn:
-            admin = conn.execute(
-                sa.select(t.settings.c.value).where(t.settings.c.key == "admin_token_sha256")
-            ).scalar_one_or_none()
+        with self._ctx.read() as repos:
+            admin = repos.settings.get(ADMIN_DIGEST_SETTING)
             if admin is not None and admin == digest:
                 return ADMIN
-            party_id = conn.execute(
-                sa.select(t.parties.c.id).where(t.parties.c.token_sha256 == digest)
-            ).scalar_one_or_none()
+            party_id = repos.parties.by_token(digest)
         if party_id is None:
             raise Unauthorized("unknown or revoked token")
         return Caller(party_id)
 
-    def add_party(
-        self, caller: Caller, name: str, *, party_id: str | None = None
-    ) -> tuple[Party, str]:
+    def add(self, caller: Caller, name: str, *, party_id: str | None = None) -> tuple[Party, str]:
         """A new party and its bearer token, which is shown only this once."""
-        self._require_admin(caller)
+        require_admin(caller)
         if not name.strip() or len(name) > 200:
             raise InvalidInput.at("/name", "must be 1 to 200 characters")
         if party_id is not None and not PARTY_ID.match(party_id):
@@ -48,29 +70,17 @@ class PartyUseCases(ServiceBase):
                 "/id", "must be lower-case letters, digits, '-' or '_', at most 64"
             )
         token = new_token()
-        with self._tx() as tx:
-            party_id = party_id or self._new_id("pty", tx)
-            exists = tx.conn.execute(
-                sa.select(t.parties.c.id).where(t.parties.c.id == party_id)
-            ).first()
-            if exists:
+        with self._ctx.transaction() as tx:
+            party_id = party_id or tx.new_id("pty")
+            if tx.parties.get(party_id) is not None:
                 raise Conflict(f"party {party_id!r} already exists", party_id=party_id)
-            tx.conn.execute(
-                t.parties.insert().values(
-                    id=party_id,
-                    name=name.strip(),
-                    token_sha256=hash_token(token),
-                    created_at=tx.now,
-                )
-            )
-            self._log(
-                tx, "party.added", None, {"party_id": party_id, "name": name.strip()}, [party_id]
-            )
-            return load_party(tx.conn, party_id), token
+            tx.parties.add(party_id, name.strip(), hash_token(token), tx.now)
+            tx.record(PartyAdded(party_id, name.strip()))
+            return _party(tx, party_id), token
 
     def add_key(self, caller: Caller, party_id: str, purpose: KeyPurpose, key_b64: str) -> Party:
         """Register an Ed25519 public key (32 bytes, base64) for acknowledgements or co-signing."""
-        if not caller.is_admin and caller.party_id != party_id:
+        if not may_manage_party(caller, party_id):
             raise NotFound(f"party {party_id!r} not found")
         try:
             raw = base64.b64decode(key_b64, validate=True)
@@ -78,35 +88,18 @@ class PartyUseCases(ServiceBase):
             raise InvalidInput.at("/key", "must be base64") from None
         if len(raw) != 32:
             raise InvalidInput.at("/key", f"an Ed25519 public key has 32 bytes, not {len(raw)}")
-        with self._tx() as tx:
-            load_party(tx.conn, party_id)
-            duplicate = tx.conn.execute(
-                sa.select(t.party_keys.c.id)
-                .where(t.party_keys.c.party_id == party_id)
-                .where(t.party_keys.c.purpose == purpose.value)
-                .where(t.party_keys.c.key_b64 == key_b64)
-            ).first()
-            if duplicate is None:
-                tx.conn.execute(
-                    t.party_keys.insert().values(
-                        party_id=party_id, purpose=purpose.value, key_b64=key_b64, added_at=tx.now
-                    )
-                )
-                self._log(
-                    tx,
-                    "party.key",
-                    caller.party_id,
-                    {"party_id": party_id, "purpose": purpose.value, "key": key_b64},
-                    [party_id],
-                )
-            return load_party(tx.conn, party_id)
+        with self._ctx.transaction() as tx:
+            _party(tx, party_id)
+            if not tx.parties.has_key(party_id, purpose, key_b64):
+                tx.parties.add_key(party_id, purpose, key_b64, tx.now)
+                tx.record(KeyAdded(party_id, purpose, key_b64, caller.party_id))
+            return _party(tx, party_id)
 
-    def list_parties(self, caller: Caller) -> list[Party]:
+    def list_all(self, caller: Caller) -> list[Party]:
         """Every party: names and public keys are known to all members of the mechanism."""
-        with self._engine.connect() as conn:
-            ids = conn.execute(sa.select(t.parties.c.id).order_by(t.parties.c.id)).scalars().all()
-            return [load_party(conn, party_id) for party_id in ids]
+        with self._ctx.read() as repos:
+            return [_party(repos, party_id) for party_id in repos.parties.ids()]
 
-    def get_party(self, caller: Caller, party_id: str) -> Party:
-        with self._engine.connect() as conn:
-            return load_party(conn, party_id)
+    def get(self, caller: Caller, party_id: str) -> Party:
+        with self._ctx.read() as repos:
+            return _party(repos, party_id)

@@ -1,0 +1,142 @@
+"""The rules parties agree on, and the airspace they ask each other to keep clear of."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from deconflict.errors import FieldError, InvalidInput
+from deconflict.geometry import Volume
+
+__all__ = ["Agreement", "AgreementTerms", "DisclosureRule", "Hazard", "ProtectedArea"]
+
+
+class DisclosureRule(StrEnum):
+    """Who sees a notice: every other member, or only the parties it affects."""
+
+    ALL_MEMBERS = "all_members"
+    AFFECTED = "affected"
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementTerms:
+    """The rules the members agreed on; changing them makes a new agreement version."""
+
+    name: str
+    members: tuple[str, ...]
+    min_lead_time_s: float = 3600.0
+    ack_deadline_s: float = 900.0
+    escalation_after_s: tuple[float, ...] = (0.0, 900.0)
+    """Tier n fires at disclosed_at + ack_deadline_s + escalation_after_s[n]."""
+    buffer_h_m: float = 5000.0
+    buffer_v_m: float = 300.0
+    buffer_t_s: float = 0.0
+    datum_margin_m: float = 150.0
+    """Added to the vertical buffer when two altitudes use different references."""
+    disclosure: DisclosureRule = DisclosureRule.ALL_MEMBERS
+
+    def __post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if not self.name.strip():
+            errors.append(FieldError("/name", "must not be empty"))
+        if len(set(self.members)) != len(self.members):
+            errors.append(FieldError("/members", "lists a party twice"))
+        if len(self.members) < 2:
+            errors.append(FieldError("/members", "an agreement needs at least two parties"))
+        for name in (
+            "min_lead_time_s",
+            "ack_deadline_s",
+            "buffer_h_m",
+            "buffer_v_m",
+            "buffer_t_s",
+            "datum_margin_m",
+        ):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 <= value < float("inf")):
+                errors.append(FieldError(f"/{name}", "must be a finite number >= 0"))
+        tiers = self.escalation_after_s
+        for n, after in enumerate(tiers):
+            if not (isinstance(after, int | float) and 0 <= after < float("inf")):
+                errors.append(
+                    FieldError(f"/escalation_after_s/{n}", "must be a finite number >= 0")
+                )
+        if not errors and list(tiers) != sorted(tiers):
+            errors.append(FieldError("/escalation_after_s", "tiers must not go back in time"))
+        if errors:
+            raise InvalidInput("invalid agreement terms", errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The terms as JSON values, as stored, logged and served."""
+        return {
+            "name": self.name,
+            "members": list(self.members),
+            "min_lead_time_s": self.min_lead_time_s,
+            "ack_deadline_s": self.ack_deadline_s,
+            "escalation_after_s": list(self.escalation_after_s),
+            "buffer_h_m": self.buffer_h_m,
+            "buffer_v_m": self.buffer_v_m,
+            "buffer_t_s": self.buffer_t_s,
+            "datum_margin_m": self.datum_margin_m,
+            "disclosure": self.disclosure.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AgreementTerms:
+        """The inverse of `as_dict`."""
+        return cls(
+            name=data["name"],
+            members=tuple(data["members"]),
+            min_lead_time_s=data["min_lead_time_s"],
+            ack_deadline_s=data["ack_deadline_s"],
+            escalation_after_s=tuple(data["escalation_after_s"]),
+            buffer_h_m=data["buffer_h_m"],
+            buffer_v_m=data["buffer_v_m"],
+            buffer_t_s=data["buffer_t_s"],
+            datum_margin_m=data["datum_margin_m"],
+            disclosure=DisclosureRule(data["disclosure"]),
+        )
+
+    def escalation_due(
+        self, disclosed_at: datetime, tier: int, operation_start: datetime
+    ) -> datetime | None:
+        """When tier `tier` (0-based) fires: after the deadline, or at the start if earlier."""
+        if tier >= len(self.escalation_after_s):
+            return None
+        after = timedelta(seconds=self.ack_deadline_s + self.escalation_after_s[tier])
+        return min(disclosed_at + after, operation_start)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """One version of an agreement's terms."""
+
+    id: str
+    version: int
+    terms: AgreementTerms
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedArea:
+    """Airspace a party asks the others to stay clear of, in every agreement it belongs to."""
+
+    id: str
+    owner: str
+    name: str
+    volume: Volume
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """A danger from outside the mechanism (another state's air defence), entered by a member."""
+
+    id: str
+    agreement_id: str
+    entered_by: str
+    name: str
+    volume: Volume
+    created_at: datetime

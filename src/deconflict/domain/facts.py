@@ -1,0 +1,578 @@
+"""The facts the mechanism records: each one a log entry, the events it raises and who hears.
+
+A use case states what happened as one of these values; the service's transaction turns it
+into the Merkle log entry, the events and the audience rows, so each fact is spelled once.
+Log bodies write times as the log does (RFC 3339, microseconds, Z); event data keeps the
+ISO form the API has always served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from deconflict.domain.agreements import AgreementTerms, Hazard, ProtectedArea
+from deconflict.domain.events import EventKind
+from deconflict.domain.notices import (
+    Acknowledgement,
+    ConflictReport,
+    Disclosure,
+    NoticeKind,
+    StoredVersion,
+)
+from deconflict.domain.parties import KeyPurpose
+from deconflict.geometry.formats import volume_to_geojson
+from deconflict.log import format_time
+
+__all__ = [
+    "Acknowledged",
+    "AgreementVersioned",
+    "AreaAdded",
+    "AreaRemoved",
+    "ConflictFound",
+    "Disclosed",
+    "Escalated",
+    "EventDraft",
+    "Expired",
+    "Fact",
+    "HazardAdded",
+    "HazardRemoved",
+    "KeyAdded",
+    "PartyAdded",
+    "Published",
+]
+
+
+def _stamp(when: datetime | None) -> str | None:
+    return None if when is None else format_time(when)
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    """An event a fact raises, before the transaction gives it an id and a time."""
+
+    kind: EventKind
+    agreement_id: str
+    notice_id: str | None = None
+    version: int | None = None
+    party: str | None = None
+    due_at: datetime | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Fact:
+    """What every recorded fact answers; subclasses are frozen dataclasses."""
+
+    __slots__ = ()
+    entry_type: ClassVar[str]
+
+    @property
+    def actor(self) -> str | None:
+        """The party whose act this is (the log entry's `party`), None for the service's own."""
+        return None
+
+    @property
+    def audience(self) -> frozenset[str]:
+        """The parties who may read the entry and hear its events."""
+        raise NotImplementedError
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        """The notice id and version the entry is indexed under."""
+        return None, None
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        """The notice version whose `notice.version` entry this one refers to, if any."""
+        return None
+
+    @property
+    def grantee(self) -> str | None:
+        """A party that may read the cited entry from now on (it was disclosed to it)."""
+        return None
+
+    def body(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def events(self) -> tuple[EventDraft, ...]:
+        return ()
+
+
+def _parties(*parties: str | None) -> frozenset[str]:
+    return frozenset(p for p in parties if p is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Published(Fact):
+    """A notice version was submitted and checked."""
+
+    entry_type: ClassVar[str] = "notice.version"
+    agreement_id: str
+    originator: str
+    stored: StoredVersion
+
+    @property
+    def actor(self) -> str | None:
+        return self.originator
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.originator)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.stored.notice_id, self.stored.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        version = self.stored.version
+        return (self.stored.notice_id, version - 1) if version > 1 else None
+
+    def body(self) -> dict[str, Any]:
+        stored = self.stored
+        return {
+            "notice_id": stored.notice_id,
+            "version": stored.version,
+            "kind": stored.kind.value,
+            "agreement_id": self.agreement_id,
+            "agreement_version": stored.agreement_version,
+            "purpose": stored.purpose,
+            "volumes": list(stored.features),
+            "time_start": _stamp(stored.time_start),
+            "time_end": _stamp(stored.time_end),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosed(Fact):
+    """A notice version became visible to a party; its acknowledgement clock started."""
+
+    entry_type: ClassVar[str] = "disclosure"
+    notice_id: str
+    version: int
+    kind: NoticeKind
+    agreement_id: str
+    originator: str
+    disclosure: Disclosure
+    min_lead_time_s: float
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.disclosure.party, self.originator)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.notice_id, self.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        return self.notice_id, self.version
+
+    @property
+    def grantee(self) -> str | None:
+        return self.disclosure.party
+
+    def body(self) -> dict[str, Any]:
+        d = self.disclosure
+        return {
+            "notice_id": self.notice_id,
+            "version": self.version,
+            "party_id": d.party,
+            "reason": d.reason,
+            "disclosed_at": _stamp(d.disclosed_at),
+            "lead_time_s": d.lead_time_s,
+            "short_notice": d.short_notice,
+            "min_lead_time_s": self.min_lead_time_s,
+            "ack_due_at": _stamp(d.ack_due_at),
+        }
+
+    def events(self) -> tuple[EventDraft, ...]:
+        d = self.disclosure
+        disclosed = EventDraft(
+            EventKind.DISCLOSED,
+            self.agreement_id,
+            self.notice_id,
+            self.version,
+            party=d.party,
+            data={"reason": d.reason, "kind": self.kind.value, "lead_time_s": d.lead_time_s},
+        )
+        if not d.short_notice:
+            return (disclosed,)
+        short = EventDraft(
+            EventKind.SHORT_NOTICE,
+            self.agreement_id,
+            self.notice_id,
+            self.version,
+            party=d.party,
+            data={"lead_time_s": d.lead_time_s, "min_lead_time_s": self.min_lead_time_s},
+        )
+        return disclosed, short
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictFound(Fact):
+    """The strategic check found a notice version in conflict with another volume."""
+
+    entry_type: ClassVar[str] = "conflict"
+    notice_id: str
+    version: int
+    agreement_id: str
+    originator: str
+    report: ConflictReport
+    detected_at: datetime
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.originator, self.report.other_party)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.notice_id, self.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        return self.notice_id, self.version
+
+    def body(self) -> dict[str, Any]:
+        r = self.report
+        band = r.altitude_overlap_m
+        return {
+            "notice_id": self.notice_id,
+            "version": self.version,
+            "volume_index": r.volume_index,
+            "other_kind": r.other_kind,
+            "other_id": r.other_id,
+            "other_version": r.other_version,
+            "other_volume_index": r.other_volume_index,
+            "other_party": r.other_party,
+            "overlap_start": _stamp(r.overlap_start),
+            "overlap_end": _stamp(r.overlap_end),
+            "altitude_overlap_lower_m": band[0] if band else None,
+            "altitude_overlap_upper_m": band[1] if band else None,
+            "vertical_gap_m": r.vertical_gap_m,
+            "min_distance_m": r.min_distance_m,
+            "overlap": r.overlap_geojson,
+            "detected_at": _stamp(self.detected_at),
+        }
+
+    def events(self) -> tuple[EventDraft, ...]:
+        r = self.report
+        return (
+            EventDraft(
+                EventKind.CONFLICT,
+                self.agreement_id,
+                self.notice_id,
+                self.version,
+                party=r.other_party,
+                data={
+                    "volume_index": r.volume_index,
+                    "other_kind": r.other_kind,
+                    "other_id": r.other_id,
+                    "other_version": r.other_version,
+                    "min_distance_m": r.min_distance_m,
+                    "vertical_gap_m": r.vertical_gap_m,
+                    "overlap_start": r.overlap_start.isoformat(),
+                    "overlap_end": r.overlap_end.isoformat(),
+                },
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged(Fact):
+    """A recipient acknowledged one disclosed version."""
+
+    entry_type: ClassVar[str] = "ack"
+    agreement_id: str
+    originator: str
+    ack: Acknowledgement
+    party_received_at: datetime | None
+    ack_due_at: datetime
+
+    @property
+    def actor(self) -> str | None:
+        return self.ack.party
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.ack.party, self.originator)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.ack.notice_id, self.ack.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        return self.ack.notice_id, self.ack.version
+
+    def body(self) -> dict[str, Any]:
+        a = self.ack
+        return {
+            "notice_id": a.notice_id,
+            "version": a.version,
+            "party_id": a.party,
+            "received_at": _stamp(a.received_at),
+            "party_received_at": _stamp(self.party_received_at),
+            "acknowledged_at": _stamp(a.acknowledged_at),
+            "late": a.late,
+            "text": a.text,
+            "signature": a.signature_b64,
+        }
+
+    def events(self) -> tuple[EventDraft, ...]:
+        a = self.ack
+        return (
+            EventDraft(
+                EventKind.ACKNOWLEDGED,
+                self.agreement_id,
+                a.notice_id,
+                a.version,
+                party=a.party,
+                data={"late": a.late, "ack_due_at": self.ack_due_at.isoformat()},
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Escalated(Fact):
+    """An acknowledgement deadline passed and escalation tier `tier` (1-based) fired."""
+
+    entry_type: ClassVar[str] = "escalation"
+    notice_id: str
+    version: int
+    agreement_id: str
+    originator: str
+    party: str
+    tier: int
+    due_at: datetime
+    fired_at: datetime
+    ack_due_at: datetime
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.party, self.originator)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.notice_id, self.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        return self.notice_id, self.version
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "notice_id": self.notice_id,
+            "version": self.version,
+            "party_id": self.party,
+            "tier": self.tier,
+            "due_at": _stamp(self.due_at),
+            "fired_at": _stamp(self.fired_at),
+            "ack_due_at": _stamp(self.ack_due_at),
+        }
+
+    def events(self) -> tuple[EventDraft, ...]:
+        return (
+            EventDraft(
+                EventKind.ESCALATION,
+                self.agreement_id,
+                self.notice_id,
+                self.version,
+                party=self.party,
+                due_at=self.due_at,
+                data={
+                    "tier": self.tier,
+                    "due_at": self.due_at.isoformat(),
+                    "fired_at": self.fired_at.isoformat(),
+                    "ack_due_at": self.ack_due_at.isoformat(),
+                },
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Expired(Fact):
+    """An operation's window ended: its version left the strategic check."""
+
+    entry_type: ClassVar[str] = "expired"
+    notice_id: str
+    version: int
+    agreement_id: str
+    originator: str
+    recipients: tuple[str, ...]
+    time_end: datetime
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.originator, *self.recipients)
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.notice_id, self.version
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "notice_id": self.notice_id,
+            "version": self.version,
+            "time_end": _stamp(self.time_end),
+        }
+
+    def events(self) -> tuple[EventDraft, ...]:
+        return (
+            EventDraft(
+                EventKind.EXPIRED,
+                self.agreement_id,
+                self.notice_id,
+                self.version,
+                due_at=self.time_end,
+                data={"time_end": self.time_end.isoformat()},
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PartyAdded(Fact):
+    entry_type: ClassVar[str] = "party.added"
+    party_id: str
+    name: str
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.party_id)
+
+    def body(self) -> dict[str, Any]:
+        return {"party_id": self.party_id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAdded(Fact):
+    """A party's public key was registered (by the party itself, or by the admin: `by` None)."""
+
+    entry_type: ClassVar[str] = "party.key"
+    party_id: str
+    purpose: KeyPurpose
+    key_b64: str
+    by: str | None
+
+    @property
+    def actor(self) -> str | None:
+        return self.by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.party_id)
+
+    def body(self) -> dict[str, Any]:
+        return {"party_id": self.party_id, "purpose": self.purpose.value, "key": self.key_b64}
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementVersioned(Fact):
+    entry_type: ClassVar[str] = "agreement.version"
+    agreement_id: str
+    version: int
+    terms: AgreementTerms
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return frozenset(self.terms.members)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "agreement_id": self.agreement_id,
+            "version": self.version,
+            "terms": self.terms.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AreaAdded(Fact):
+    """A protected area, told to its owner's partners."""
+
+    entry_type: ClassVar[str] = "protected_area.added"
+    area: ProtectedArea
+    partners: frozenset[str]
+
+    @property
+    def actor(self) -> str | None:
+        return self.area.owner
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.partners | {self.area.owner}
+
+    def body(self) -> dict[str, Any]:
+        a = self.area
+        return {
+            "area_id": a.id,
+            "owner": a.owner,
+            "name": a.name,
+            "volume": volume_to_geojson(a.volume),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRemoved(Fact):
+    entry_type: ClassVar[str] = "protected_area.removed"
+    area_id: str
+    owner: str
+    partners: frozenset[str]
+
+    @property
+    def actor(self) -> str | None:
+        return self.owner
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.partners | {self.owner}
+
+    def body(self) -> dict[str, Any]:
+        return {"area_id": self.area_id, "owner": self.owner}
+
+
+@dataclass(frozen=True, slots=True)
+class HazardAdded(Fact):
+    """A third-party hazard, told to every member of its agreement."""
+
+    entry_type: ClassVar[str] = "hazard.added"
+    hazard: Hazard
+    members: frozenset[str]
+
+    @property
+    def actor(self) -> str | None:
+        return self.hazard.entered_by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.members | {self.hazard.entered_by}
+
+    def body(self) -> dict[str, Any]:
+        h = self.hazard
+        return {
+            "hazard_id": h.id,
+            "agreement_id": h.agreement_id,
+            "name": h.name,
+            "volume": volume_to_geojson(h.volume),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HazardRemoved(Fact):
+    entry_type: ClassVar[str] = "hazard.removed"
+    hazard_id: str
+    agreement_id: str
+    by: str
+    members: frozenset[str]
+
+    @property
+    def actor(self) -> str | None:
+        return self.by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.members | {self.by}
+
+    def body(self) -> dict[str, Any]:
+        return {"hazard_id": self.hazard_id, "agreement_id": self.agreement_id}

@@ -1,0 +1,226 @@
+"""What every use case shares: the engine, the clock, the locks, the agreements' indexes and the
+transaction that records facts.
+
+A use case opens `Context.transaction()`, reads and writes through the repositories it holds,
+and states what happened with `tx.record(fact)`: the log entry, the events and who may see
+them are written in that same transaction, so the record and the state never disagree.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from deconflict.clock import Clock
+from deconflict.domain import AgreementTerms
+from deconflict.domain.facts import Fact
+from deconflict.geometry import Volume
+from deconflict.log import Ed25519Signer, LogEntry, new_salt
+from deconflict.service.indexing import (
+    AgreementIndex,
+    IndexChange,
+    apply_own_changes,
+    catch_up,
+    load_index,
+)
+from deconflict.storage.agreements import AgreementHead
+from deconflict.storage.indexed import IndexKey
+from deconflict.storage.log_entries import PendingEntry
+from deconflict.storage.repositories import Repositories
+
+__all__ = ["Context", "Tx"]
+
+
+class Tx(Repositories):
+    """One database transaction: the repositories on its connection, one `now`, and what it
+    hands the context to do once it has committed."""
+
+    def __init__(self, conn: sa.Connection, now: datetime, *, postgres: bool) -> None:
+        super().__init__(conn, postgres=postgres)
+        self.now = now
+        self.events_recorded = 0
+        self.locks: list[threading.Lock] = []
+        self.pending: list[PendingEntry] = []
+        self.heads: dict[str, AgreementHead] = {}
+        """Each locked agreement's head as read when it was locked."""
+        self.index_changes: dict[str, list[IndexChange]] = {}
+
+    def new_id(self, prefix: str) -> str:
+        """A time-ordered id, so ordering by id is ordering by creation."""
+        millis = int(self.now.timestamp() * 1000)
+        return f"{prefix}_{millis:013d}{secrets.token_hex(4)}"
+
+    def record(self, fact: Fact) -> PendingEntry:
+        """Write what happened: its log entry (appended at commit), its events and audience."""
+        refs: tuple[str, ...] = ()
+        if fact.cites is not None:
+            leaf = self.notice_entry(*fact.cites, grant_to=fact.grantee)
+            refs = (leaf,) if leaf else ()
+        entry = LogEntry(
+            type=fact.entry_type,
+            party=fact.actor,
+            received_at=self.now,
+            salt=new_salt(),
+            refs=refs,
+            body=fact.body(),
+        )
+        notice_id, version = fact.filed_under
+        audience = fact.audience
+        pending = PendingEntry(entry, set(audience), notice_id, version)
+        self.pending.append(pending)
+        for draft in fact.events():
+            self.events.add(draft, self.now, audience)
+            self.events_recorded += 1
+        return pending
+
+    def notice_entry(
+        self, notice_id: str, version: int, *, grant_to: str | None = None
+    ) -> str | None:
+        """The leaf hash (hex) of the entry that recorded a notice version, if it was published.
+
+        With `grant_to`, that party may also read the entry from now on (it was disclosed to it),
+        and the entry must exist."""
+        for pending in self.pending:
+            if (pending.entry.type, pending.notice_id, pending.version) == (
+                "notice.version",
+                notice_id,
+                version,
+            ):
+                if grant_to is not None:
+                    pending.concerns.add(grant_to)
+                return pending.entry.leaf_hash().hex()
+        found = self.entries.filed("notice.version", notice_id, version)
+        if grant_to is None:
+            return found[0][1].hex() if found else None
+        ((idx, leaf),) = found
+        self.entries.grant(idx, grant_to)
+        return leaf.hex()
+
+    def record_index_change(
+        self,
+        agreement_ids: Iterable[str],
+        op: str,
+        source: str,
+        source_id: str,
+        version: int | None = None,
+        volumes: Iterable[tuple[IndexKey, Volume, str | None]] | None = None,
+    ) -> None:
+        """Log a change to the agreements' indexes; kept to apply in memory after commit."""
+        held = None if volumes is None else tuple(volumes)
+        seqs = self.indexed.record(agreement_ids, op, source, source_id, version)
+        for agreement_id, seq in seqs.items():
+            self.index_changes.setdefault(agreement_id, []).append(
+                IndexChange(seq, op, source, source_id, version, held)
+            )
+
+
+@dataclass
+class Context:
+    """The engine, clock, signer, locks and indexes the use cases share."""
+
+    engine: sa.Engine
+    clock: Clock
+    log_signer: Ed25519Signer
+    checkpoint_interval_s: float = 2.0
+    indexes: dict[str, AgreementIndex] = field(default_factory=dict)
+    events_changed: threading.Condition = field(default_factory=threading.Condition)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _agreement_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock)
+    _terms_cache: dict[tuple[str, int], AgreementTerms] = field(default_factory=dict)
+    _writer_lock: threading.Lock | None = None
+    """SQLite admits one writer at a time: queue them here rather than in its busy handler."""
+
+    def __post_init__(self) -> None:
+        if not self.postgres:
+            self._writer_lock = threading.Lock()
+
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A writing transaction stamped with one `now`; agreement locks are released, and
+        waiting streams woken, after commit."""
+        tx: Tx | None = None
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
+        try:
+            with self.engine.connect().execution_options(writer=True) as conn, conn.begin():
+                tx = Tx(conn, self.clock.now(), postgres=self.postgres)
+                yield tx
+                if tx.pending:
+                    tx.entries.append(tx.pending)
+            for agreement_id, changes in tx.index_changes.items():
+                index = self.indexes.get(agreement_id)
+                if index is not None:
+                    apply_own_changes(index, tx.heads[agreement_id].seq, changes)
+        finally:
+            if tx is not None:
+                for lock in reversed(tx.locks):
+                    lock.release()
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+            if tx is not None and tx.events_recorded:
+                with self.events_changed:
+                    self.events_changed.notify_all()
+
+    @contextmanager
+    def read(self) -> Iterator[Repositories]:
+        """The repositories on a reading connection (a snapshot on SQLite's WAL)."""
+        with self.engine.connect() as conn:
+            yield Repositories(conn, postgres=self.postgres)
+
+    def lock_agreements(self, tx: Tx, agreement_ids: Iterable[str]) -> None:
+        """Serialise check-and-insert per agreement: a row lock in the database, a lock in here.
+
+        The transaction's `now` is taken again once the locks are held, so times recorded
+        under them follow the order in which the transactions commit."""
+        for agreement_id in sorted(set(agreement_ids)):
+            head = tx.agreements.head(agreement_id, lock=True)
+            if head is not None:
+                tx.heads[agreement_id] = head
+            with self._locks_guard:
+                lock = self._agreement_locks.setdefault(agreement_id, threading.Lock())
+            lock.acquire()
+            tx.locks.append(lock)
+        tx.now = self.clock.now()
+
+    def current_version(self, tx: Tx, agreement_id: str) -> int:
+        head = tx.heads.get(agreement_id) or tx.agreements.head(agreement_id)
+        if head is None:
+            raise LookupError(f"agreement {agreement_id!r} is not stored")
+        return head.current_version
+
+    def terms(self, repos: Repositories, agreement_id: str, version: int) -> AgreementTerms:
+        """An agreement version's terms; versions never change, so they are read once."""
+        key = (agreement_id, version)
+        terms = self._terms_cache.get(key)
+        if terms is None:
+            terms = self._terms_cache[key] = repos.agreements.terms(agreement_id, version)
+        return terms
+
+    def index(self, tx: Tx, agreement_id: str) -> AgreementIndex:
+        """The agreement's index, caught up; call with the agreement locked."""
+        index = self.indexes.get(agreement_id)
+        head = tx.heads.get(agreement_id)
+        if index is not None and head is not None and head.seq == index.seq:
+            return index
+        index = catch_up(tx.indexed, agreement_id, index)
+        self.indexes[agreement_id] = index
+        return index
+
+    def load_indexes(self) -> None:
+        """Rebuild every agreement's strategic index from the database."""
+        with self.read() as repos:
+            self.indexes = {
+                agreement_id: load_index(repos.indexed, agreement_id)
+                for agreement_id in repos.agreements.ids()
+            }

@@ -1,0 +1,144 @@
+"""Who may see what: the one place the service decides it, for every route, stream and read.
+
+A party sees its own notices and the versions disclosed to it; the agreements it is a member
+of; its partners' protected areas (the parties it shares an agreement with); the hazards of
+its agreements; the events whose audience holds it; the log entries that concern it. Anything
+else is NotFound, worded exactly as for a thing that does not exist, so an answer reveals
+nothing about what others hold. The admin sets the mechanism up and sees all of it, but takes
+no part: the daily work (notices, acknowledgements, cosignatures) belongs to a party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from deconflict.domain import StoredNotice
+from deconflict.errors import Forbidden, InvalidInput, NotFound
+from deconflict.storage.repositories import Repositories
+
+__all__ = [
+    "ADMIN",
+    "Caller",
+    "NoticeView",
+    "area_owners",
+    "audience_of",
+    "hazard_agreements",
+    "hidden_notice",
+    "may_manage_party",
+    "notice_view",
+    "notices_in_role",
+    "read_agreement",
+    "require_admin",
+    "require_party",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: a party, or the admin (party_id None) who sets the mechanism up."""
+
+    party_id: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.party_id is None
+
+
+ADMIN = Caller(None)
+
+
+def require_party(caller: Caller) -> str:
+    if caller.party_id is None:
+        raise Forbidden("this action belongs to a party; the admin token only sets things up")
+    return caller.party_id
+
+
+def require_admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise Forbidden("only the admin may do this")
+
+
+def may_manage_party(caller: Caller, party_id: str) -> bool:
+    """The admin, or the party itself (registering its own keys)."""
+    return caller.is_admin or caller.party_id == party_id
+
+
+def hidden_notice(notice_id: str, version: int | None = None) -> NotFound:
+    """The answer for a notice that does not exist and for one the caller may not see."""
+    return NotFound(
+        f"notice {notice_id!r} not found"
+        if version is None
+        else f"notice {notice_id!r} version {version} not found"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """What one party may see of one notice."""
+
+    notice: StoredNotice
+    viewer: str
+    originator: bool
+    versions: Sequence[int]
+    """The versions it may read, in order; the last is its latest."""
+
+    @property
+    def latest(self) -> int:
+        return self.versions[-1]
+
+    @property
+    def shown_to(self) -> str | None:
+        """Whose disclosures and conflicts the view holds: None for all (the originator)."""
+        return None if self.originator else self.viewer
+
+
+def notice_view(
+    repos: Repositories,
+    notice: StoredNotice | None,
+    party: str,
+    notice_id: str,
+    version: int | None = None,
+) -> NoticeView:
+    """The party's view of the notice (holding `version`, if one is asked for), or the
+    NotFound that hides it."""
+    if notice is None:
+        raise hidden_notice(notice_id, version)
+    if notice.originator == party:
+        view = NoticeView(notice, party, True, range(1, notice.latest_version + 1))
+    else:
+        view = NoticeView(notice, party, False, repos.disclosures.versions_for(notice.id, party))
+    if not view.versions or (version is not None and version not in view.versions):
+        raise hidden_notice(notice_id, version)
+    return view
+
+
+def notices_in_role(role: str | None) -> tuple[bool, bool]:
+    """(own, received) for a list of notices by role: originator, recipient, or both."""
+    if role == "originator":
+        return True, False
+    if role == "recipient":
+        return False, True
+    if role is None:
+        return True, True
+    raise InvalidInput.at("/role", "must be originator or recipient")
+
+
+def read_agreement(repos: Repositories, caller: Caller, agreement_id: str) -> bool:
+    """Members and the admin read an agreement."""
+    return caller.is_admin or caller.party_id in repos.agreements.members(agreement_id)
+
+
+def area_owners(repos: Repositories, caller: Caller) -> set[str] | None:
+    """Whose protected areas the caller sees: its partners' (None: everyone's, for the admin)."""
+    return None if caller.party_id is None else repos.agreements.partners(caller.party_id)
+
+
+def hazard_agreements(repos: Repositories, caller: Caller) -> list[str] | None:
+    """Whose hazards the caller sees: its agreements' (None: all, for the admin)."""
+    return None if caller.party_id is None else repos.agreements.of_member(caller.party_id)
+
+
+def audience_of(caller: Caller) -> str | None:
+    """Whose events and log entries the caller reads: its own (None: all, for the admin)."""
+    return caller.party_id
