@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from deconflict.errors import Conflict, NotFound
+from deconflict.evidence import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
 from deconflict.log import (
     Cosignature,
     CosignatureVerifier,
@@ -27,7 +28,6 @@ from deconflict.log import (
     parse_entry,
     parse_signature_line,
 )
-from deconflict.log.bundle import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
 from deconflict.service.base import ServiceBase
 from deconflict.storage import tables as t
 from deconflict.storage.lognodes import SqlNodeStore
