@@ -11,12 +11,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from test_service_notices import setup, volume
 
+from deconflict.cli.timeline import describe, render_timeline
 from deconflict.clock import FakeClock
 from deconflict.domain import DisclosureRule, KeyPurpose
 from deconflict.errors import Conflict, NotFound
+from deconflict.evidence import verify_bundle
 from deconflict.log import Cosigner, Ed25519Verifier, leaf_hash, open_checkpoint, parse_entry
 from deconflict.log.ack import sign_ack
-from deconflict.log.bundle import verify_bundle
 from deconflict.service import Caller, Service
 
 
@@ -106,7 +107,7 @@ def test_an_exported_bundle_verifies_and_holds_the_whole_story(
     assert second.version == 2
     assert second.service_s == 3 * 3600
     assert second.disclosed_at == amended_at
-    text = timeline.render()
+    text = render_timeline(timeline)
     assert "its own signed receive time" in text
     assert "escalation tier 1 for b" in text
 
@@ -165,7 +166,7 @@ def test_conflicts_raised_by_later_notices_are_in_the_bundle(
     cosign(service, clock, witnesses)
     timeline = verify_bundle(service.export_bundle(near.id))
     (conflict,) = [e for e in timeline.events if e.type == "conflict"]
-    assert f"with notice {near.id} of a" in conflict.detail
+    assert f"with notice {near.id} of a" in describe(conflict)
     assert [e.type for e in timeline.events] == ["notice.version", "disclosure", "conflict"]
 
 

@@ -21,9 +21,10 @@ from sqlalchemy.engine import make_url
 
 from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
+from deconflict.cli.timeline import render_timeline
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
+from deconflict.evidence import BundleError, verify_bundle
 from deconflict.log import CosignatureVerifier, parse_verifier
-from deconflict.log.bundle import BundleError, verify_bundle
 from deconflict.service import Service, default_database_url
 
 __all__ = ["bundle_app", "log_app"]
@@ -124,7 +125,7 @@ def verify(
             timeline = verify_bundle(document, logs, witnesses)
         except BundleError as exc:
             raise CliError(f"bundle does not verify: {exc.detail}", 1) from None
-        typer.echo(timeline.render(), nl=False)
+        typer.echo(render_timeline(timeline), nl=False)
 
 
 @log_app.command("verify")

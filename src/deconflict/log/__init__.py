@@ -2,20 +2,6 @@
 and witness cosignatures. Pure: no database, no network, no clock."""
 
 from deconflict.log.ack import ack_message, sign_ack, verify_ack
-from deconflict.log.bundle import (
-    BUNDLE_FORMAT,
-    NOTICE_ENTRY_TYPES,
-    Bracket,
-    BundleError,
-    CosignedCheckpoint,
-    ProvenEntry,
-    Timeline,
-    TimelineEvent,
-    WarningTime,
-    Witnessed,
-    make_bundle,
-    verify_bundle,
-)
 from deconflict.log.checkpoint import (
     COSIGNATURE_V1,
     Checkpoint,
@@ -72,18 +58,13 @@ from deconflict.log.note import (
 from deconflict.log.tree import MemoryNodeStore, MerkleTree, NodeKey, NodeStore
 
 __all__ = [
-    "BUNDLE_FORMAT",
     "COSIGNATURE_V1",
     "ED25519",
     "EMPTY_ROOT",
-    "NOTICE_ENTRY_TYPES",
-    "Bracket",
-    "BundleError",
     "Checkpoint",
     "CompactRange",
     "Cosignature",
     "CosignatureVerifier",
-    "CosignedCheckpoint",
     "Cosigner",
     "Ed25519Signer",
     "Ed25519Verifier",
@@ -104,15 +85,10 @@ __all__ = [
     "ProofError",
     "ProofLengthError",
     "ProofRangeError",
-    "ProvenEntry",
     "RootMismatchError",
     "Signer",
-    "Timeline",
-    "TimelineEvent",
     "UnverifiedNoteError",
     "Verifier",
-    "WarningTime",
-    "Witnessed",
     "ack_message",
     "add_cosignatures",
     "consistency_proof",
@@ -120,7 +96,6 @@ __all__ = [
     "format_time",
     "inclusion_proof",
     "leaf_hash",
-    "make_bundle",
     "new_salt",
     "node_hash",
     "open_checkpoint",
@@ -136,7 +111,6 @@ __all__ = [
     "sign_checkpoint",
     "sign_note",
     "verify_ack",
-    "verify_bundle",
     "verify_consistency",
     "verify_cosignature",
     "verify_inclusion",

@@ -6,12 +6,7 @@ before any hashing, and a root mismatch names the size, the expected and the com
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from deconflict.errors import DeconflictError
-
-if TYPE_CHECKING:
-    from deconflict.log.note import Note
 
 __all__ = [
     "HashSizeError",
@@ -104,8 +99,10 @@ class InvalidSignatureError(NoteError):
 
 
 class UnverifiedNoteError(NoteError):
-    """A well-formed note with no valid signature from any trusted key; `note` is what it says."""
+    """A well-formed note with no valid signature from any trusted key; `note` is what it says,
+    the `deconflict.log.note.Note` as parsed (typed `object` so that this module, which `note`
+    imports, imports nothing back)."""
 
-    def __init__(self, note: Note) -> None:
+    def __init__(self, note: object) -> None:
         super().__init__("note has no verifiable signatures")
         self.note = note

@@ -3,9 +3,9 @@
 Everything is read on one connection: the latest checkpoint, the notice's entries, the
 `party.key` entries of the keys involved, and the checkpoints each involved party co-signed just
 before and just after each entry. A `before` checkpoint carries each party's latest cosignature
-of it and an `after` checkpoint its first, the tightest true bounds (`deconflict.log.bundle`
+of it and an `after` checkpoint its first, the tightest true bounds (`deconflict.evidence`
 says why); a size that is both goes in twice. Proofs come from the stored tree, so export stays
-fast however long the log is. The format and its verification are `deconflict.log.bundle`.
+fast however long the log is. The format and its verification are `deconflict.evidence`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from deconflict.errors import Conflict, NotFound
+from deconflict.evidence import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
 from deconflict.log import (
     Cosignature,
     CosignatureVerifier,
@@ -23,7 +24,6 @@ from deconflict.log import (
     parse_entry,
     parse_signature_line,
 )
-from deconflict.log.bundle import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
 from deconflict.service.context import Context
 from deconflict.storage.repositories import Repositories
 

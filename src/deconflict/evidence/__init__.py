@@ -1,0 +1,51 @@
+"""Evidence about one notice: offline proof bundles (the document, writing and verifying it)
+and the timeline a verified bundle proves, as data. Built on `deconflict.log`; pure: no
+database, no network, no clock."""
+
+from deconflict.evidence.errors import BundleError
+from deconflict.evidence.format import (
+    BUNDLE_FORMAT,
+    NOTICE_ENTRY_TYPES,
+    Bracket,
+    CosignedCheckpoint,
+    ProvenEntry,
+    make_bundle,
+)
+from deconflict.evidence.timeline import (
+    Acknowledged,
+    ConflictFound,
+    Disclosed,
+    Escalated,
+    EventFacts,
+    Expired,
+    NoticeVersioned,
+    Timeline,
+    TimelineEvent,
+    VerifiedEntry,
+    WarningTime,
+    Witnessed,
+)
+from deconflict.evidence.verify import verify_bundle
+
+__all__ = [
+    "BUNDLE_FORMAT",
+    "NOTICE_ENTRY_TYPES",
+    "Acknowledged",
+    "Bracket",
+    "BundleError",
+    "ConflictFound",
+    "CosignedCheckpoint",
+    "Disclosed",
+    "Escalated",
+    "EventFacts",
+    "Expired",
+    "NoticeVersioned",
+    "ProvenEntry",
+    "Timeline",
+    "TimelineEvent",
+    "VerifiedEntry",
+    "WarningTime",
+    "Witnessed",
+    "make_bundle",
+    "verify_bundle",
+]
