@@ -7,14 +7,14 @@ import base64
 from datetime import datetime
 
 from deconflict.evidence import (
-    Acknowledged,
-    ConflictFound,
-    Disclosed,
-    Escalated,
-    Expired,
-    NoticeVersioned,
+    AckShown,
+    ConflictShown,
+    DisclosureShown,
+    EscalationShown,
+    ExpiryShown,
     Timeline,
     TimelineEvent,
+    VersionShown,
     Witnessed,
 )
 
@@ -54,15 +54,15 @@ def describe(event: TimelineEvent) -> str:
     """One line saying what happened."""
     party, v = event.party, event.version
     match event.facts:
-        case NoticeVersioned(kind, purpose, start, end):
+        case VersionShown(kind, purpose, start, end):
             return f"{party} {kind} v{v} ({purpose!r}), operation {_t(start)} to {_t(end)}"
-        case Disclosed(reason, lead_time_s, short_notice, ack_due_at):
+        case DisclosureShown(reason, lead_time_s, short_notice, ack_due_at):
             short = ", SHORT NOTICE" if short_notice else ""
             return (
                 f"v{v} disclosed to {party} ({reason}), lead {_duration(lead_time_s)}{short}, "
                 f"ack due {_t(ack_due_at)}"
             )
-        case Acknowledged(late, received_at, acknowledged_at, party_received_at):
+        case AckShown(late, received_at, acknowledged_at, party_received_at):
             signed = (
                 f"; its own signed receive time {_t(party_received_at)} (verified)"
                 if party_received_at is not None
@@ -72,14 +72,14 @@ def describe(event: TimelineEvent) -> str:
                 f"{party} acknowledged v{v}{' LATE' if late else ''}: first fetched "
                 f"{_t(received_at)}, acknowledged {_t(acknowledged_at)}{signed}"
             )
-        case Escalated(tier, due_at):
+        case EscalationShown(tier, due_at):
             return f"escalation tier {tier} for {party} on v{v} (due {_t(due_at)})"
-        case ConflictFound(notice_id, other_kind, other_id, min_distance_m, vertical_gap_m):
+        case ConflictShown(notice_id, other_kind, other_id, min_distance_m, vertical_gap_m):
             return (
                 f"conflict of {notice_id} v{v} with {other_kind} {other_id} of {party}: "
                 f"min distance {min_distance_m} m, vertical gap {vertical_gap_m} m"
             )
-        case Expired(time_end):
+        case ExpiryShown(time_end):
             return f"v{v} expired (ended {_t(time_end)})"
 
 

@@ -26,6 +26,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from deconflict.domain.facts import (
+    Acknowledged,
+    ConflictFound,
+    Disclosed,
+    Escalated,
+    Expired,
+    KeyAdded,
+    Published,
+)
 from deconflict.errors import DeconflictError
 from deconflict.evidence.errors import BundleError
 from deconflict.log.checkpoint import CosignatureVerifier
@@ -47,10 +56,10 @@ __all__ = [
 ]
 
 BUNDLE_FORMAT = "deconflict-bundle/v1"
-NOTICE_ENTRY_TYPES = frozenset(
-    {"notice.version", "disclosure", "conflict", "ack", "escalation", "expired"}
-)
-KEY_ENTRY = "party.key"
+NOTICE_FACTS = (Published, Disclosed, ConflictFound, Acknowledged, Escalated, Expired)
+"""The facts recorded about a notice: a bundle holds every entry of these types about it."""
+NOTICE_ENTRY_TYPES = frozenset(fact.entry_type for fact in NOTICE_FACTS)
+KEY_ENTRY = KeyAdded.entry_type
 T = TypeVar("T")
 V = TypeVar("V", Ed25519Verifier, CosignatureVerifier)
 

@@ -34,21 +34,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deconflict.domain import facts as recorded
 from deconflict.evidence.errors import BundleError
 from deconflict.log.checkpoint import OpenedCheckpoint
 from deconflict.log.entry import LogEntry, parse_time
 
 __all__ = [
-    "Acknowledged",
-    "ConflictFound",
-    "Disclosed",
-    "Escalated",
-    "EventFacts",
-    "Expired",
-    "NoticeVersioned",
+    "AckShown",
+    "ConflictShown",
+    "DisclosureShown",
+    "EscalationShown",
+    "ExpiryShown",
+    "Shown",
     "Timeline",
     "TimelineEvent",
     "VerifiedEntry",
+    "VersionShown",
     "WarningTime",
     "Witnessed",
     "build_timeline",
@@ -78,7 +79,7 @@ class Witnessed:
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeVersioned:
+class VersionShown:
     """A version of the notice (submission, amendment or cancellation) and its operation time."""
 
     kind: object
@@ -88,7 +89,7 @@ class NoticeVersioned:
 
 
 @dataclass(frozen=True, slots=True)
-class Disclosed:
+class DisclosureShown:
     """A version disclosed to the event's party, `lead_time_s` before its operation started."""
 
     reason: object
@@ -98,7 +99,7 @@ class Disclosed:
 
 
 @dataclass(frozen=True, slots=True)
-class Acknowledged:
+class AckShown:
     """The event's party acknowledged a version; `party_received_at` is the receive time it
     signed itself (its signature verified), None for an unsigned acknowledgement."""
 
@@ -109,7 +110,7 @@ class Acknowledged:
 
 
 @dataclass(frozen=True, slots=True)
-class Escalated:
+class EscalationShown:
     """An unacknowledged version escalated to `tier` for the event's party."""
 
     tier: object
@@ -117,7 +118,7 @@ class Escalated:
 
 
 @dataclass(frozen=True, slots=True)
-class ConflictFound:
+class ConflictShown:
     """A conflict between `notice_id`'s version and another notice or volume of the event's
     party (either side may be the bundle's notice)."""
 
@@ -129,13 +130,13 @@ class ConflictFound:
 
 
 @dataclass(frozen=True, slots=True)
-class Expired:
+class ExpiryShown:
     """A version whose operation ended at `time_end`."""
 
     time_end: datetime
 
 
-EventFacts = NoticeVersioned | Disclosed | Acknowledged | Escalated | ConflictFound | Expired
+Shown = VersionShown | DisclosureShown | AckShown | EscalationShown | ConflictShown | ExpiryShown
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,7 @@ class TimelineEvent:
     received_at: datetime
     party: str | None
     version: int
-    facts: EventFacts
+    facts: Shown
     witnessed: tuple[Witnessed, ...] = ()
 
 
@@ -196,39 +197,39 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
-def _facts(entry: LogEntry, where: str) -> tuple[str | None, EventFacts]:
+def _facts(entry: LogEntry, where: str) -> tuple[str | None, Shown]:
     """The party an entry is about, and what it states."""
     b, kind = entry.body, entry.type
-    if kind == "notice.version":
+    if kind == recorded.Published.entry_type:
         start, end = _time(b, "time_start", where), _time(b, "time_end", where)
-        return entry.party, NoticeVersioned(b.get("kind"), b.get("purpose"), start, end)
-    if kind == "disclosure":
+        return entry.party, VersionShown(b.get("kind"), b.get("purpose"), start, end)
+    if kind == recorded.Disclosed.entry_type:
         lead_time_s = _seconds(b.get("lead_time_s", 0.0))
-        return b.get("party_id"), Disclosed(
+        return b.get("party_id"), DisclosureShown(
             b.get("reason"),
             lead_time_s,
             bool(b.get("short_notice")),
             _time(b, "ack_due_at", where),
         )
-    if kind == "ack":
+    if kind == recorded.Acknowledged.entry_type:
         signed_at = _time(b, "party_received_at", where) if b.get("signature") is not None else None
-        return b.get("party_id"), Acknowledged(
+        return b.get("party_id"), AckShown(
             bool(b.get("late")),
             _time(b, "received_at", where),
             _time(b, "acknowledged_at", where),
             signed_at,
         )
-    if kind == "escalation":
-        return b.get("party_id"), Escalated(b.get("tier"), _time(b, "due_at", where))
-    if kind == "conflict":
-        return b.get("other_party"), ConflictFound(
+    if kind == recorded.Escalated.entry_type:
+        return b.get("party_id"), EscalationShown(b.get("tier"), _time(b, "due_at", where))
+    if kind == recorded.ConflictFound.entry_type:
+        return b.get("other_party"), ConflictShown(
             b.get("notice_id"),
             b.get("other_kind"),
             b.get("other_id"),
             b.get("min_distance_m"),
             b.get("vertical_gap_m"),
         )
-    return None, Expired(_time(b, "time_end", where))
+    return None, ExpiryShown(_time(b, "time_end", where))
 
 
 def build_timeline(
@@ -255,12 +256,12 @@ def build_timeline(
                 e.index, e.entry.type, e.entry.received_at, party, body["version"], facts, seen
             )
         )
-        if e.entry.type == "notice.version" and body.get("notice_id") == notice_id:
+        if e.entry.type == recorded.Published.entry_type and body.get("notice_id") == notice_id:
             starts[body["version"]] = (
                 _time(body, "time_start", e.where),
                 body.get("kind") == "cancellation",
             )
-        if e.entry.type == "disclosure" and body.get("notice_id") == notice_id:
+        if e.entry.type == recorded.Disclosed.entry_type and body.get("notice_id") == notice_id:
             version: int = body["version"]
             if version not in starts or starts[version][1]:
                 continue

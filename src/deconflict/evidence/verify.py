@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from deconflict.domain import facts as recorded
 from deconflict.errors import DeconflictError
 from deconflict.evidence.errors import BundleError
 from deconflict.evidence.format import (
@@ -184,11 +185,20 @@ def _check_keys(
     return registered
 
 
+_CITING = frozenset(
+    fact.entry_type for fact in (recorded.Disclosed, recorded.Acknowledged, recorded.Escalated)
+)
+"""Entry types that refer to the notice version they are about."""
+
+
 def _about(entry: LogEntry, notice_id: str) -> bool:
     body = entry.body
     if body.get("notice_id") == notice_id:
         return True
-    return entry.type == "conflict" and (body.get("other_kind"), body.get("other_id")) == (
+    return entry.type == recorded.ConflictFound.entry_type and (
+        body.get("other_kind"),
+        body.get("other_id"),
+    ) == (
         "notice",
         notice_id,
     )
@@ -200,13 +210,16 @@ def _check_notice_entries(notice: list[VerifiedEntry], notice_id: str) -> None:
         if e.entry.type not in NOTICE_ENTRY_TYPES or not _about(e.entry, notice_id):
             raise BundleError(e.where, f"a {e.entry.type} entry that is not about {notice_id}")
         version = read(e.entry.body, "version", int, f"{e.where}.entry")
-        if e.entry.type == "notice.version" and e.entry.body.get("notice_id") == notice_id:
+        if (
+            e.entry.type == recorded.Published.entry_type
+            and e.entry.body.get("notice_id") == notice_id
+        ):
             versions[version] = e.leaf.hex()
     if not versions:
         raise BundleError("entries", f"no version of notice {notice_id}")
     for e in notice:
         wanted = (versions.get(e.entry.body["version"]),)
-        if e.entry.type in ("disclosure", "ack", "escalation") and e.entry.refs not in ((), wanted):
+        if e.entry.type in _CITING and e.entry.refs not in ((), wanted):
             raise BundleError(e.where, "refers to a notice version the bundle does not hold")
 
 
@@ -262,7 +275,7 @@ def _verify_acks(
     listed = {(k.name, k.public_key) for k in ack_keys}
     for e in notice:
         body = e.entry.body
-        if e.entry.type != "ack" or body.get("signature") is None:
+        if e.entry.type != recorded.Acknowledged.entry_type or body.get("signature") is None:
             continue
         party = str(body.get("party_id"))
         try:
