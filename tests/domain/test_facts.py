@@ -1,0 +1,141 @@
+"""Each recorded fact states its log body, its events and its audience in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from deconflict.domain import (
+    Acknowledgement,
+    AckState,
+    AgreementTerms,
+    ConflictReport,
+    Disclosure,
+    EventKind,
+    KeyPurpose,
+    NoticeKind,
+    StoredVersion,
+)
+from deconflict.domain.facts import (
+    Acknowledged,
+    AgreementVersioned,
+    ConflictFound,
+    Disclosed,
+    Escalated,
+    Expired,
+    KeyAdded,
+    PartyAdded,
+    Published,
+)
+
+T = datetime(2030, 6, 1, 9, 0, 0, 250_000, tzinfo=UTC)
+STAMP = "2030-06-01T09:00:00.250000Z"
+
+
+def disclosure(short: bool) -> Disclosure:
+    return Disclosure(
+        "b", T, None, 60.0, short, T + timedelta(seconds=900), AckState.PENDING, 0, None, "member"
+    )
+
+
+def test_published_is_the_originators_and_cites_the_version_before() -> None:
+    stored = StoredVersion("n1", 2, NoticeKind.AMENDMENT, 1, "exercise", ({"f": 1},), T, T, T, None)
+    fact = Published("agr", "a", stored)
+    assert (fact.entry_type, fact.actor, fact.audience) == ("notice.version", "a", {"a"})
+    assert fact.cites == ("n1", 1)
+    assert fact.filed_under == ("n1", 2)
+    assert fact.body() == {
+        "notice_id": "n1",
+        "version": 2,
+        "kind": "amendment",
+        "agreement_id": "agr",
+        "agreement_version": 1,
+        "purpose": "exercise",
+        "volumes": [{"f": 1}],
+        "time_start": STAMP,
+        "time_end": STAMP,
+    }
+    assert fact.events() == ()
+    first = Published(
+        "agr", "a", StoredVersion("n1", 1, NoticeKind.SUBMISSION, 1, "", (), T, T, T, None)
+    )
+    assert first.cites is None
+
+
+def test_disclosed_grants_the_notice_entry_and_raises_short_notice_only_when_short() -> None:
+    fact = Disclosed("n1", 1, NoticeKind.SUBMISSION, "agr", "a", disclosure(False), 3600.0)
+    assert (fact.entry_type, fact.actor, fact.audience) == ("disclosure", None, {"a", "b"})
+    assert (fact.cites, fact.grantee) == (("n1", 1), "b")
+    assert fact.body()["disclosed_at"] == STAMP
+    assert fact.body()["min_lead_time_s"] == 3600.0
+    assert [e.kind for e in fact.events()] == [EventKind.DISCLOSED]
+    (event,) = fact.events()
+    assert (event.party, event.notice_id, event.version, event.agreement_id) == (
+        "b",
+        "n1",
+        1,
+        "agr",
+    )
+    assert event.data == {"reason": "member", "kind": "submission", "lead_time_s": 60.0}
+    short = Disclosed("n1", 1, NoticeKind.SUBMISSION, "agr", "a", disclosure(True), 3600.0)
+    assert [e.kind for e in short.events()] == [EventKind.DISCLOSED, EventKind.SHORT_NOTICE]
+    assert short.events()[1].data == {"lead_time_s": 60.0, "min_lead_time_s": 3600.0}
+
+
+def test_conflict_found_reaches_both_sides_and_hazards_reach_the_originator_alone() -> None:
+    report = ConflictReport(0, "notice", "n2", 1, 0, "b", T, T, (100.0, 200.0), 0.0, 1.5, None)
+    fact = ConflictFound("n1", 1, "agr", "a", report, T)
+    assert fact.audience == {"a", "b"}
+    body = fact.body()
+    assert (body["altitude_overlap_lower_m"], body["altitude_overlap_upper_m"]) == (100.0, 200.0)
+    assert (body["overlap_start"], body["detected_at"]) == (STAMP, STAMP)
+    (event,) = fact.events()
+    assert event.kind is EventKind.CONFLICT
+    assert event.party == "b"
+    assert event.data["overlap_start"] == T.isoformat()
+    hazard = ConflictReport(0, "hazard", "hz1", None, 0, None, T, T, None, 0.0, 0.0, None)
+    assert ConflictFound("n1", 1, "agr", "a", hazard, T).audience == {"a"}
+
+
+def test_acknowledged_is_the_recipients_act() -> None:
+    ack = Acknowledgement("n1", 1, "b", T, T, "noted", True, None)
+    fact = Acknowledged("agr", "a", ack, None, T)
+    assert (fact.entry_type, fact.actor, fact.audience) == ("ack", "b", {"a", "b"})
+    assert fact.body()["party_received_at"] is None
+    assert fact.body()["late"] is True
+    (event,) = fact.events()
+    assert (event.kind, event.party, event.data) == (
+        EventKind.ACKNOWLEDGED,
+        "b",
+        {"late": True, "ack_due_at": T.isoformat()},
+    )
+
+
+def test_escalated_and_expired() -> None:
+    escalated = Escalated("n1", 1, "agr", "a", "b", 2, T, T, T)
+    assert escalated.audience == {"a", "b"}
+    assert escalated.body()["tier"] == 2
+    (event,) = escalated.events()
+    assert (event.kind, event.due_at, event.data["tier"]) == (EventKind.ESCALATION, T, 2)
+    expired = Expired("n1", 1, "agr", "a", ("b", "c"), T)
+    assert expired.audience == {"a", "b", "c"}
+    assert expired.cites is None
+    assert expired.body() == {"notice_id": "n1", "version": 1, "time_end": STAMP}
+    (event,) = expired.events()
+    assert (event.kind, event.party, event.due_at) == (EventKind.EXPIRED, None, T)
+
+
+def test_set_up_facts_raise_no_events() -> None:
+    terms = AgreementTerms("t", ("a", "b"))
+    for fact, audience in [
+        (PartyAdded("a", "Alpha"), {"a"}),
+        (KeyAdded("a", KeyPurpose.ACK, "k", None), {"a"}),
+        (AgreementVersioned("agr", 1, terms), {"a", "b"}),
+    ]:
+        assert fact.audience == audience
+        assert fact.events() == ()
+        assert fact.filed_under == (None, None)
+    assert KeyAdded("a", KeyPurpose.COSIGN, "k", "a").body() == {
+        "party_id": "a",
+        "purpose": "cosign",
+        "key": "k",
+    }
