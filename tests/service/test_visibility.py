@@ -48,12 +48,47 @@ def test_views_of_a_notice(service: Service, clock: FakeClock) -> None:
     with service.context.read() as repos:
         stored = repos.notices.get(notice.id)
         own = notice_view(repos, stored, "a", notice.id)
-        assert (own.originator, list(own.versions), own.shown_to) == (True, [1, 2], None)
+        assert (own.originator, list(own.versions)) == (True, [1, 2])
         theirs = notice_view(repos, stored, "b", notice.id)
-        assert (theirs.originator, list(theirs.versions), theirs.shown_to) == (False, [1, 2], "b")
+        assert (theirs.originator, list(theirs.versions)) == (False, [1, 2])
         for party, version in [("c", None), ("c", 1), ("b", 3), ("a", 3)]:
             with pytest.raises(NotFound) as hidden:
                 notice_view(repos, stored, party, notice.id, version)
             with pytest.raises(NotFound) as missing:
                 notice_view(repos, None, party, notice.id, version)
             assert str(hidden.value) == str(missing.value)
+
+
+def test_a_recipient_sees_its_own_disclosure_and_acknowledgement_and_the_conflicts_it_is_in() -> (
+    None
+):
+    from datetime import UTC, datetime
+
+    from deconflict.domain import (
+        Acknowledgement,
+        AckState,
+        ConflictReport,
+        Disclosure,
+        NoticeState,
+        StoredNotice,
+    )
+    from deconflict.service.visibility import NoticeView
+
+    t = datetime(2030, 1, 1, tzinfo=UTC)
+    stored = StoredNotice("n", "agr", "a", 1, NoticeState.SUBMITTED, t)
+    disclosures = [
+        Disclosure(p, t, None, 0.0, False, t, AckState.PENDING, 0, None, "member") for p in "bc"
+    ]
+    acks = [Acknowledgement("n", 1, p, t, t, "", False) for p in "bc"]
+    conflicts = [
+        ConflictReport(0, kind, f"{kind}-{owner}", None, 0, owner, t, t, None, 0.0, 0.0, None)
+        for kind, owner in [("notice", "b"), ("protected_area", "c"), ("hazard", None)]
+    ]
+    originator = NoticeView(stored, "a", True, [1])
+    recipient = NoticeView(stored, "b", False, [1])
+    assert originator.disclosures(disclosures) == tuple(disclosures)
+    assert [d.party for d in recipient.disclosures(disclosures)] == ["b"]
+    assert [a.party for a in recipient.acknowledgements(acks)] == ["b"]
+    assert originator.acknowledgements(acks) == acks
+    assert [c.other_id for c in recipient.conflicts(conflicts)] == ["notice-b", "hazard-None"]
+    assert len(originator.conflicts(conflicts)) == 3

@@ -115,4 +115,4 @@ class Acknowledgements:
         party = require_party(caller)
         with self._ctx.read() as repos:
             view = notice_view(repos, repos.notices.get(notice_id), party, notice_id)
-            return repos.disclosures.acknowledgements(notice_id, view.shown_to)
+            return view.acknowledgements(repos.disclosures.acknowledgements(notice_id))

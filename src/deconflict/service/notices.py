@@ -109,8 +109,8 @@ def _render(
         submitted_at=stored.submitted_at,
         previous_version=version - 1 if version > 1 else None,
         latest_version=view.latest,
-        disclosures=tuple(tx.disclosures.of_version(notice.id, version, view.shown_to)),
-        conflicts=tuple(tx.conflicts.of_version(notice.id, version, view.shown_to)),
+        disclosures=view.disclosures(tx.disclosures.of_version(notice.id, version)),
+        conflicts=view.conflicts(tx.conflicts.of_version(notice.id, version)),
     )
 
 

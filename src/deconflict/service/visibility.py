@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from deconflict.domain import StoredNotice
+from deconflict.domain import Acknowledgement, ConflictReport, Disclosure, StoredNotice
 from deconflict.errors import Forbidden, InvalidInput, NotFound
 from deconflict.storage.repositories import Repositories
 
@@ -87,10 +87,22 @@ class NoticeView:
     def latest(self) -> int:
         return self.versions[-1]
 
-    @property
-    def shown_to(self) -> str | None:
-        """Whose disclosures and conflicts the view holds: None for all (the originator)."""
-        return None if self.originator else self.viewer
+    def acknowledgements(self, found: Sequence[Acknowledgement]) -> list[Acknowledgement]:
+        """The originator sees every acknowledgement; a recipient its own."""
+        return [a for a in found if self.originator or a.party == self.viewer]
+
+    def disclosures(self, found: Sequence[Disclosure]) -> tuple[Disclosure, ...]:
+        """The originator sees every disclosure; a recipient its own."""
+        return tuple(d for d in found if self.originator or d.party == self.viewer)
+
+    def conflicts(self, found: Sequence[ConflictReport]) -> tuple[ConflictReport, ...]:
+        """The originator sees every conflict; a recipient those with its own volumes and with
+        hazards (which every member sees)."""
+        return tuple(
+            c
+            for c in found
+            if self.originator or c.other_party == self.viewer or c.other_kind == "hazard"
+        )
 
 
 def notice_view(

@@ -55,14 +55,9 @@ class ConflictStore:
             ],
         )
 
-    def of_version(
-        self, notice_id: str, version: int, shown_to: str | None = None
-    ) -> list[ConflictReport]:
-        """A version's conflicts in the order found; with `shown_to`, only those with that
-        party's volumes and with hazards."""
+    def of_version(self, notice_id: str, version: int) -> list[ConflictReport]:
+        """A version's conflicts in the order found."""
         query = sa.select(t.conflicts).where(c.notice_id == notice_id).where(c.version == version)
-        if shown_to is not None:
-            query = query.where((c.other_party == shown_to) | (c.other_kind == "hazard"))
         reports = []
         for row in self._conn.execute(query.order_by(c.id)):
             band = None

@@ -83,13 +83,9 @@ class DisclosureStore:
         query = _one(sa.select(d.party_id), notice_id, version, party)
         return self._conn.execute(query).first() is not None
 
-    def of_version(
-        self, notice_id: str, version: int, party: str | None = None
-    ) -> list[Disclosure]:
-        """A version's disclosures by party, or only `party`'s."""
+    def of_version(self, notice_id: str, version: int) -> list[Disclosure]:
+        """A version's disclosures, by party."""
         query = sa.select(t.disclosures).where(d.notice_id == notice_id).where(d.version == version)
-        if party is not None:
-            query = query.where(d.party_id == party)
         return [_disclosure(row) for row in self._conn.execute(query.order_by(d.party_id))]
 
     def recipients(self, notice_id: str) -> list[str]:
@@ -151,12 +147,10 @@ class DisclosureStore:
             )
         )
 
-    def acknowledgements(self, notice_id: str, party: str | None = None) -> list[Acknowledgement]:
-        """The notice's acknowledgements by version and party, or only `party`'s."""
+    def acknowledgements(self, notice_id: str) -> list[Acknowledgement]:
+        """The notice's acknowledgements by version and party."""
         a = t.acknowledgements.c
         query = sa.select(t.acknowledgements).where(a.notice_id == notice_id)
-        if party is not None:
-            query = query.where(a.party_id == party)
         rows = self._conn.execute(query.order_by(a.version, a.party_id))
         return [
             Acknowledgement(
