@@ -133,3 +133,64 @@ def test_simultaneous_first_cosignatures_of_one_checkpoint_both_succeed(
             assert (row.first_timestamp, row.timestamp) == (start, start + timedelta(seconds=1))
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("instances", [1, 2])
+def test_amending_while_the_recipient_acknowledges_loses_nothing(
+    service: Service, database_url: str, clock: FakeClock, instances: int
+) -> None:
+    """The amendment writes the notice and then its disclosures; the acknowledgement must take
+    its locks in the same order, or PostgreSQL picks one of them to die of a deadlock."""
+    from deconflict.errors import Conflict
+
+    a, b, _, agr = setup(service)
+    other = Service.open(database_url, clock=clock) if instances == 2 else service
+    try:
+        for round_ in range(8):
+            notice = service.submit_notice(a, agr, [volume(clock, lat=10.0 + round_)], "first")
+            barrier = threading.Barrier(2)
+            failures: list[BaseException] = []
+            outcome: dict[str, object] = {}
+
+            def amend(
+                notice_id: str = notice.id,
+                barrier: threading.Barrier = barrier,
+                outcome: dict[str, object] = outcome,
+                failures: list[BaseException] = failures,
+                lat: float = 10.0 + round_,
+            ) -> None:
+                barrier.wait()
+                try:
+                    outcome["amended"] = service.amend_notice(
+                        a, notice_id, [volume(clock, lat=lat, lon=35.5)]
+                    )
+                except BaseException as exc:
+                    failures.append(exc)
+
+            def acknowledge(
+                notice_id: str = notice.id,
+                barrier: threading.Barrier = barrier,
+                outcome: dict[str, object] = outcome,
+                failures: list[BaseException] = failures,
+            ) -> None:
+                barrier.wait()
+                try:
+                    outcome["ack"] = other.acknowledge(b, notice_id, 1, "seen")
+                except Conflict as exc:
+                    outcome["ack"] = exc
+                except BaseException as exc:
+                    failures.append(exc)
+
+            threads = [threading.Thread(target=amend), threading.Thread(target=acknowledge)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert failures == [], f"round {round_}: {failures!r}"
+            assert "amended" in outcome
+            acks = service.list_acknowledgements(a, notice.id)
+            if not isinstance(outcome["ack"], Conflict):
+                assert [(x.version, x.party) for x in acks] == [(1, "b")]
+    finally:
+        if other is not service:
+            other.close()

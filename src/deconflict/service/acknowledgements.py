@@ -53,6 +53,10 @@ def _check_signature(
 
 
 class Acknowledgements:
+    """Acknowledging writes a disclosure and then its notice, so it locks the notice row first,
+    as every writer of a notice does (the agreement, then the notice, then its disclosures):
+    one lock order, so PostgreSQL never has to break a deadlock between them."""
+
     def __init__(self, context: Context) -> None:
         self._ctx = context
 
@@ -75,8 +79,9 @@ class Acknowledgements:
                 "/received_at", "a signed acknowledgement states when it was received"
             )
         with self._ctx.transaction() as tx:
+            notice = tx.notices.get(notice_id, lock=True)
             disclosure = tx.disclosures.get(notice_id, version, party, lock=True)
-            if disclosure is None:
+            if notice is None or disclosure is None:
                 raise NotFound(f"notice {notice_id!r} version {version} not found")
             if disclosure.acknowledged_at is not None:
                 raise Conflict("already acknowledged", acknowledged_at=disclosure.acknowledged_at)
@@ -95,9 +100,6 @@ class Acknowledgements:
                 signature_b64,
             )
             tx.disclosures.acknowledge(ack, ack_state(late), party_received_at)
-            notice = tx.notices.get(notice_id)
-            if notice is None:
-                raise LookupError(f"notice {notice_id!r} is not stored")
             tx.record(
                 Acknowledged(
                     notice.agreement_id,

@@ -38,6 +38,7 @@ class Timers:
 
     def _escalate(self, due: DueEscalation) -> int:
         with self._ctx.transaction() as tx:
+            tx.notices.get(due.notice_id, lock=True)  # the notice before its disclosure, always
             target = tx.disclosures.escalation_target(due.notice_id, due.version, due.party)
             due_at = target.next_escalation_at
             if due_at is None or due_at > tx.now or target.disclosure.acknowledged_at is not None:

@@ -47,11 +47,16 @@ class RememberedKey:
 class NoticeStore:
     """Notices and notice versions on one connection."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, *, postgres: bool) -> None:
         self._conn = conn
+        self._postgres = postgres
 
-    def get(self, notice_id: str) -> StoredNotice | None:
-        row = self._conn.execute(sa.select(t.notices).where(n.id == notice_id)).one_or_none()
+    def get(self, notice_id: str, *, lock: bool = False) -> StoredNotice | None:
+        """The notice; with `lock`, its row is held (on PostgreSQL) until commit."""
+        query = sa.select(t.notices).where(n.id == notice_id)
+        if lock and self._postgres:
+            query = query.with_for_update()
+        row = self._conn.execute(query).one_or_none()
         return None if row is None else _notice(row)
 
     def version(self, notice_id: str, version: int) -> StoredVersion:

@@ -31,6 +31,6 @@ class Repositories:
         self.entries = LogEntryStore(conn, postgres=postgres)
         self.events = EventStore(conn)
         self.indexed = IndexedStore(conn)
-        self.notices = NoticeStore(conn)
+        self.notices = NoticeStore(conn, postgres=postgres)
         self.parties = PartyStore(conn)
         self.settings = SettingStore(conn)
