@@ -8,12 +8,16 @@ them are written in that same transaction, so the record and the state never dis
 
 from __future__ import annotations
 
+import functools
+import random
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
@@ -30,11 +34,16 @@ from deconflict.service.indexing import (
     load_index,
 )
 from deconflict.storage.agreements import AgreementHead
+from deconflict.storage.database import is_retryable
 from deconflict.storage.indexed import IndexKey
 from deconflict.storage.log_entries import PendingEntry
 from deconflict.storage.repositories import Repositories
 
 __all__ = ["Context", "Tx"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ATTEMPTS = 5
 
 
 class Tx(Repositories):
@@ -136,6 +145,8 @@ class Context:
     _terms_cache: dict[tuple[str, int], AgreementTerms] = field(default_factory=dict)
     _writer_lock: threading.Lock | None = None
     """SQLite admits one writer at a time: queue them here rather than in its busy handler."""
+    _calls: threading.local = field(default_factory=threading.local)
+    """Per thread: how many transactions the current use-case call has committed."""
 
     def __post_init__(self) -> None:
         if not self.postgres:
@@ -158,6 +169,7 @@ class Context:
                 yield tx
                 if tx.pending:
                     tx.entries.append(tx.pending)
+            self._calls.commits = getattr(self._calls, "commits", 0) + 1
             for agreement_id, changes in tx.index_changes.items():
                 index = self.indexes.get(agreement_id)
                 if index is not None:
@@ -171,6 +183,26 @@ class Context:
             if tx is not None and tx.events_recorded:
                 with self.events_changed:
                     self.events_changed.notify_all()
+
+    def retrying(self, use_case: Callable[P, R]) -> Callable[P, R]:
+        """`use_case`, run again when the database rolled its transaction back for losing a race
+        (a serialisation failure or a deadlock), as long as none of its transactions had
+        committed: then nothing of the first run remains, and the caller never sees the race."""
+
+        @functools.wraps(use_case)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            attempt = 1
+            while True:
+                self._calls.commits = 0
+                try:
+                    return use_case(*args, **kwargs)
+                except sa.exc.DBAPIError as exc:
+                    if not is_retryable(exc) or self._calls.commits or attempt == ATTEMPTS:
+                        raise
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+                attempt += 1
+
+        return call
 
     @contextmanager
     def read(self) -> Iterator[Repositories]:

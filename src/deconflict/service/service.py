@@ -1,7 +1,8 @@
 """The service: a thin facade over the use cases, which share one `Context`.
 
-Each public method is a use case's own (see `contract.md`); the facade only opens and closes
-the context and runs the scheduler.
+Each public method is a use case's own (see `contract.md`), run again if the database broke a
+race by rolling it back (`Context.retrying`); the facade only opens and closes the context and
+runs the scheduler.
 """
 
 from __future__ import annotations
@@ -42,62 +43,63 @@ class Service:
         self.clock: Clock = context.clock
         self.checkpoint_interval_s = context.checkpoint_interval_s
         self._scheduler: threading.Thread | None = None
+        retrying = context.retrying
 
         self.parties = parties = Parties(context)
-        self.set_admin_token = parties.set_admin_token
-        self.authenticate = parties.authenticate
-        self.add_party = parties.add
-        self.add_key = parties.add_key
-        self.list_parties = parties.list_all
-        self.get_party = parties.get
+        self.set_admin_token = retrying(parties.set_admin_token)
+        self.authenticate = retrying(parties.authenticate)
+        self.add_party = retrying(parties.add)
+        self.add_key = retrying(parties.add_key)
+        self.list_parties = retrying(parties.list_all)
+        self.get_party = retrying(parties.get)
 
         self.agreements = agreements = Agreements(context)
-        self.add_agreement = agreements.add
-        self.update_agreement = agreements.update
-        self.get_agreement = agreements.get
-        self.list_agreements = agreements.list_all
+        self.add_agreement = retrying(agreements.add)
+        self.update_agreement = retrying(agreements.update)
+        self.get_agreement = retrying(agreements.get)
+        self.list_agreements = retrying(agreements.list_all)
 
         self.airspace = airspace = Airspace(context)
-        self.add_protected_area = airspace.add_protected_area
-        self.list_protected_areas = airspace.list_protected_areas
-        self.remove_protected_area = airspace.remove_protected_area
-        self.add_hazard = airspace.add_hazard
-        self.list_hazards = airspace.list_hazards
-        self.remove_hazard = airspace.remove_hazard
+        self.add_protected_area = retrying(airspace.add_protected_area)
+        self.list_protected_areas = retrying(airspace.list_protected_areas)
+        self.remove_protected_area = retrying(airspace.remove_protected_area)
+        self.add_hazard = retrying(airspace.add_hazard)
+        self.list_hazards = retrying(airspace.list_hazards)
+        self.remove_hazard = retrying(airspace.remove_hazard)
 
         self.notices = notices = Notices(context)
-        self.submit_notice = notices.submit
-        self.submit_draft = notices.submit_draft
-        self.amend_notice = notices.amend
-        self.cancel_notice = notices.cancel
-        self.get_notice = notices.get
-        self.list_notices = notices.list_page
+        self.submit_notice = retrying(notices.submit)
+        self.submit_draft = retrying(notices.submit_draft)
+        self.amend_notice = retrying(notices.amend)
+        self.cancel_notice = retrying(notices.cancel)
+        self.get_notice = retrying(notices.get)
+        self.list_notices = retrying(notices.list_page)
 
         self.acknowledgements = acknowledgements = Acknowledgements(context)
-        self.acknowledge = acknowledgements.acknowledge
-        self.list_acknowledgements = acknowledgements.list_all
+        self.acknowledge = retrying(acknowledgements.acknowledge)
+        self.list_acknowledgements = retrying(acknowledgements.list_all)
 
         self.events = events = Events(context)
-        self.list_events = events.list_page
-        self.wait_for_events = events.wait
+        self.list_events = retrying(events.list_page)
+        self.wait_for_events = retrying(events.wait)
 
         self.ledger = ledger = Ledger(context)
         self.log_origin = ledger.origin
-        self.log_verifier_key = ledger.verifier_key
-        self.log_size = ledger.size
-        self.publish_checkpoint = ledger.publish_checkpoint
-        self.log_checkpoint = ledger.checkpoint
-        self.cosigned_checkpoint = ledger.cosigned_checkpoint
-        self.inclusion_proof = ledger.inclusion_proof
-        self.consistency_proof = ledger.consistency_proof
-        self.log_entries = ledger.entries
-        self.leaf_hashes = ledger.leaf_hashes
-        self.cosigning_verifiers = ledger.cosigning_verifiers
-        self.add_cosignature = ledger.add_cosignature
-        self.verify_log = ledger.verify
+        self.log_verifier_key = retrying(ledger.verifier_key)
+        self.log_size = retrying(ledger.size)
+        self.publish_checkpoint = retrying(ledger.publish_checkpoint)
+        self.log_checkpoint = retrying(ledger.checkpoint)
+        self.cosigned_checkpoint = retrying(ledger.cosigned_checkpoint)
+        self.inclusion_proof = retrying(ledger.inclusion_proof)
+        self.consistency_proof = retrying(ledger.consistency_proof)
+        self.log_entries = retrying(ledger.entries)
+        self.leaf_hashes = retrying(ledger.leaf_hashes)
+        self.cosigning_verifiers = retrying(ledger.cosigning_verifiers)
+        self.add_cosignature = retrying(ledger.add_cosignature)
+        self.verify_log = retrying(ledger.verify)
 
         self.bundles = bundles = Bundles(context)
-        self.export_bundle = bundles.export
+        self.export_bundle = retrying(bundles.export)
 
         self.timers = Timers(context)
 
@@ -132,8 +134,8 @@ class Service:
     def tick(self) -> int:
         """Fire due timers (escalations, expiry), then publish a checkpoint if the log grew;
         how many timers fired."""
-        fired = self.timers.tick()
-        self.ledger.publish_checkpoint()
+        fired = self.context.retrying(self.timers.tick)()
+        self.publish_checkpoint()
         return fired
 
     def run_scheduler(self, interval_s: float = 1.0) -> None:

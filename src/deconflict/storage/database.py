@@ -10,7 +10,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-__all__ = ["create_engine", "default_database_url", "migrate"]
+__all__ = ["create_engine", "default_database_url", "is_retryable", "migrate"]
+
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+"""serialization_failure and deadlock_detected: the transaction lost a race and did nothing."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -57,3 +60,9 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def is_retryable(error: sa.exc.DBAPIError) -> bool:
+    """Whether the database rolled the transaction back only because it lost a race, so running
+    it again is safe and may succeed."""
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
