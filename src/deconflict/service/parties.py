@@ -12,7 +12,13 @@ from deconflict.domain import KeyPurpose, Party
 from deconflict.domain.facts import KeyAdded, PartyAdded
 from deconflict.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from deconflict.service.context import Context
-from deconflict.service.visibility import ADMIN, Caller, may_manage_party, require_admin
+from deconflict.service.visibility import (
+    ADMIN,
+    Caller,
+    known_parties,
+    may_manage_party,
+    require_admin,
+)
 from deconflict.storage.repositories import Repositories
 
 __all__ = ["Parties", "hash_token", "new_token"]
@@ -96,10 +102,19 @@ class Parties:
             return _party(tx, party_id)
 
     def list_all(self, caller: Caller) -> list[Party]:
-        """Every party: names and public keys are known to all members of the mechanism."""
+        """The parties the caller may know of, with their names and public keys."""
         with self._ctx.read() as repos:
-            return [_party(repos, party_id) for party_id in repos.parties.ids()]
+            known = known_parties(repos, caller)
+            return [
+                _party(repos, party_id)
+                for party_id in repos.parties.ids()
+                if known is None or party_id in known
+            ]
 
     def get(self, caller: Caller, party_id: str) -> Party:
+        """One party the caller may know of; any other is NotFound, as one that does not exist."""
         with self._ctx.read() as repos:
+            known = known_parties(repos, caller)
+            if known is not None and party_id not in known:
+                raise NotFound(f"party {party_id!r} not found")
             return _party(repos, party_id)

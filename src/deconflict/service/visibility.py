@@ -25,6 +25,7 @@ __all__ = [
     "audience_of",
     "hazard_agreements",
     "hidden_notice",
+    "known_parties",
     "may_manage_party",
     "notice_view",
     "notices_in_role",
@@ -134,6 +135,12 @@ def notices_in_role(role: str | None) -> tuple[bool, bool]:
     if role is None:
         return True, True
     raise InvalidInput.at("/role", "must be originator or recipient")
+
+
+def known_parties(repos: Repositories, caller: Caller) -> set[str] | None:
+    """Which parties the caller may know of: itself and those it shares an agreement with
+    (None: all of them, for the admin). A party it shares nothing with is not its business."""
+    return None if caller.party_id is None else repos.agreements.partners(caller.party_id)
 
 
 def read_agreement(repos: Repositories, caller: Caller, agreement_id: str) -> bool:

@@ -1,0 +1,27 @@
+"""Parties through the service: who may know of whom."""
+
+from __future__ import annotations
+
+import pytest
+
+from deconflict.domain import AgreementTerms
+from deconflict.errors import NotFound
+from deconflict.service import ADMIN, Caller, Service
+
+
+def test_a_party_knows_itself_and_its_partners_only(service: Service) -> None:
+    for pid in ("a", "b", "c", "d"):
+        service.add_party(ADMIN, f"Party {pid}", party_id=pid)
+    service.add_agreement(ADMIN, AgreementTerms("A-B", ("a", "b")))
+    service.add_agreement(ADMIN, AgreementTerms("B-C", ("b", "c")))
+    seen = {p: [x.id for x in service.list_parties(Caller(p))] for p in "abcd"}
+    assert seen == {"a": ["a", "b"], "b": ["a", "b", "c"], "c": ["b", "c"], "d": ["d"]}
+    assert [x.id for x in service.list_parties(ADMIN)] == ["a", "b", "c", "d"]
+    assert service.get_party(Caller("a"), "b").id == "b"
+    with pytest.raises(NotFound) as hidden:
+        service.get_party(Caller("a"), "c")
+    with pytest.raises(NotFound) as missing:
+        service.get_party(Caller("a"), "zz")
+    assert str(hidden.value) == "party 'c' not found"
+    assert str(missing.value) == "party 'zz' not found"
+    assert service.get_party(ADMIN, "d").id == "d"
