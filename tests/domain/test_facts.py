@@ -62,7 +62,7 @@ def test_published_is_the_originators_and_cites_the_version_before() -> None:
 
 
 def test_disclosed_grants_the_notice_entry_and_raises_short_notice_only_when_short() -> None:
-    fact = Disclosed("n1", 1, NoticeKind.SUBMISSION, "agr", "a", disclosure(False), 3600.0)
+    fact = Disclosed("n1", 1, "agr", "a", NoticeKind.SUBMISSION, disclosure(False), 3600.0)
     assert (fact.entry_type, fact.actor, fact.audience) == ("disclosure", None, {"a", "b"})
     assert (fact.cites, fact.grantee) == (("n1", 1), "b")
     assert fact.body()["disclosed_at"] == STAMP
@@ -76,7 +76,7 @@ def test_disclosed_grants_the_notice_entry_and_raises_short_notice_only_when_sho
         "agr",
     )
     assert event.data == {"reason": "member", "kind": "submission", "lead_time_s": 60.0}
-    short = Disclosed("n1", 1, NoticeKind.SUBMISSION, "agr", "a", disclosure(True), 3600.0)
+    short = Disclosed("n1", 1, "agr", "a", NoticeKind.SUBMISSION, disclosure(True), 3600.0)
     assert [e.kind for e in short.events()] == [EventKind.DISCLOSED, EventKind.SHORT_NOTICE]
     assert short.events()[1].data == {"lead_time_s": 60.0, "min_lead_time_s": 3600.0}
 

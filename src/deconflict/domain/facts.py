@@ -40,6 +40,7 @@ __all__ = [
     "HazardAdded",
     "HazardRemoved",
     "KeyAdded",
+    "NoticeFact",
     "PartyAdded",
     "Published",
 ]
@@ -105,6 +106,37 @@ def _parties(*parties: str | None) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeFact(Fact):
+    """A fact about one version of a notice: filed under it, citing its `notice.version` entry,
+    and heard by its originator among others."""
+
+    notice_id: str
+    version: int
+    agreement_id: str
+    originator: str
+
+    @property
+    def filed_under(self) -> tuple[str | None, int | None]:
+        return self.notice_id, self.version
+
+    @property
+    def cites(self) -> tuple[str, int] | None:
+        return self.notice_id, self.version
+
+    def _event(
+        self,
+        kind: EventKind,
+        data: Mapping[str, Any],
+        *,
+        party: str | None = None,
+        due_at: datetime | None = None,
+    ) -> EventDraft:
+        return EventDraft(
+            kind, self.agreement_id, self.notice_id, self.version, party, due_at, data
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Published(Fact):
     """A notice version was submitted and checked."""
 
@@ -146,29 +178,17 @@ class Published(Fact):
 
 
 @dataclass(frozen=True, slots=True)
-class Disclosed(Fact):
+class Disclosed(NoticeFact):
     """A notice version became visible to a party; its acknowledgement clock started."""
 
     entry_type: ClassVar[str] = "disclosure"
-    notice_id: str
-    version: int
     kind: NoticeKind
-    agreement_id: str
-    originator: str
     disclosure: Disclosure
     min_lead_time_s: float
 
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.disclosure.party, self.originator)
-
-    @property
-    def filed_under(self) -> tuple[str | None, int | None]:
-        return self.notice_id, self.version
-
-    @property
-    def cites(self) -> tuple[str, int] | None:
-        return self.notice_id, self.version
 
     @property
     def grantee(self) -> str | None:
@@ -190,50 +210,32 @@ class Disclosed(Fact):
 
     def events(self) -> tuple[EventDraft, ...]:
         d = self.disclosure
-        disclosed = EventDraft(
+        disclosed = self._event(
             EventKind.DISCLOSED,
-            self.agreement_id,
-            self.notice_id,
-            self.version,
+            {"reason": d.reason, "kind": self.kind.value, "lead_time_s": d.lead_time_s},
             party=d.party,
-            data={"reason": d.reason, "kind": self.kind.value, "lead_time_s": d.lead_time_s},
         )
         if not d.short_notice:
             return (disclosed,)
-        short = EventDraft(
+        short = self._event(
             EventKind.SHORT_NOTICE,
-            self.agreement_id,
-            self.notice_id,
-            self.version,
+            {"lead_time_s": d.lead_time_s, "min_lead_time_s": self.min_lead_time_s},
             party=d.party,
-            data={"lead_time_s": d.lead_time_s, "min_lead_time_s": self.min_lead_time_s},
         )
         return disclosed, short
 
 
 @dataclass(frozen=True, slots=True)
-class ConflictFound(Fact):
+class ConflictFound(NoticeFact):
     """The strategic check found a notice version in conflict with another volume."""
 
     entry_type: ClassVar[str] = "conflict"
-    notice_id: str
-    version: int
-    agreement_id: str
-    originator: str
     report: ConflictReport
     detected_at: datetime
 
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.originator, self.report.other_party)
-
-    @property
-    def filed_under(self) -> tuple[str | None, int | None]:
-        return self.notice_id, self.version
-
-    @property
-    def cites(self) -> tuple[str, int] | None:
-        return self.notice_id, self.version
 
     def body(self) -> dict[str, Any]:
         r = self.report
@@ -259,25 +261,17 @@ class ConflictFound(Fact):
 
     def events(self) -> tuple[EventDraft, ...]:
         r = self.report
-        return (
-            EventDraft(
-                EventKind.CONFLICT,
-                self.agreement_id,
-                self.notice_id,
-                self.version,
-                party=r.other_party,
-                data={
-                    "volume_index": r.volume_index,
-                    "other_kind": r.other_kind,
-                    "other_id": r.other_id,
-                    "other_version": r.other_version,
-                    "min_distance_m": r.min_distance_m,
-                    "vertical_gap_m": r.vertical_gap_m,
-                    "overlap_start": r.overlap_start.isoformat(),
-                    "overlap_end": r.overlap_end.isoformat(),
-                },
-            ),
-        )
+        data = {
+            "volume_index": r.volume_index,
+            "other_kind": r.other_kind,
+            "other_id": r.other_id,
+            "other_version": r.other_version,
+            "min_distance_m": r.min_distance_m,
+            "vertical_gap_m": r.vertical_gap_m,
+            "overlap_start": r.overlap_start.isoformat(),
+            "overlap_end": r.overlap_end.isoformat(),
+        }
+        return (self._event(EventKind.CONFLICT, data, party=r.other_party),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,14 +330,10 @@ class Acknowledged(Fact):
 
 
 @dataclass(frozen=True, slots=True)
-class Escalated(Fact):
+class Escalated(NoticeFact):
     """An acknowledgement deadline passed and escalation tier `tier` (1-based) fired."""
 
     entry_type: ClassVar[str] = "escalation"
-    notice_id: str
-    version: int
-    agreement_id: str
-    originator: str
     party: str
     tier: int
     due_at: datetime
@@ -353,14 +343,6 @@ class Escalated(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.party, self.originator)
-
-    @property
-    def filed_under(self) -> tuple[str | None, int | None]:
-        return self.notice_id, self.version
-
-    @property
-    def cites(self) -> tuple[str, int] | None:
-        return self.notice_id, self.version
 
     def body(self) -> dict[str, Any]:
         return {
@@ -374,33 +356,20 @@ class Escalated(Fact):
         }
 
     def events(self) -> tuple[EventDraft, ...]:
-        return (
-            EventDraft(
-                EventKind.ESCALATION,
-                self.agreement_id,
-                self.notice_id,
-                self.version,
-                party=self.party,
-                due_at=self.due_at,
-                data={
-                    "tier": self.tier,
-                    "due_at": self.due_at.isoformat(),
-                    "fired_at": self.fired_at.isoformat(),
-                    "ack_due_at": self.ack_due_at.isoformat(),
-                },
-            ),
-        )
+        data = {
+            "tier": self.tier,
+            "due_at": self.due_at.isoformat(),
+            "fired_at": self.fired_at.isoformat(),
+            "ack_due_at": self.ack_due_at.isoformat(),
+        }
+        return (self._event(EventKind.ESCALATION, data, party=self.party, due_at=self.due_at),)
 
 
 @dataclass(frozen=True, slots=True)
-class Expired(Fact):
+class Expired(NoticeFact):
     """An operation's window ended: its version left the strategic check."""
 
     entry_type: ClassVar[str] = "expired"
-    notice_id: str
-    version: int
-    agreement_id: str
-    originator: str
     recipients: tuple[str, ...]
     time_end: datetime
 
@@ -409,8 +378,8 @@ class Expired(Fact):
         return _parties(self.originator, *self.recipients)
 
     @property
-    def filed_under(self) -> tuple[str | None, int | None]:
-        return self.notice_id, self.version
+    def cites(self) -> tuple[str, int] | None:
+        return None
 
     def body(self) -> dict[str, Any]:
         return {
@@ -420,16 +389,8 @@ class Expired(Fact):
         }
 
     def events(self) -> tuple[EventDraft, ...]:
-        return (
-            EventDraft(
-                EventKind.EXPIRED,
-                self.agreement_id,
-                self.notice_id,
-                self.version,
-                due_at=self.time_end,
-                data={"time_end": self.time_end.isoformat()},
-            ),
-        )
+        data = {"time_end": self.time_end.isoformat()}
+        return (self._event(EventKind.EXPIRED, data, due_at=self.time_end),)
 
 
 @dataclass(frozen=True, slots=True)

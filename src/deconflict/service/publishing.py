@@ -83,9 +83,9 @@ def disclose_version(
         Disclosed(
             notice.id,
             stored.version,
-            stored.kind,
             notice.agreement_id,
             notice.originator,
+            stored.kind,
             disclosure,
             terms.min_lead_time_s,
         )
