@@ -54,21 +54,15 @@ from deconflict.log import (
     parse_entry,
     verify_consistency,
 )
+from deconflict.witness.errors import WitnessError
 from deconflict.witness.state import StateDir, WitnessState
 
-__all__ = ["Alert", "Outcome", "Witness", "WitnessError"]
+__all__ = ["Alert", "Outcome", "Witness"]
 
 log = logging.getLogger("deconflict.witness")
 _ENTRY_PAGE = 10_000
 _LEAF_PAGE = 10_000
 """Leaf hashes per `/log/leaves` call: the most the API serves at once."""
-
-
-class WitnessError(DeconflictError):
-    """A round that could not be completed: the service unreachable or refusing, or a checkpoint
-    that the pinned log key does not verify. Nothing was co-signed."""
-
-    title = "Witness round failed"
 
 
 class _UnprovableError(WitnessError):
