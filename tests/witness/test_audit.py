@@ -45,7 +45,7 @@ from deconflict.witness import (
     Verdict,
     WitnessError,
     WitnessState,
-    audit,
+    audit_checkpoint,
     trust_log_key,
 )
 
@@ -406,7 +406,7 @@ def judge(case: Case) -> tuple[Verdict, Reader]:
     """The round as the runner makes it: settle the key, then audit."""
     reader = Reader(case.log)
     key = trust_log_key(case.key, case.state.log_vkey)
-    return audit(Shown("a", case.state, key, case.note), reader), reader
+    return audit_checkpoint(Shown("a", case.state, key, case.note), reader), reader
 
 
 def _altered() -> list[Case]:

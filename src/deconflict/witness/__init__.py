@@ -1,8 +1,9 @@
 """A party's witness: verifies the log's checkpoints over HTTP and co-signs the consistent ones,
 keeping evidence of any split view. Sits beside the API's clients; never imports the service.
 
-`audit` makes every decision of a round without I/O; `Witness` (the runner) fetches what it
-reads, keeps the state and evidence on disk, and posts the cosignature."""
+`audit_checkpoint` makes every decision of a round without I/O, reading through `Served`;
+`Witness` (the runner) serves it over HTTP, keeps the state and evidence on disk, and posts the
+cosignature."""
 
 from deconflict.witness.audit import (
     Cosign,
@@ -10,7 +11,7 @@ from deconflict.witness.audit import (
     Refuse,
     Shown,
     Verdict,
-    audit,
+    audit_checkpoint,
     trust_log_key,
 )
 from deconflict.witness.errors import WitnessError, WitnessStateError
@@ -35,6 +36,6 @@ __all__ = [
     "WitnessError",
     "WitnessState",
     "WitnessStateError",
-    "audit",
+    "audit_checkpoint",
     "trust_log_key",
 ]

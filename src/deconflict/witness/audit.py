@@ -1,7 +1,7 @@
 """What a witness decides, without I/O: may it co-sign the checkpoint the log shows it?
 
 `trust_log_key` settles the log key: the one given must be the one the state pinned, if any.
-`audit` judges one signed checkpoint (RFC 9162 §2.1, C2SP tlog-checkpoint):
+`audit_checkpoint` judges one signed checkpoint (RFC 9162 §2.1, C2SP tlog-checkpoint):
 
 1. it must verify under the log key, with the key's name as origin (else `WitnessError`);
 2. a tree smaller than the one co-signed last, or the same size with another root, is a split
@@ -40,7 +40,7 @@ from deconflict.witness.errors import WitnessError
 from deconflict.witness.served import ProofRefusal, Served, ServedEntry
 from deconflict.witness.state import WitnessState
 
-__all__ = ["Cosign", "Finding", "Refuse", "Shown", "Verdict", "audit", "trust_log_key"]
+__all__ = ["Cosign", "Finding", "Refuse", "Shown", "Verdict", "audit_checkpoint", "trust_log_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,7 @@ def trust_log_key(vkey: str, pinned: str | None) -> Ed25519Verifier:
     return verifier
 
 
-def audit(shown: Shown, served: Served) -> Verdict:
+def audit_checkpoint(shown: Shown, served: Served) -> Verdict:
     """Whether to co-sign the checkpoint shown; `WitnessError` if it cannot be decided."""
     checkpoint = _open(shown)
     state = shown.state

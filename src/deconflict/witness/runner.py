@@ -5,7 +5,7 @@ One round (`Witness.run_once`):
 
 1. load the state and settle the log key: the one given, or pinned in the state, or (first run
    only) fetched from `/log/key` and pinned;
-2. fetch `/log/checkpoint` and hand it to `deconflict.witness.audit`, which reads through
+2. fetch `/log/checkpoint` and hand it to `audit_checkpoint`, which reads through
    `_Service` (a `Served`), as it needs them, the leaf hashes (`/log/leaves`, in pages), the
    entries that concern the party (`/log/entries`), consistency proofs
    (`/log/proof/consistency`) and the other parties' co-signed checkpoints (`/parties`,
@@ -35,7 +35,7 @@ import httpx
 from deconflict.clock import Clock, SystemClock
 from deconflict.errors import DeconflictError
 from deconflict.log import CosignatureVerifier, Cosigner, Ed25519Verifier, add_cosignatures
-from deconflict.witness.audit import Finding, Refuse, Shown, audit, trust_log_key
+from deconflict.witness.audit import Finding, Refuse, Shown, audit_checkpoint, trust_log_key
 from deconflict.witness.errors import WitnessError
 from deconflict.witness.served import PeerView, ProofRefusal, ServedEntry
 from deconflict.witness.state import StateDir, WitnessState
@@ -133,7 +133,7 @@ class Witness:
         if response is None:
             return Outcome(None, False)
         note = response.text
-        verdict = audit(Shown(self.party_id, state, verifier, note), self._service)
+        verdict = audit_checkpoint(Shown(self.party_id, state, verifier, note), self._service)
         for warning in verdict.warnings:
             log.warning("%s", warning)
         checkpoint = verdict.checkpoint
