@@ -38,7 +38,7 @@ from deconflict.log import (
 from deconflict.service import ADMIN, Caller, Service
 from deconflict.storage import tables as t
 from deconflict.witness import StateDir, Witness, WitnessError, WitnessState, WitnessStateError
-from deconflict.witness import witness as witness_module
+from deconflict.witness import runner as witness_module
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef"
 

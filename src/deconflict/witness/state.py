@@ -19,17 +19,12 @@ from pathlib import Path
 
 from deconflict.errors import DeconflictError
 from deconflict.log import CompactRange
+from deconflict.witness.errors import WitnessStateError
 
-__all__ = ["StateDir", "WitnessState", "WitnessStateError"]
+__all__ = ["StateDir", "WitnessState"]
 
 _STATE = "state.json"
 _EVIDENCE = "evidence"
-
-
-class WitnessStateError(DeconflictError):
-    """A state directory that cannot be read or written, or holds something else."""
-
-    title = "Unusable witness state"
 
 
 @dataclass(frozen=True, slots=True)
