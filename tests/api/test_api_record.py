@@ -15,10 +15,11 @@ from deconflict.log import (
     Cosigner,
     Ed25519Verifier,
     open_checkpoint,
+    parse_entry,
     verify_consistency,
     verify_inclusion,
 )
-from deconflict.service import Caller, Service
+from deconflict.service import ADMIN, Caller, Service
 
 ROUTES = [
     "/log/checkpoint",
@@ -199,3 +200,23 @@ def test_a_party_posts_its_cosignature_and_others_can_read_it(
         {"size": checkpoint.size, "cosignature": line, "extra": 1},
     ):
         _problem(world.post("alpha", "/log/cosignatures", body), 422)
+
+
+def test_cited_entries_are_those_an_entry_refers_to_that_the_caller_may_read(
+    world: Any, service: Service
+) -> None:
+    admin = {i: parse_entry(raw) for i, raw in service.log_entries(ADMIN)}
+    (disclosure,) = [
+        i
+        for i, e in admin.items()
+        if e.type == "disclosure" and e.body["party_id"] == "bravo" and e.refs
+    ][:1]
+    cited = world.get("bravo", f"/log/entries/{disclosure}/cited").json()["items"]
+    assert [item["leaf_hash"] for item in cited] == list(admin[disclosure].refs)
+    (item,) = cited
+    assert admin[item["index"]].type == "notice.version"
+    assert base64.b64decode(item["entry"]) == dict(service.log_entries(ADMIN))[item["index"]]
+    _problem(world.get("charlie", f"/log/entries/{disclosure}/cited"), 404)
+    first = next(i for i, e in admin.items() if e.type == "party.added")
+    assert world.get("admin", f"/log/entries/{first}/cited").json() == {"items": []}
+    _problem(world.get("bravo", f"/log/entries/{service.log_size()}/cited"), 404)

@@ -139,11 +139,28 @@ def entries(
     rows = service.log_entries(caller, start=start, limit=limit)
     next_start = rows[-1][0] + 1 if len(rows) == limit else None
     set_next_link(request, response, "start", None if next_start is None else str(next_start))
-    items = [
+    return {"items": _entry_items(rows), "next_start": next_start}
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+
+
+def _entry_items(rows: list[tuple[int, bytes]]) -> list[dict[str, Any]]:
+    return [
         {"index": i, "entry": base64.b64encode(raw).decode(), "leaf_hash": leaf_hash(raw).hex()}
         for i, raw in rows
     ]
-    return {"items": items, "next_start": next_start}
+
+
+@router.get("/log/entries/{index}/cited", response_model=EntryList)
+def cited(
+    index: Annotated[int, Path(ge=0, le=_MAX_INDEX)], caller: CallerDep, service: ServiceDep
+) -> dict[str, Any]:
+    """The entries that entry `index` cites by leaf hash (its `refs`), those the caller may read.
+    A witness proves each in its checkpoint: a notice disclosed to its party after it co-signed
+    past the notice's entry is checked all the same. 404 for an entry the caller may not read."""
+    return {"items": _entry_items(service.cited_entries(caller, index))}
 
 
 @router.get("/log/leaves", response_model=LeavesOut)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from deconflict.domain import KeyPurpose
+from deconflict.domain.facts import Published
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
 from deconflict.log import (
     Checkpoint,
@@ -23,6 +24,7 @@ from deconflict.log import (
     add_cosignatures,
     leaf_hash,
     open_checkpoint,
+    parse_entry,
     parse_signature_line,
     sign_checkpoint,
     verify_cosignature,
@@ -43,6 +45,12 @@ class LogProblem:
 
     where: str
     detail: str
+
+
+def _readable(repos: Repositories, reader: str | None, index: int) -> bytes | None:
+    """Entry `index`, if `reader` may read it (anyone: None)."""
+    found = repos.entries.readable(reader, index, 1)
+    return found[0][1] if found and found[0][0] == index else None
 
 
 class Ledger:
@@ -137,6 +145,25 @@ class Ledger:
             raise InvalidInput.at("/limit", "must be between 1 and 10000")
         with self._ctx.read() as repos:
             return repos.entries.readable(audience_of(caller), start, limit)
+
+    def cited_entries(self, caller: Caller, index: int) -> list[tuple[int, bytes]]:
+        """The entries that entry `index` (one the caller may read) cites by leaf hash, those the
+        caller may read: a witness proves the notice entries a disclosure grants its party
+        after it co-signed past them. Entries cite notice versions only."""
+        reader = audience_of(caller)
+        with self._ctx.read() as repos:
+            citing = _readable(repos, reader, index)
+            if citing is None:
+                raise NotFound(f"entry {index} not found")
+            entry = parse_entry(citing)
+            notice_id = entry.body.get("notice_id")
+            if not entry.refs or not isinstance(notice_id, str):
+                return []
+            return [
+                (idx, raw)
+                for idx, raw in repos.entries.of_notice(Published.entry_type, notice_id)
+                if leaf_hash(raw).hex() in entry.refs and _readable(repos, reader, idx) is not None
+            ]
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """Leaf hashes are public: salted, they reveal nothing about an entry."""

@@ -94,6 +94,7 @@ class Service:
         self.consistency_proof = retrying(ledger.consistency_proof)
         self.log_entries = retrying(ledger.entries)
         self.leaf_hashes = retrying(ledger.leaf_hashes)
+        self.cited_entries = retrying(ledger.cited_entries)
         self.cosigning_verifiers = retrying(ledger.cosigning_verifiers)
         self.add_cosignature = retrying(ledger.add_cosignature)
         self.verify_log = retrying(ledger.verify)

@@ -115,6 +115,14 @@ class LogEntryStore:
         )
         return [(int(idx), bytes(entry)) for idx, entry in rows]
 
+    def of_notice(self, entry_type: str, notice_id: str) -> list[tuple[int, bytes]]:
+        """(index, canonical entry) of the entries of a type filed under any version of a
+        notice."""
+        rows = self._conn.execute(
+            sa.select(e.idx, e.entry).where(e.type == entry_type).where(e.notice_id == notice_id)
+        )
+        return [(int(idx), bytes(entry)) for idx, entry in rows]
+
     def under_notice(self, notice_id: str) -> set[int]:
         """Indices of every entry filed under the notice."""
         return {

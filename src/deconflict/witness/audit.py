@@ -11,6 +11,8 @@
    that the new tree extends the co-signed one. Each entry that concerns the party must hash to
    the leaf at its index and be well-formed. If the root differs, a consistency proof tells a
    split view from leaves served wrongly. A state kept before compact ranges is rebuilt first;
+   every entry a new entry cites (a notice disclosed to the party after the witness co-signed
+   past it) must be shown to the party and proven in the new tree by its audit path;
 4. every other party's newest co-signed checkpoint must be consistent with this one (by a
    consistency proof), else it is a split view; a view that does not verify, or lacks its
    party's cosignature, is only a warning.
@@ -35,6 +37,7 @@ from deconflict.log import (
     open_checkpoint,
     parse_entry,
     verify_consistency,
+    verify_inclusion,
 )
 from deconflict.witness.errors import WitnessError
 from deconflict.witness.served import ProofRefusal, Served, ServedEntry
@@ -188,13 +191,16 @@ def _audit_leaves(shown: Shown, checkpoint: Checkpoint, served: Served) -> Verdi
             if rebuilt.root() != state.root:
                 return _leaves_problem(shown, checkpoint, rebuilt, state.root, served)
             base = rebuilt
-    entries = iter(served.entries(base.size, checkpoint.size))
+    shown_entries: list[ServedEntry] = []
+    entries = _kept(served.entries(base.size, checkpoint.size), shown_entries)
     pages = served.leaf_pages(base.size, checkpoint.size)
     grown, checked, bad = _fold(base, checkpoint.size, pages, entries)
     audited = grown.size - base.size
     if grown.root() != checkpoint.root:
         refusal = _leaves_problem(shown, checkpoint, grown, checkpoint.root, served)
         return replace(refusal, leaves_audited=audited)
+    if bad is None:
+        bad = _cited_problem(checkpoint, served, shown_entries)
     if bad is not None:
         entry, problem = bad
         detail = (
@@ -257,6 +263,55 @@ def _fold(
     if entry is not None:
         raise WitnessError(f"entry {entry.index} was served for leaves [{base.size}, {end})")
     return grown, checked, bad
+
+
+def _kept(entries: Iterable[ServedEntry], into: list[ServedEntry]) -> Iterator[ServedEntry]:
+    """The entries as served, each also kept in `into` as it passes."""
+    for entry in entries:
+        into.append(entry)
+        yield entry
+
+
+def _cited_problem(
+    checkpoint: Checkpoint, served: Served, shown: Sequence[ServedEntry]
+) -> tuple[ServedEntry, str] | None:
+    """The first entry shown this round that cites an entry the party cannot check, with why.
+
+    A disclosure grants the party the notice entry it cites, which may lie below the size the
+    witness last co-signed and so was never shown to it: each cited entry outside this round's
+    is fetched and proven in the checkpoint by its audit path."""
+    seen = {entry.leaf_hash for entry in shown}
+    for entry in shown:
+        refs = [r for r in parse_entry(entry.data).refs if r not in seen]
+        if not refs:
+            continue
+        found = {c.leaf_hash: c for c in served.cited(entry.index)}
+        for ref in refs:
+            cited = found.get(ref)
+            if cited is None:
+                return entry, f"it cites entry {ref}, which the party is not shown"
+            problem = _proven(cited, checkpoint, served)
+            if problem is not None:
+                return entry, f"it cites entry {cited.index}, {problem}"
+            seen.add(ref)
+    return None
+
+
+def _proven(cited: ServedEntry, checkpoint: Checkpoint, served: Served) -> str | None:
+    """Why the cited entry is not the one at its index in the checkpoint; None if it is."""
+    digest = leaf_hash(cited.data)
+    if digest.hex() != cited.leaf_hash:
+        return f"whose bytes hash to {digest.hex()}, not {cited.leaf_hash}"
+    if not 0 <= cited.index < checkpoint.size:
+        return f"which lies outside the checkpoint of size {checkpoint.size}"
+    proof = served.inclusion(cited.index, checkpoint.size)
+    if isinstance(proof, ProofRefusal):
+        return f"whose inclusion the service will not prove: {proof.detail}"
+    try:
+        verify_inclusion(digest, cited.index, checkpoint.size, list(proof), checkpoint.root)
+    except DeconflictError as exc:
+        return f"whose audit path does not verify: {exc.detail}"
+    return None
 
 
 def _entry_problem(entry: ServedEntry, leaf: bytes) -> str | None:

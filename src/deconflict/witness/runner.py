@@ -227,6 +227,20 @@ class _Service:
             return ProofRefusal(exc.detail)
         return tuple(_b64(h) for h in response.json()["hashes"])
 
+    def cited(self, index: int) -> Iterator[ServedEntry]:
+        """The entries entry `index` cites, as the service shows them to the party."""
+        for item in self.request("GET", f"/log/entries/{index}/cited").json()["items"]:
+            yield ServedEntry(int(item["index"]), _b64(item["entry"]), str(item["leaf_hash"]))
+
+    def inclusion(self, index: int, size: int) -> tuple[bytes, ...] | ProofRefusal:
+        try:
+            response = self.request(
+                "GET", "/log/proof/inclusion", params={"index": index, "size": size}
+            )
+        except _UnprovableError as exc:
+            return ProofRefusal(exc.detail)
+        return tuple(_b64(h) for h in response.json()["hashes"])
+
     def peer_views(self) -> Iterator[PeerView]:
         """The newest co-signed checkpoint of every other party with a cosigning key."""
         for party, keys in self._peers():

@@ -59,6 +59,15 @@ class Served(Protocol):
         """The consistency proof from the tree of `old` leaves to the tree of `new` > `old`."""
         ...
 
+    def cited(self, index: int) -> Iterable[ServedEntry]:
+        """The entries that entry `index` (one the party may read) cites by leaf hash, as far
+        as the service shows them to the party."""
+        ...
+
+    def inclusion(self, index: int, size: int) -> tuple[bytes, ...] | ProofRefusal:
+        """The audit path of leaf `index` in the tree of `size` leaves."""
+        ...
+
     def peer_views(self) -> Iterable[PeerView]:
         """Every other party's newest co-signed checkpoint, for those that have one."""
         ...
