@@ -15,7 +15,7 @@ import typer
 
 from deconflict.cli.output import CliError, reporting
 from deconflict.detection import tactical
-from deconflict.detection.tactical_types import DEFAULT_HPZ_M, DEFAULT_LOOKAHEAD_S, DEFAULT_RPZ_M
+from deconflict.detection.tactical.types import DEFAULT_HPZ_M, DEFAULT_LOOKAHEAD_S, DEFAULT_RPZ_M
 from deconflict.errors import InvalidInput
 from deconflict.ingest.states import parse_time, read_states
 

@@ -1,29 +1,5 @@
-"""Tactical conflict detection: which pairs of live tracks will lose separation, and when.
-
-The definition is the state-based one BlueSky's `StateBased` detector uses. Each pair is put in
-a local east-north plane the way BlueSky's `kwikqdrdist` does (a sphere of radius 6,371 km, the
-longitude difference wrapped to +-180 degrees and scaled by the cosine of the mean latitude) and
-both aircraft fly straight on. With relative position d and relative velocity v (|v|^2 floored at
-1e-6, as BlueSky does), the pair is horizontally closer than R during
-
-    t_cpa -+ sqrt(R^2 - d_cpa^2) / |v|,   t_cpa = -d.v / |v|^2,   d_cpa^2 = |d|^2 - t_cpa^2 |v|^2,
-
-and vertically closer than H while |dh + dvs t| < H, which with a zero vertical-rate difference
-is always or never. A conflict is a pair whose two intervals overlap, with the overlap ending
-after 0 and starting before the look-ahead time; a pair already inside both R and H (loss of
-separation) is a conflict whatever its velocities.
-
-The boundaries follow BlueSky's strictness: closer than R and H means strictly closer, so two
-aircraft exactly H apart in altitude with equal vertical rates are not in conflict, and an
-overlap of the two intervals that is a single instant still counts. Where BlueSky raises a zero
-vertical-rate difference to 1e-6 m/s, here it is handled exactly; so level aircraft H apart
-give no conflict, even when rounding (1000 ft converted to metres) leaves them a hair outside
-H, which BlueSky reports in one of its two orders. BlueSky also does not wrap the longitude
-difference; here pairs across the antimeridian are measured the short way.
-
-`detect` prunes pairs with `candidate_pairs` and evaluates the survivors vectorised;
-`detect_reference` evaluates every pair one at a time, straight from the formula.
-"""
+"""The vectorised tactical engine: the definition (see `deconflict.detection.tactical`)
+evaluated for many pairs at once, after `candidate_pairs` has pruned the rest."""
 
 from __future__ import annotations
 
@@ -32,9 +8,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from deconflict.detection.tactical_prune import candidate_pairs
-from deconflict.detection.tactical_reference import detect_reference
-from deconflict.detection.tactical_types import (
+from deconflict.detection.tactical.prune import candidate_pairs
+from deconflict.detection.tactical.types import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,
@@ -47,16 +22,7 @@ from deconflict.detection.tactical_types import (
     east_north_mps,
 )
 
-__all__ = [
-    "Encounters",
-    "States",
-    "TacticalConflict",
-    "candidate_pairs",
-    "conflicts_of",
-    "detect",
-    "detect_reference",
-    "evaluate_pairs",
-]
+__all__ = ["Encounters", "conflicts_of", "detect", "evaluate_pairs"]
 
 _MIN_SPEED2_M2PS2 = 1e-6
 _PAIRS_PER_BLOCK = 1 << 19

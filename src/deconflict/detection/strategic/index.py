@@ -15,12 +15,14 @@ to `evaluate`, i.e. to the pair predicate itself. So the index returns exactly w
 outline is screened with its bounding box's cap (`PreparedQuery.screening`), cheaper than its
 exact summary, which is computed only when something passes (in sparse airspace, most queries
 find nothing near).
+
+`conflicts_among` checks a whole set (a day's plan) with one index.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -28,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from deconflict.compiled import kernel
-from deconflict.detection.strategic_grid import CellGrid, lonlat_rad, near_positions
-from deconflict.detection.strategic_pair import (
+from deconflict.detection.strategic.grid import CellGrid, lonlat_rad, near_positions
+from deconflict.detection.strategic.pair import (
     Buffers,
     Conflict,
     PreparedQuery,
@@ -43,7 +45,7 @@ from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
 from deconflict.geometry.separation import anchor, extents, separation
 from deconflict.geometry.volume import Footprint, TimeWindow, Volume
 
-__all__ = ["PENDING_LIMIT", "StrategicIndex"]
+__all__ = ["PENDING_LIMIT", "StrategicIndex", "conflicts_among"]
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -271,6 +273,16 @@ class StrategicIndex:
             for (k, _), d, f in zip(candidates, sep.distance_m, sep.far, strict=True)
             if k is not None and not f and d == 0.0
         )
+
+
+def conflicts_among(volumes: Mapping[str, Volume], buffers: Buffers) -> list[Conflict]:
+    """Every conflicting pair of a set (a day's plan): `first` < `second`, sorted by both keys."""
+    index = StrategicIndex.build(volumes.items())
+    found: list[Conflict] = []
+    for key in sorted(volumes):
+        index.remove(key)
+        found.extend(index.conflicts_with(volumes[key], buffers, key=key))
+    return found
 
 
 @kernel(
