@@ -22,7 +22,6 @@ from deconflict.log import (
     Ed25519Verifier,
     LogEntry,
     add_cosignatures,
-    format_time,
     sign_ack,
     sign_checkpoint,
 )
@@ -35,6 +34,7 @@ from deconflict.log.bundle import (
     verify_bundle,
 )
 from deconflict.log.merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash
+from deconflict.times import format_time
 
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 NOTICE = "ntc_1"

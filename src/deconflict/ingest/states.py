@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from deconflict.clock import require_utc
 from deconflict.detection.tactical import States
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.times import parse_iso
 from deconflict.units import feet_per_minute_to_mps, feet_to_m, knots_to_mps
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "STATES_CSV_COLUMNS",
     "StateVectors",
     "parse_states_csv",
-    "parse_time",
     "read_state_vectors",
     "read_states",
     "state_vectors_from_records",
@@ -67,19 +67,6 @@ class _Errors:
         if self.total:
             more = f" (and {self.total - 1} more)" if self.total > 1 else ""
             raise InvalidInput(self.listed[0].detail + more, self.listed)
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time with a zone (`2021-10-07T13:00:00Z`), as UTC."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput.at("/at", f"time {text!r} is not ISO 8601") from None
-    if when.tzinfo is None:
-        raise InvalidInput.at(
-            "/at", f"time {text!r} has no zone; add Z or an offset such as +00:00"
-        )
-    return require_utc(when)
 
 
 def read_states(path: Path, at: datetime | None = None) -> States:
@@ -354,7 +341,7 @@ def _time(value: object) -> float:
         return float(value) / 1000.0
     if isinstance(value, str):
         try:
-            return parse_time(value).timestamp()
+            return parse_iso(value, "/timestamp").timestamp()
         except InvalidInput:
             return math.nan
     return math.nan

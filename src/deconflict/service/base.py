@@ -18,7 +18,7 @@ from deconflict.clock import Clock
 from deconflict.domain import EventKind
 from deconflict.errors import Forbidden, InvalidInput
 from deconflict.geometry import Volume
-from deconflict.log import LogEntry, format_time, new_salt
+from deconflict.log import LogEntry, new_salt
 from deconflict.service.indexing import (
     AgreementIndex,
     IndexChange,
@@ -28,6 +28,7 @@ from deconflict.service.indexing import (
 )
 from deconflict.service.logbook import PendingEntry, append_entries, grant_entry
 from deconflict.storage import tables as t
+from deconflict.times import format_time
 
 __all__ = [
     "ADMIN",
