@@ -26,10 +26,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from deconflict.arrays import Floats
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.antimeridian import (
     merge_across_antimeridian,
@@ -263,7 +263,7 @@ def volume_from_geojson(feature: Mapping[str, object]) -> Volume:
     return Volume(footprint, altitude, window)
 
 
-def _coordinates(xy: npt.NDArray[np.float64]) -> list[list[float]]:
+def _coordinates(xy: Floats) -> list[list[float]]:
     return [[float(x), float(y)] for x, y in xy]
 
 

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.compiled import kernel
 from deconflict.detection.strategic.grid import CellGrid, lonlat_rad, near_positions
 from deconflict.detection.strategic.pair import (
@@ -47,8 +48,6 @@ from deconflict.geometry.volume import Footprint, TimeWindow, Volume
 
 __all__ = ["PENDING_LIMIT", "StrategicIndex", "conflicts_among"]
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 _PRUNE_SLACK_M = 1.0
 """Caps are searched this much beyond the buffer; the exact tests decide the rest."""
 PENDING_LIMIT = 512
@@ -97,7 +96,7 @@ class StrategicIndex:
         self._volumes: list[Volume | None] = []
         self._size = 0
         self._rows = Summaries.of([])
-        self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+        self._alive: Bools = np.zeros(0, dtype=np.bool_)
         self._levels: list[_Level] = []
         self._pending: list[int] = []
 
@@ -195,7 +194,7 @@ class StrategicIndex:
         return index
 
     def _near(
-        self, centre: npt.NDArray[np.float64], reach_rad: float, start_us: int, end_us: int
+        self, centre: Floats, reach_rad: float, start_us: int, end_us: int
     ) -> list[tuple[Ints, Summaries]]:
         """(slots, summaries) per level and for the pending list, near enough to matter."""
         out: list[tuple[Ints, Summaries]] = []

@@ -6,16 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import NDArray
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.detection.tactical.prune import candidate_pairs
 from deconflict.detection.tactical.types import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,
     EARTH_RADIUS_M,
-    FloatArray,
-    IndexArray,
     States,
     TacticalConflict,
     check_separation,
@@ -36,19 +34,19 @@ class Encounters:
     never comes horizontally within R, `tin_s` and `tout_s` are NaN and `conflict` is false.
     """
 
-    first: IndexArray
-    second: IndexArray
-    tcpa_s: FloatArray
-    dcpa_m: FloatArray
-    tin_s: FloatArray
-    tout_s: FloatArray
-    los: NDArray[np.bool_]
-    conflict: NDArray[np.bool_]
+    first: Ints
+    second: Ints
+    tcpa_s: Floats
+    dcpa_m: Floats
+    tin_s: Floats
+    tout_s: Floats
+    los: Bools
+    conflict: Bools
 
     def __len__(self) -> int:
         return len(self.first)
 
-    def select(self, mask: NDArray[np.bool_]) -> Encounters:
+    def select(self, mask: Bools) -> Encounters:
         return Encounters(
             self.first[mask],
             self.second[mask],
@@ -63,8 +61,8 @@ class Encounters:
 
 def evaluate_pairs(
     states: States,
-    first: IndexArray,
-    second: IndexArray,
+    first: Ints,
+    second: Ints,
     rpz_m: float = DEFAULT_RPZ_M,
     hpz_m: float = DEFAULT_HPZ_M,
     lookahead_s: float = DEFAULT_LOOKAHEAD_S,
@@ -99,10 +97,10 @@ def evaluate_pairs(
 
 def _evaluate_block(
     states: States,
-    east_mps: FloatArray,
-    north_mps: FloatArray,
-    a: IndexArray,
-    b: IndexArray,
+    east_mps: Floats,
+    north_mps: Floats,
+    a: Ints,
+    b: Ints,
     rpz_m: float,
     hpz_m: float,
     lookahead_s: float,
