@@ -34,6 +34,7 @@ import httpx
 from deconflict.domain import AgreementTerms
 from deconflict.geometry.formats import volume_from_geojson
 from deconflict.service import ADMIN, Caller, Service
+from deconflict.times import format_utc
 
 CLIENTS = 16
 AREA = (34.0, 60.0, 14.0, 38.0)  # lon min, lon max, lat min, lat max
@@ -60,8 +61,8 @@ def feature(rng: random.Random, now: datetime) -> dict[str, Any]:
         "properties": {
             "alt_lower_m": round(lower),
             "alt_upper_m": round(lower + rng.uniform(300, 6000)),
-            "time_start": start.isoformat(),
-            "time_end": end.isoformat(),
+            "time_start": format_utc(start),
+            "time_end": format_utc(end),
         },
     }
 

@@ -33,6 +33,7 @@ from deconflict.log import LogEntry, new_salt
 from deconflict.service import ADMIN, Caller, Service
 from deconflict.storage import tables as t
 from deconflict.storage.log_entries import PendingEntry, append_entries
+from deconflict.times import read_utc
 from strategic import make_volumes
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -88,8 +89,8 @@ def prepare(url: str, features: list[dict[str, object]], clock: FakeClock) -> No
                         "agreement_version": 1,
                         "purpose": "bench",
                         "volumes": [feature],
-                        "time_start": datetime.fromisoformat(props["time_start"]),
-                        "time_end": datetime.fromisoformat(props["time_end"]),
+                        "time_start": read_utc(props["time_start"]),
+                        "time_end": read_utc(props["time_end"]),
                         "created_at": now,
                         "submitted_at": now,
                         "indexed": True,

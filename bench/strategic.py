@@ -54,7 +54,7 @@ import shapely
 from shapely.strtree import STRtree
 
 from deconflict.detection.strategic import Buffers, Conflict, StrategicIndex, pair_conflict
-from deconflict.detection.strategic_pair import PreparedQuery, Summaries, evaluate
+from deconflict.detection.strategic.pair import PreparedQuery, Summaries, evaluate
 from deconflict.geometry import AltitudeBand, Circle, Outline, TimeWindow, Volume
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)

@@ -34,8 +34,8 @@ from types import ModuleType, SimpleNamespace
 from typing import TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
 
+from deconflict.arrays import Ints
 from deconflict.detection.tactical import (
     States,
     candidate_pairs,
@@ -80,7 +80,7 @@ def random_states(
     )
 
 
-def brute_force(states: States, owners: NDArray[np.int64] | None = None, block: int = 40) -> Pairs:
+def brute_force(states: States, owners: Ints | None = None, block: int = 40) -> Pairs:
     """Every pair (or every pair with an aircraft in `owners`), block by block, no pruning.
 
     Written from the definition independently of the engine: rows are ownships, columns all

@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite: a fake clock and a service on every database backend.
 
 The `service` fixture runs each test against the embedded SQLite default and, when the server
-is reachable, PostgreSQL (one fresh database per test, cloned from a migrated template).
+is reachable, PostgreSQL. Either way a test starts from a copy of a database migrated once per
+session (per xdist worker): a SQLite file copied, a PostgreSQL template cloned, so no test runs
+the migrations (the upgrade in `Service.open` finds nothing to do).
 Set DECONFLICT_TEST_POSTGRES_URL to point elsewhere; set DECONFLICT_REQUIRE_POSTGRES=1 (CI does)
 to fail instead of skipping when it is not reachable.
 
@@ -13,6 +15,7 @@ exploring new examples.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +27,7 @@ from hypothesis import settings
 
 from deconflict.clock import FakeClock
 from deconflict.service import Service
+from deconflict.storage.database import create_engine, migrate
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
@@ -77,10 +81,27 @@ def postgres() -> Iterator[_Postgres | None]:
     pg.drop_all()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision and holding nothing else (each test's
+    service still makes its own log key). Closing the last connection folds the write-ahead log
+    into the file, so the one file is the whole database."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "deconflict.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    assert not path.with_name(f"{path.name}-wal").exists(), "template still has a write-ahead log"
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'deconflict.db'}"
+        path = tmp_path / "deconflict.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     pg: _Postgres = request.getfixturevalue("postgres")
     return pg.fresh()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
 import numba
 import pytest
+from numba.core.registry import CPUDispatcher
 
+import deconflict
 from deconflict import compiled
 
 
@@ -75,3 +79,16 @@ def test_kernels_are_cached_under_the_digest_or_not_at_all(
     blocked.write_text("not a directory")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(blocked))
     assert compiled._cache_dir.__wrapped__() is None  # type: ignore[attr-defined]
+
+
+def test_every_module_that_compiles_a_kernel_is_in_the_digest() -> None:
+    """The digest finds kernels by the text `@kernel(`; a kernel compiled any other way (or in a
+    module the search misses) would keep stale cached code after its callees change."""
+    defining = set()
+    for info in pkgutil.walk_packages(deconflict.__path__, "deconflict."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, CPUDispatcher) and value.py_func.__module__ == info.name:
+                defining.add(Path(module.__file__ or ""))
+    assert len(defining) >= 6
+    assert defining <= set(compiled.kernel_sources(compiled._PACKAGE))

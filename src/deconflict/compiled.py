@@ -21,19 +21,23 @@ from typing import Any, TypeVar, cast
 
 import numba
 
-__all__ = ["kernel", "sources_digest"]
+__all__ = ["kernel", "kernel_sources", "sources_digest"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _PACKAGE = Path(__file__).parent
 
 
+def kernel_sources(root: Path) -> list[Path]:
+    """The modules under `root`, sub-packages included, that define kernels, sorted."""
+    return [path for path in sorted(root.rglob("*.py")) if b"@kernel(" in path.read_bytes()]
+
+
 def sources_digest(root: Path) -> str:
     """A digest of the modules under `root` that define kernels (their paths and contents)."""
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in kernel_sources(root):
         text = path.read_bytes()
-        if b"@kernel(" in text:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + text + b"\0")
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + text + b"\0")
     return digest.hexdigest()[:16]
 
 

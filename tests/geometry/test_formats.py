@@ -23,8 +23,6 @@ from deconflict.geometry import (
     Volume,
 )
 from deconflict.geometry.formats import (
-    format_utc,
-    parse_utc,
     volume_from_f3548,
     volume_from_geojson,
     volume_to_f3548,
@@ -67,40 +65,6 @@ def point(lon: float, lat: float) -> dict[str, Any]:
 
 def square(lon: float, lat: float) -> list[list[list[float]]]:
     return [[[lon, lat], [lon + 1, lat], [lon + 1, lat + 1], [lon, lat + 1], [lon, lat]]]
-
-
-# ---------------------------------------------------------------------------- times
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-06-01T08:00:00Z", T0),
-        ("2026-06-01t08:00:00z", T0),
-        ("2026-06-01 10:00:00+02:00", T0),
-        ("2026-06-01T03:30:00-04:30", T0),
-        ("2026-06-01T08:00:00.25Z", T0 + timedelta(milliseconds=250)),
-    ],
-)
-def test_parse_utc_accepts_rfc3339(text: str, expected: datetime) -> None:
-    parsed = parse_utc(text, "/t")
-    assert parsed == expected
-    assert parsed.utcoffset() == timedelta(0)
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["2026-06-01T08:00:00", "2026-06-01", "yesterday", "2026-06-01T08:00:60Z", 1717228800, None],
-)
-def test_parse_utc_refuses_naive_or_malformed(value: object) -> None:
-    with pytest.raises(InvalidInput) as info:
-        parse_utc(value, "/properties/time_start")
-    assert [e.pointer for e in info.value.errors] == ["/properties/time_start"]
-
-
-@given(st.datetimes(timezones=st.just(UTC)))
-def test_format_utc_round_trips(when: datetime) -> None:
-    assert parse_utc(format_utc(when), "/t") == when
 
 
 # ---------------------------------------------------------------------------- GeoJSON in

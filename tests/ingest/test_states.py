@@ -15,7 +15,6 @@ import pytest
 from deconflict.errors import InvalidInput
 from deconflict.ingest.states import (
     parse_states_csv,
-    parse_time,
     read_state_vectors,
     read_states,
     state_vectors_from_records,
@@ -307,27 +306,6 @@ def test_a_csv_snapshot_takes_no_time(tmp_path: Path) -> None:
     path.write_text(f"{HEADER}\nA,0,0,0,0,0,0\n")
     with pytest.raises(InvalidInput, match="no times"):
         read_states(path, T0)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2021-10-07T13:00:00Z", T0),
-        ("2021-10-07T15:00:00+02:00", T0),
-        (" 2021-10-07 13:00:00.5+00:00 ", T0 + timedelta(milliseconds=500)),
-    ],
-)
-def test_parse_time_reads_iso_8601_with_a_zone(text: str, expected: datetime) -> None:
-    assert parse_time(text) == expected
-    assert parse_time(text).tzinfo == UTC
-
-
-@pytest.mark.parametrize(
-    ("text", "message"), [("2021-10-07T13:00:00", "no zone"), ("13h", "not ISO 8601")]
-)
-def test_parse_time_refuses_naive_and_malformed_times(text: str, message: str) -> None:
-    with pytest.raises(InvalidInput, match=message):
-        parse_time(text)
 
 
 # --- the real recording ---------------------------------------------------------------------

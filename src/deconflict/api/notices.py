@@ -22,7 +22,7 @@ from deconflict.api.schemas import (
 from deconflict.api.volumes import volume_input
 from deconflict.domain import NoticeState
 from deconflict.errors import InvalidInput
-from deconflict.geometry.formats import parse_utc
+from deconflict.times import parse_utc
 
 __all__ = ["router"]
 

@@ -19,6 +19,7 @@ from deconflict.api.deps import CallerDep, ServiceDep, set_next_link
 from deconflict.api.edge import StrictJSONRoute
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.log import leaf_hash
+from deconflict.times import format_utc
 
 __all__ = ["MAX_LEAVES", "router"]
 
@@ -180,4 +181,4 @@ def add_cosignature(body: CosignatureIn, caller: CallerDep, service: ServiceDep)
     """Post the caller's cosignature of the checkpoint of `size` (verified under the party's
     co-signing key, and its timestamp within 5 minutes of the service clock)."""
     timestamp = service.add_cosignature(caller, body.size, body.cosignature)
-    return {"timestamp": timestamp.isoformat().replace("+00:00", "Z")}
+    return {"timestamp": format_utc(timestamp)}

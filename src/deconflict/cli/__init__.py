@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-from deconflict.cli import agreement, notice, party, record, witness
+from deconflict.cli import agreement, notice, party, plan, record, witness
 from deconflict.cli.demo import demo
+from deconflict.cli.detect import detect
 from deconflict.cli.serve import serve
 
 __all__ = ["main", "root"]
@@ -27,27 +26,8 @@ root.add_typer(notice.app, name="notice")
 root.add_typer(witness.app, name="witness")
 root.add_typer(record.bundle_app, name="bundle")
 root.add_typer(record.log_app, name="log")
-
-
-def _register_optional() -> None:
-    """Commands written in modules that may not exist yet in a partial checkout."""
-    try:
-        plan = importlib.import_module("deconflict.cli.plan")
-    except ModuleNotFoundError as exc:
-        if exc.name != "deconflict.cli.plan":
-            raise
-    else:
-        root.add_typer(plan.app, name="plan")
-    try:
-        detect = importlib.import_module("deconflict.cli.detect")
-    except ModuleNotFoundError as exc:
-        if exc.name != "deconflict.cli.detect":
-            raise
-    else:
-        root.command()(detect.detect)
-
-
-_register_optional()
+root.add_typer(plan.app, name="plan")
+root.command()(detect)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from deconflict.domain import AgreementTerms, KeyPurpose, Notice
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
 from deconflict.log import Cosigner
 from deconflict.service import ADMIN, Caller, Service, default_database_url
+from deconflict.times import format_utc
 from deconflict.witness import Witness
 
 __all__ = ["SCRIPT_OFFSET", "demo"]
@@ -76,8 +77,8 @@ def _feature(
         "type": "Feature",
         "geometry": geometry,
         "properties": {
-            "time_start": start.isoformat(),
-            "time_end": end.isoformat(),
+            "time_start": format_utc(start),
+            "time_end": format_utc(end),
             **properties,
         },
     }

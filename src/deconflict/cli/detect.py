@@ -15,9 +15,10 @@ import typer
 
 from deconflict.cli.output import CliError, reporting
 from deconflict.detection import tactical
-from deconflict.detection.tactical_types import DEFAULT_HPZ_M, DEFAULT_LOOKAHEAD_S, DEFAULT_RPZ_M
+from deconflict.detection.tactical.types import DEFAULT_HPZ_M, DEFAULT_LOOKAHEAD_S, DEFAULT_RPZ_M
 from deconflict.errors import InvalidInput
-from deconflict.ingest.states import parse_time, read_states
+from deconflict.ingest.states import read_states
+from deconflict.times import parse_iso
 
 __all__ = ["CONFLICTS_CSV_COLUMNS", "detect", "write_conflicts"]
 
@@ -61,7 +62,7 @@ def detect(
     """Find aircraft pairs predicted to lose separation within the look-ahead time."""
     with reporting():
         try:
-            when = parse_time(at) if at is not None else None
+            when = parse_iso(at, "/at") if at is not None else None
         except InvalidInput as exc:
             raise CliError(f"--at: {exc.detail}") from None
         try:

@@ -22,7 +22,8 @@ from deconflict.cli.output import CliError, reporting
 from deconflict.detection.strategic import Buffers, Conflict, conflicts_among
 from deconflict.errors import InvalidInput
 from deconflict.geometry import Volume
-from deconflict.geometry.formats import format_utc, volume_from_geojson
+from deconflict.geometry.formats import volume_from_geojson
+from deconflict.times import format_utc
 
 __all__ = ["PLAN_CSV_COLUMNS", "app", "check", "read_plan", "write_conflicts"]
 

@@ -7,7 +7,6 @@ Strategic (planned 4D volumes): `deconflict.detection.strategic.pair_conflict` i
 predicate; `StrategicIndex` and `conflicts_among` answer with it at scale.
 """
 
-from deconflict.detection.alerts import Alert, AlertTier, AlertTiers, detect_alerts
 from deconflict.detection.strategic import (
     Buffers,
     Conflict,
@@ -16,10 +15,14 @@ from deconflict.detection.strategic import (
     pair_conflict,
 )
 from deconflict.detection.tactical import (
+    Alert,
+    AlertTier,
+    AlertTiers,
     Encounters,
     States,
     TacticalConflict,
     candidate_pairs,
+    detect_alerts,
     detect_reference,
     evaluate_pairs,
 )

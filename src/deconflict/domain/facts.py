@@ -2,8 +2,8 @@
 
 A use case states what happened as one of these values; the service's transaction turns it
 into the Merkle log entry, the events and the audience rows, so each fact is spelled once.
-Log bodies write times as the log does (RFC 3339, microseconds, Z); event data keeps the
-ISO form the API has always served.
+Log bodies write times as the log does (`times.format_time`); event data keeps the ISO form
+the API has always served (`times.format_iso`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from deconflict.domain.notices import (
 )
 from deconflict.domain.parties import KeyPurpose
 from deconflict.geometry.formats import volume_to_geojson
-from deconflict.log import format_time
+from deconflict.times import format_iso, format_time
 
 __all__ = [
     "Acknowledged",
@@ -268,8 +268,8 @@ class ConflictFound(NoticeFact):
             "other_version": r.other_version,
             "min_distance_m": r.min_distance_m,
             "vertical_gap_m": r.vertical_gap_m,
-            "overlap_start": r.overlap_start.isoformat(),
-            "overlap_end": r.overlap_end.isoformat(),
+            "overlap_start": format_iso(r.overlap_start),
+            "overlap_end": format_iso(r.overlap_end),
         }
         return (self._event(EventKind.CONFLICT, data, party=r.other_party),)
 
@@ -324,7 +324,7 @@ class Acknowledged(Fact):
                 a.notice_id,
                 a.version,
                 party=a.party,
-                data={"late": a.late, "ack_due_at": self.ack_due_at.isoformat()},
+                data={"late": a.late, "ack_due_at": format_iso(self.ack_due_at)},
             ),
         )
 
@@ -358,9 +358,9 @@ class Escalated(NoticeFact):
     def events(self) -> tuple[EventDraft, ...]:
         data = {
             "tier": self.tier,
-            "due_at": self.due_at.isoformat(),
-            "fired_at": self.fired_at.isoformat(),
-            "ack_due_at": self.ack_due_at.isoformat(),
+            "due_at": format_iso(self.due_at),
+            "fired_at": format_iso(self.fired_at),
+            "ack_due_at": format_iso(self.ack_due_at),
         }
         return (self._event(EventKind.ESCALATION, data, party=self.party, due_at=self.due_at),)
 
@@ -389,7 +389,7 @@ class Expired(NoticeFact):
         }
 
     def events(self) -> tuple[EventDraft, ...]:
-        data = {"time_end": self.time_end.isoformat()}
+        data = {"time_end": format_iso(self.time_end)}
         return (self._event(EventKind.EXPIRED, data, due_at=self.time_end),)
 
 

@@ -37,7 +37,8 @@ from typing import Any
 from deconflict.domain import facts as recorded
 from deconflict.evidence.errors import BundleError
 from deconflict.log.checkpoint import OpenedCheckpoint
-from deconflict.log.entry import LogEntry, parse_time
+from deconflict.log.entry import LogEntry
+from deconflict.times import parse_time
 
 __all__ = [
     "AckShown",

@@ -35,9 +35,10 @@ from deconflict.log.checkpoint import (
     open_checkpoint,
     parse_verifier,
 )
-from deconflict.log.entry import LogEntry, parse_entry, parse_time
+from deconflict.log.entry import LogEntry, parse_entry
 from deconflict.log.merkle import leaf_hash, verify_consistency, verify_inclusion
 from deconflict.log.note import Ed25519Verifier, Note
+from deconflict.times import parse_time
 
 __all__ = ["verify_bundle"]
 

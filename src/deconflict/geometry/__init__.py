@@ -1,7 +1,6 @@
 """Volumes on the WGS84 ellipsoid: footprints, altitude bands, time windows and their formats."""
 
 from deconflict.geometry.formats import (
-    parse_utc,
     volume_from_f3548,
     volume_from_geojson,
     volume_to_f3548,
@@ -27,7 +26,6 @@ __all__ = [
     "Outline",
     "TimeWindow",
     "Volume",
-    "parse_utc",
     "volume_from_f3548",
     "volume_from_geojson",
     "volume_to_f3548",

@@ -10,17 +10,16 @@ exactly the original shape.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.arrays import Floats
 from deconflict.errors import InvalidInput
 from deconflict.geometry.geodesy import GEOD
 
 __all__ = ["merge_across_antimeridian", "split_geodesic_ring", "wrap_lon"]
 
-Floats = npt.NDArray[np.float64]
 _BISECTIONS = 60
 
 

@@ -19,10 +19,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.arrays import Bools, Floats, Geometries, Ints
 from deconflict.compiled import kernel
 from deconflict.geometry.extents import Extents, ring_coordinates
 from deconflict.geometry.geodesy import (
@@ -52,8 +52,6 @@ __all__ = [
     "point_caps_gap_m",
 ]
 
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
 BOUND_SLACK_M = 1.0
 """Covers the chords between densified points (sagitta of 1 km pieces: millimetres) and
@@ -88,9 +86,7 @@ def piece_caps(dense: DenseRings) -> PieceCaps:
 
 
 @kernel("Tuple((int64[:], float64))(float64[:], float64[:], int64[:])")
-def _piece_caps(
-    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], float]:
+def _piece_caps(lon_deg: Floats, lat_deg: Floats, sizes: Ints) -> tuple[Ints, float]:
     """`piece_caps`, compiled: the points that centre a cap, and the longest piece as
     `lonlat_edge_bound_rad` bounds it (a ring's last point starts no piece)."""
     centre = np.empty(lon_deg.size, dtype=np.int64)
@@ -160,7 +156,7 @@ few kilometres, coarse enough that a large outline has about a hundred."""
 @kernel("boolean[:](float64[:, ::1], int64[:], float64[:, :], float64[:], float64)")
 def _caps_clear_of_outline(
     coords: Floats,
-    coord_ring: npt.NDArray[np.int64],
+    coord_ring: Ints,
     anchors: Floats,
     cap_rad: Floats,
     beyond_m: float,
@@ -310,10 +306,10 @@ class SqueezedMany:
     scale: Floats
     min_lat: Floats
     max_lat: Floats
-    boundary: npt.NDArray[np.object_]
+    boundary: Geometries
 
     @classmethod
-    def of(cls, shapes_ll: npt.NDArray[np.object_]) -> SqueezedMany:
+    def of(cls, shapes_ll: Geometries) -> SqueezedMany:
         bounds = shapely.bounds(shapes_ll)
         min_lat, max_lat = bounds[:, 1], bounds[:, 3]
         scale = np.cos(np.radians((min_lat + max_lat) / 2.0))
@@ -330,7 +326,7 @@ def _ratios(scale: Floats, low_deg: Floats, high_deg: Floats) -> Floats:
     return np.asarray(np.where((low_deg <= -90.0) | (high_deg >= 90.0), 0.0, ratio))
 
 
-def lonlat_apart(a: Squeezed, b_ll: npt.NDArray[np.object_], beyond_m: float) -> Bools:
+def lonlat_apart(a: Squeezed, b_ll: Geometries, beyond_m: float) -> Bools:
     """Where `lonlat_gap_m` of `a` and each of many shapes proves them at least `beyond_m`
     apart, decided by GEOS's indexed within-distance test on `a`'s prepared shape rather than
     by measuring each distance."""
@@ -356,7 +352,7 @@ def circles_bounds_m(
     scale: Floats,
     min_lat: Floats,
     max_lat: Floats,
-    boundary: npt.NDArray[np.object_],
+    boundary: Geometries,
     reach_m: Floats,
 ) -> tuple[Floats, Floats]:
     """`circle_bounds_m` element-wise: points against squeezed boundaries (one or many,

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 
+from deconflict.arrays import Floats, Geometries, Ints
 from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
@@ -27,7 +27,6 @@ from deconflict.geometry.volume import Circle, Edges, Footprint, Outline
 
 __all__ = ["Extents", "box_cap", "extents", "ring_coordinates"]
 
-Floats = npt.NDArray[np.float64]
 
 _CAP_SLACK_RAD = 2.0 * MAX_PIECE_M / SPHERE_TO_GEODESIC_MIN_M
 _WHOLE_SPHERE_RAD = math.pi
@@ -130,8 +129,8 @@ def _plain_polygon(shape: object) -> bool:
 
 
 def ring_coordinates(
-    shapes: npt.NDArray[np.object_],
-) -> tuple[Floats, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    shapes: Geometries,
+) -> tuple[Floats, Ints, Ints, Ints]:
     """Every vertex of the (multi)polygons' rings, in order: (lon/lat, ring) of each vertex,
     the part of each ring and the shape of each part.
 
@@ -155,7 +154,7 @@ def ring_coordinates(
     return coords, coord_ring, ring_part.astype(np.int64), part_shape.astype(np.int64)
 
 
-def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Floats, Floats]:
+def _outline_extents(shapes: Geometries, edges: Edges) -> tuple[Floats, Floats]:
     """Anchors and caps of outlines with the same edge rule (see `_outline_caps`)."""
     coords, coord_ring, ring_part, part_shape = ring_coordinates(shapes)
     anchors: Floats
@@ -172,9 +171,9 @@ def _outline_extents(shapes: npt.NDArray[np.object_], edges: Edges) -> tuple[Flo
 )
 def _outline_caps(
     coords: Floats,
-    coord_ring: npt.NDArray[np.int64],
-    ring_part: npt.NDArray[np.int64],
-    part_shape: npt.NDArray[np.int64],
+    coord_ring: Ints,
+    ring_part: Ints,
+    part_shape: Ints,
     count: int,
     lonlat_edges: bool,
 ) -> tuple[Floats, Floats]:

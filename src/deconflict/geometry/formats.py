@@ -22,15 +22,14 @@ their edges densified to at most 1 km, so they round-trip as shapes, not as vert
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from deconflict.arrays import Floats
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.antimeridian import (
     merge_across_antimeridian,
@@ -49,20 +48,15 @@ from deconflict.geometry.volume import (
     TimeWindow,
     Volume,
 )
+from deconflict.times import format_utc, parse_utc
 from deconflict.units import flight_level_to_m
 
 __all__ = [
-    "format_utc",
-    "parse_utc",
     "volume_from_f3548",
     "volume_from_geojson",
     "volume_to_f3548",
     "volume_to_geojson",
 ]
-
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$", re.ASCII
-)
 
 
 class _Errors:
@@ -83,29 +77,6 @@ class _Errors:
                 f"{detail}: " + "; ".join(f"{e.pointer}: {e.detail}" for e in self.items),
                 self.items,
             )
-
-
-def parse_utc(value: object, pointer: str) -> datetime:
-    """An RFC 3339 date-time with offset or Z, as UTC. Naive or malformed: `InvalidInput`."""
-    if not isinstance(value, str):
-        raise InvalidInput.at(pointer, f"must be an RFC 3339 date-time string, not {value!r}")
-    match = _RFC3339.match(value)
-    if match is None:
-        raise InvalidInput.at(pointer, f"{value!r} is not an RFC 3339 date-time")
-    if match.group(2) is None:
-        raise InvalidInput.at(pointer, f"{value!r} has no time zone offset (naive time refused)")
-    try:
-        parsed = datetime.fromisoformat(value.upper().replace(" ", "T"))
-    except ValueError as exc:
-        raise InvalidInput.at(pointer, f"{value!r} is not a valid date-time: {exc}") from None
-    return parsed.astimezone(UTC)
-
-
-def format_utc(when: datetime) -> str:
-    """RFC 3339 in UTC with a Z, microseconds only when present."""
-    utc = when.astimezone(UTC)
-    spec = "microseconds" if utc.microsecond else "seconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 def _number(errors: _Errors, value: object, pointer: str) -> float | None:
@@ -292,7 +263,7 @@ def volume_from_geojson(feature: Mapping[str, object]) -> Volume:
     return Volume(footprint, altitude, window)
 
 
-def _coordinates(xy: npt.NDArray[np.float64]) -> list[list[float]]:
+def _coordinates(xy: Floats) -> list[list[float]]:
     return [[float(x), float(y)] for x, y in xy]
 
 

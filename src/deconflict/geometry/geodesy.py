@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.compiled import kernel
 
 __all__ = [
@@ -41,8 +42,6 @@ __all__ = [
     "unit_vectors",
 ]
 
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
 GEOD = Geod(ellps="WGS84")
 """The WGS84 ellipsoid; every distance in metres that decides a conflict comes from it."""
@@ -145,7 +144,7 @@ def _lonlat_edges_rad(lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats) ->
     return bound
 
 
-def _piece_counts(length_m: Floats, max_piece_m: float) -> npt.NDArray[np.int64]:
+def _piece_counts(length_m: Floats, max_piece_m: float) -> Ints:
     return np.maximum(1, np.ceil(length_m / max_piece_m)).astype(np.int64)
 
 
@@ -174,9 +173,7 @@ def _canonical(
     )
 
 
-def _pieces(
-    counts: npt.NDArray[np.int64], flip: Bools
-) -> tuple[npt.NDArray[np.int64], Floats, Bools]:
+def _pieces(counts: Ints, flip: Bools) -> tuple[Ints, Floats, Bools]:
     """For edges cut into `counts` pieces: each new point's edge, its fraction from the canonical
     end, and whether it is the edge's own first vertex (kept exactly)."""
     edge = np.repeat(np.arange(counts.size), counts)
@@ -201,13 +198,13 @@ def densify_lonlat(
 
 
 def densify_lonlat_rings(
-    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64], max_piece_m: float = MAX_PIECE_M
-) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    lon_deg: Floats, lat_deg: Floats, sizes: Ints, max_piece_m: float = MAX_PIECE_M
+) -> tuple[Floats, Floats, Ints]:
     """`densify_lonlat` of many closed rings at once: their points concatenated, `sizes` points
     each; returns the densified rings concatenated and their sizes."""
     lon: Floats
     lat: Floats
-    new_sizes: npt.NDArray[np.int64]
+    new_sizes: Ints
     lon, lat, new_sizes = _densify_lonlat_lines(
         np.ascontiguousarray(lon_deg, dtype=np.float64),
         np.ascontiguousarray(lat_deg, dtype=np.float64),
@@ -219,7 +216,7 @@ def densify_lonlat_rings(
 
 def densify_lonlat_edges(
     lon1: Floats, lat1: Floats, lon2: Floats, lat2: Floats, max_piece_m: float = MAX_PIECE_M
-) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+) -> tuple[Floats, Floats, Ints]:
     """Edges straight in lon/lat, each cut exactly as `densify_lonlat_rings` cuts it in its ring:
     each edge's points from its first end to its second (both kept exactly), concatenated, and
     the number of points of each edge."""
@@ -233,8 +230,8 @@ def densify_lonlat_edges(
 
 @kernel("Tuple((float64[:], float64[:], int64[:]))(float64[:], float64[:], int64[:], float64)")
 def _densify_lonlat_lines(
-    lon_deg: Floats, lat_deg: Floats, sizes: npt.NDArray[np.int64], max_piece_m: float
-) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    lon_deg: Floats, lat_deg: Floats, sizes: Ints, max_piece_m: float
+) -> tuple[Floats, Floats, Ints]:
     """Lines (`sizes` points each, concatenated) with edges straight in lon/lat, each edge cut
     into `ceil(bound / max_piece_m)` equal pieces, its length bounded as `lonlat_edge_bound_rad`
     on the largest curvature radius; vertices are kept exactly. Each edge is cut from its

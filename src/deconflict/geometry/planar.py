@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.arrays import Floats, Geometries, Ints
 from deconflict.geometry.extents import ring_coordinates
 from deconflict.geometry.geodesy import (
     MAX_PIECE_M,
@@ -47,9 +47,6 @@ __all__ = [
     "turns_to",
     "unwrapped_shift",
 ]
-
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
 
 
 def dense_rings(outline: Outline) -> list[list[tuple[Floats, Floats]]]:
@@ -101,7 +98,7 @@ class DenseRings:
         return shape
 
 
-def planar_shapes(dense: Sequence[DenseRings], planar: Floats) -> npt.NDArray[np.object_]:
+def planar_shapes(dense: Sequence[DenseRings], planar: Floats) -> Geometries:
     """The shape each outline's rings bound, given all their points' planar coordinates in
     order: rings and polygons built in one call each, parts of one outline merged."""
     sizes = np.concatenate([d.sizes for d in dense])
@@ -127,13 +124,11 @@ def planar_outline(outline: Outline, plane: LocalPlane) -> BaseGeometry:
     return dense.polygon(plane.project(dense.xyz))
 
 
-def lines_of(
-    xy: Floats, sizes: Ints, owner: Ints | None = None, count: int = 1
-) -> npt.NDArray[np.object_]:
+def lines_of(xy: Floats, sizes: Ints, owner: Ints | None = None, count: int = 1) -> Geometries:
     """Polylines of `sizes` points each, concatenated, as one MultiLineString per owner."""
     lines = shapely.linestrings(xy, indices=np.repeat(np.arange(sizes.size), sizes))
     owners = np.zeros(sizes.size, dtype=np.int64) if owner is None else owner
-    found: npt.NDArray[np.object_] = shapely.multilinestrings(lines, indices=owners)
+    found: Geometries = shapely.multilinestrings(lines, indices=owners)
     if found.size < count:
         raise ValueError(f"lines for {found.size} shapes, expected {count}")
     return found
@@ -180,7 +175,7 @@ def lonlat_outline(outline: Outline, centre_lon: float) -> BaseGeometry:
     return merged(moved)
 
 
-def lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> npt.NDArray[np.object_]:
+def lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> Geometries:
     """`lonlat_outline` of many: single polygons already next to `centre_lon` (found with one
     vectorised bounds call) are their own shape; the rest go one by one."""
     shapes = np.empty(len(outlines), dtype=object)
@@ -197,8 +192,8 @@ def lonlat_outlines(outlines: Sequence[Outline], centre_lon: float) -> npt.NDArr
 def gaps_in_circle_planes(
     circles: Sequence[Circle],
     xyz: Floats,
-    sizes: npt.NDArray[np.int64],
-    ring_owner: npt.NDArray[np.int64],
+    sizes: Ints,
+    ring_owner: Ints,
 ) -> Floats:
     """For circles whose centres lie outside an outline: the geodesic distance from each centre to
     the nearest point of the outline's boundary found in the circle's own plane, minus its radius.

@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.arrays import Bools, Floats, Geometries, Ints
 from deconflict.geometry.bounds import (
     PieceCaps,
     Squeezed,
@@ -79,8 +79,6 @@ __all__ = [
     "separation",
 ]
 
-Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
 _INSIDE_MARGIN_M = 1e-3
 """A vertex must lie this far inside the other shape before it proves an overlap on its own."""
@@ -242,7 +240,7 @@ def _settle_circles(
     lon_deg: Floats,
     lat_deg: Floats,
     radius_m: Floats,
-    shapes_ll: BaseGeometry | npt.NDArray[np.object_],
+    shapes_ll: BaseGeometry | Geometries,
     squeezed: Squeezed | SqueezedMany,
     beyond_m: float,
 ) -> tuple[Bools, Bools]:
@@ -427,7 +425,7 @@ times the plane's stretch."""
 
 def _edges_of(
     outlines: Sequence[Outline],
-) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.int64]]:
+) -> tuple[Floats, Floats, Floats, Floats, Ints]:
     """Every edge of the outlines' rings: (lon1, lat1, lon2, lat2, outline) of each."""
     shapes = np.empty(len(outlines), dtype=object)
     shapes[:] = [o.shape for o in outlines]
@@ -439,7 +437,7 @@ def _edges_of(
 
 def _near_edges(
     first: Anchored, outlines: Sequence[Outline]
-) -> tuple[Floats, Floats, Floats, Floats, npt.NDArray[np.int64]]:
+) -> tuple[Floats, Floats, Floats, Floats, Ints]:
     """The edges of lon/lat outlines that can hold their point nearest the first's boundary in
     the first's plane: (lon1, lat1, lon2, lat2, outline) of each.
 
@@ -489,7 +487,7 @@ def _disjoint_lonlat_outlines(first: Anchored, outlines: Sequence[Outline]) -> F
 
 def _lonlat_outlines_meet(
     first: Anchored, outlines: list[Outline]
-) -> tuple[npt.NDArray[np.object_], Bools, Bools]:
+) -> tuple[Geometries, Bools, Bools]:
     """Lon/lat outlines against the first (a lon/lat outline), with vectorised GEOS
     predicates: each unwrapped next to it, whether they meet, whether interiors overlap.
 

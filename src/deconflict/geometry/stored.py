@@ -15,7 +15,6 @@ Never use this on input from outside the service.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -34,6 +33,7 @@ from deconflict.geometry.volume import (
     TimeWindow,
     Volume,
 )
+from deconflict.times import read_utc
 
 __all__ = ["volumes_from_stored_geojson"]
 
@@ -48,10 +48,6 @@ def _unchecked(cls: type[_T], **fields: Any) -> _T:
     for name, value in fields.items():
         object.__setattr__(made, name, value)
     return made
-
-
-def _utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _plain(feature: Mapping[str, Any]) -> bool:
@@ -111,7 +107,7 @@ def volumes_from_stored_geojson(features: Sequence[Mapping[str, Any]]) -> list[V
             reference=_REFERENCES[props.get("alt_reference", "W84")],
         )
         windows[i] = _unchecked(
-            TimeWindow, start=_utc(props["time_start"]), end=_utc(props["time_end"])
+            TimeWindow, start=read_utc(props["time_start"]), end=read_utc(props["time_end"])
         )
     if shape_feature:
         shapes = _shapes(coords, ring_sizes, ring_part, part_shape, multi)

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from pyproj import Geod
 from shapely.geometry import LinearRing, MultiPolygon, Polygon
 
+from deconflict.arrays import Floats
 from deconflict.clock import require_utc
 from deconflict.errors import FieldError, InvalidInput
 
@@ -151,9 +151,7 @@ def _rings_with_pointers(shape: Polygon | MultiPolygon) -> list[tuple[str, Linea
     return out
 
 
-def _ring_span_errors(
-    prefix: str, coords: npt.NDArray[np.float64], edges: Edges
-) -> list[FieldError]:
+def _ring_span_errors(prefix: str, coords: Floats, edges: Edges) -> list[FieldError]:
     errors = [
         FieldError(f"{prefix}/{v}/1", f"latitude {lat} reaches a pole; footprints may not")
         for v, lat in enumerate(coords[:, 1])

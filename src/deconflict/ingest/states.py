@@ -27,9 +27,11 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.clock import require_utc
 from deconflict.detection.tactical import States
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.times import parse_iso
 from deconflict.units import feet_per_minute_to_mps, feet_to_m, knots_to_mps
 
 __all__ = [
@@ -37,7 +39,6 @@ __all__ = [
     "STATES_CSV_COLUMNS",
     "StateVectors",
     "parse_states_csv",
-    "parse_time",
     "read_state_vectors",
     "read_states",
     "state_vectors_from_records",
@@ -67,19 +68,6 @@ class _Errors:
         if self.total:
             more = f" (and {self.total - 1} more)" if self.total > 1 else ""
             raise InvalidInput(self.listed[0].detail + more, self.listed)
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time with a zone (`2021-10-07T13:00:00Z`), as UTC."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput.at("/at", f"time {text!r} is not ISO 8601") from None
-    if when.tzinfo is None:
-        raise InvalidInput.at(
-            "/at", f"time {text!r} has no zone; add Z or an offset such as +00:00"
-        )
-    return require_utc(when)
 
 
 def read_states(path: Path, at: datetime | None = None) -> States:
@@ -194,20 +182,20 @@ class StateVectors:
     `onground` is true only where the record said so.
     """
 
-    t_s: NDArray[np.float64]
+    t_s: Floats
     icao24: NDArray[np.str_]
-    lat_deg: NDArray[np.float64]
-    lon_deg: NDArray[np.float64]
-    alt_m: NDArray[np.float64]
-    gs_mps: NDArray[np.float64]
-    trk_deg: NDArray[np.float64]
-    vs_mps: NDArray[np.float64]
-    onground: NDArray[np.bool_]
+    lat_deg: Floats
+    lon_deg: Floats
+    alt_m: Floats
+    gs_mps: Floats
+    trk_deg: Floats
+    vs_mps: Floats
+    onground: Bools
 
     def __len__(self) -> int:
         return len(self.t_s)
 
-    def _columns(self) -> tuple[NDArray[np.float64], ...]:
+    def _columns(self) -> tuple[Floats, ...]:
         return (self.lat_deg, self.lon_deg, self.alt_m, self.gs_mps, self.trk_deg, self.vs_mps)
 
     def states_at(self, at: datetime | None = None, max_age_s: float = MAX_STATE_AGE_S) -> States:
@@ -231,9 +219,7 @@ class StateVectors:
         return States.of(self.icao24[pick].tolist(), *(column[pick] for column in self._columns()))
 
 
-def _latest_per_code(
-    records: NDArray[np.int64], code: NDArray[np.int64], t_s: NDArray[np.float64]
-) -> NDArray[np.int64]:
+def _latest_per_code(records: Ints, code: Ints, t_s: Floats) -> Ints:
     """Positions in `records` of each code's latest record (by time, then by file order)."""
     if len(records) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -331,7 +317,7 @@ def _kinds(values: Sequence[object]) -> set[type]:
     return set(map(type, values))
 
 
-def _times(values: _Column, errors: _Errors) -> NDArray[np.float64]:
+def _times(values: _Column, errors: _Errors) -> Floats:
     """Seconds since the epoch, from milliseconds, ISO 8601 strings or UTC datetimes."""
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         t_s = values.astype("datetime64[ns]").astype(np.int64) / 1e9
@@ -354,7 +340,7 @@ def _time(value: object) -> float:
         return float(value) / 1000.0
     if isinstance(value, str):
         try:
-            return parse_time(value).timestamp()
+            return parse_iso(value, "/timestamp").timestamp()
         except InvalidInput:
             return math.nan
     return math.nan
@@ -370,7 +356,7 @@ def _aircraft(values: _Column, errors: _Errors) -> NDArray[np.str_]:
     return np.char.lower(np.char.strip(np.array(names, dtype=np.str_)))
 
 
-def _numbers(values: _Column, field: str, errors: _Errors) -> NDArray[np.float64]:
+def _numbers(values: _Column, field: str, errors: _Errors) -> Floats:
     """Native-unit numbers, NaN where null; wrong types and ranges are errors."""
     if isinstance(values, np.ndarray):
         numbers = values.astype(np.float64)
@@ -393,7 +379,7 @@ def _numbers(values: _Column, field: str, errors: _Errors) -> NDArray[np.float64
     return numbers
 
 
-def _flags(values: _Column, errors: _Errors) -> NDArray[np.bool_]:
+def _flags(values: _Column, errors: _Errors) -> Bools:
     flags = list(values)
     if not _kinds(flags) <= {bool, np.bool_, type(None)}:
         for k, flag in enumerate(flags):

@@ -18,7 +18,7 @@ from deconflict.log.checkpoint import (
     verify_cosignature,
 )
 from deconflict.log.compact import CompactRange
-from deconflict.log.entry import LogEntry, format_time, new_salt, parse_entry, parse_time
+from deconflict.log.entry import LogEntry, new_salt, parse_entry
 from deconflict.log.errors import (
     HashSizeError,
     InvalidSignatureError,
@@ -93,7 +93,6 @@ __all__ = [
     "add_cosignatures",
     "consistency_proof",
     "cosignature_message",
-    "format_time",
     "inclusion_proof",
     "leaf_hash",
     "new_salt",
@@ -104,7 +103,6 @@ __all__ = [
     "parse_entry",
     "parse_note",
     "parse_signature_line",
-    "parse_time",
     "parse_verifier",
     "root_hash",
     "sign_ack",

@@ -19,9 +19,9 @@ from datetime import datetime
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from deconflict.log.entry import format_time
 from deconflict.log.errors import HashSizeError, InvalidSignatureError, MalformedKeyError
 from deconflict.log.merkle import HASH_SIZE
+from deconflict.times import format_time
 
 __all__ = ["ack_message", "sign_ack", "verify_ack"]
 

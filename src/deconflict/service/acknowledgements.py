@@ -10,9 +10,10 @@ from deconflict.domain import Acknowledgement, KeyPurpose
 from deconflict.domain.facts import Acknowledged
 from deconflict.domain.rules import ack_state, is_late, notice_state
 from deconflict.errors import Conflict, DeconflictError, InvalidInput, NotFound
-from deconflict.log import format_time, verify_ack
+from deconflict.log import verify_ack
 from deconflict.service.context import Context, Tx
 from deconflict.service.visibility import Caller, notice_view, require_party
+from deconflict.times import format_time
 
 __all__ = ["Acknowledgements", "refresh_state"]
 

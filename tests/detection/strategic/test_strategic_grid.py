@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deconflict.detection.strategic_grid import BASE_CAP_RAD, BUCKET_US, CellGrid
+from deconflict.detection.strategic.grid import BASE_CAP_RAD, BUCKET_US, CellGrid
 from deconflict.geometry.geodesy import angle_between, unit_vectors
 
 HOUR_US = 3600 * 1_000_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from deconflict.detection.tactical_types import (
+from deconflict.detection.tactical.types import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,

@@ -32,13 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from deconflict.detection.tactical_types import (
+from deconflict.arrays import Bools, Floats, Ints
+from deconflict.detection.tactical.types import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,
     EARTH_RADIUS_M,
-    FloatArray,
-    IndexArray,
     States,
     check_separation,
     east_north_mps,
@@ -65,14 +64,14 @@ class SweptBoxes:
     [`low_m`, `high_m`].
     """
 
-    south_m: FloatArray
-    north_m: FloatArray
-    mid_rad: FloatArray
-    half_rad: FloatArray
-    low_m: FloatArray
-    high_m: FloatArray
+    south_m: Floats
+    north_m: Floats
+    mid_rad: Floats
+    half_rad: Floats
+    low_m: Floats
+    high_m: Floats
 
-    def overlap(self, a: IndexArray, b: IndexArray) -> NDArray[np.bool_]:
+    def overlap(self, a: Ints, b: Ints) -> Bools:
         """Whether the boxes of aircraft `a[k]` and `b[k]` overlap, for each k."""
         apart = self.mid_rad[b] - self.mid_rad[a]
         apart = np.abs(apart - 2.0 * math.pi * np.round(apart / (2.0 * math.pi)))
@@ -130,7 +129,7 @@ def candidate_pairs(
     lookahead_s: float = DEFAULT_LOOKAHEAD_S,
     *,
     hpz_m: float = DEFAULT_HPZ_M,
-) -> tuple[IndexArray, IndexArray]:
+) -> tuple[Ints, Ints]:
     """Index pairs (first < second) whose swept boxes overlap, each pair once, in no set order.
 
     Conservative: every pair `detect_reference` finds with the same R, H and T is among them.
@@ -151,14 +150,14 @@ def candidate_pairs(
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
-def _spread(counts: IndexArray) -> tuple[IndexArray, IndexArray]:
+def _spread(counts: Ints) -> tuple[Ints, Ints]:
     """For counts [2, 0, 3]: owners [0, 0, 2, 2, 2] and offsets [0, 1, 0, 1, 2]."""
     owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     starts = np.cumsum(counts) - counts
     return owner, np.arange(len(owner), dtype=np.int64) - starts[owner]
 
 
-def _floor_index(values: FloatArray) -> IndexArray:
+def _floor_index(values: Floats) -> Ints:
     return np.floor(values).astype(np.int64)
 
 
@@ -172,12 +171,12 @@ class _Cells:
     bit 2 in its column.
     """
 
-    key: IndexArray
-    aircraft: IndexArray
-    column: IndexArray
-    first_column: IndexArray
-    columns: IndexArray
-    row_columns: IndexArray
+    key: Ints
+    aircraft: Ints
+    column: Ints
+    first_column: Ints
+    columns: Ints
+    row_columns: Ints
     starts: NDArray[np.uint8]
 
     @classmethod
@@ -255,7 +254,7 @@ class _Cells:
             starts=starts[order],
         )
 
-    def pairs_sharing_a_cell(self) -> Iterator[tuple[IndexArray, IndexArray]]:
+    def pairs_sharing_a_cell(self) -> Iterator[tuple[Ints, Ints]]:
         """Entry pairs (first, second) in the same cell, first < second, in bounded chunks."""
         count = len(self.key)
         starts = np.flatnonzero(np.r_[True, self.key[1:] != self.key[:-1]])
@@ -274,7 +273,7 @@ class _Cells:
             first += lo
             yield first, first + 1 + offset
 
-    def canonical(self, first: IndexArray, second: IndexArray) -> NDArray[np.bool_]:
+    def canonical(self, first: Ints, second: Ints) -> Bools:
         """Whether the cell of entries `first` and `second` is their aircraft's one cell.
 
         Both boxes cover the cell. Its row must be where one of the boxes starts (so the later
@@ -282,7 +281,7 @@ class _Cells:
         Columns wrap round the row, so two boxes can share two runs of columns, each starting
         where one box starts; then the smaller of the two start columns is the canonical one.
         """
-        keep: NDArray[np.bool_] = (self.starts[first] | self.starts[second]) == 7
+        keep: Bools = (self.starts[first] | self.starts[second]) == 7
         first, second = first[keep], second[keep]
         here = self.column[first]
         start_a, start_b = self.first_column[first], self.first_column[second]

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.errors import FieldError, InvalidInput
 
 __all__ = [
@@ -20,16 +21,12 @@ __all__ = [
     "DEFAULT_LOOKAHEAD_S",
     "DEFAULT_RPZ_M",
     "EARTH_RADIUS_M",
-    "FloatArray",
-    "IndexArray",
     "States",
     "TacticalConflict",
     "check_separation",
     "east_north_mps",
 ]
 
-FloatArray = NDArray[np.float64]
-IndexArray = NDArray[np.int64]
 
 EARTH_RADIUS_M = 6_371_000.0
 """The spherical radius of BlueSky's flat-earth `kwikqdrdist`, so our answers match its answers."""
@@ -45,7 +42,7 @@ _LISTED_ERRORS = 10
 _FLOAT_COLUMNS = ("lat_deg", "lon_deg", "alt_m", "gs_mps", "trk_deg", "vs_mps")
 
 
-def _read_only(values: ArrayLike, name: str) -> FloatArray:
+def _read_only(values: ArrayLike, name: str) -> Floats:
     try:
         array = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -58,9 +55,7 @@ def _read_only(values: ArrayLike, name: str) -> FloatArray:
     return array
 
 
-def _bad_values(
-    name: str, bad: NDArray[np.bool_], values: FloatArray, rule: str
-) -> list[FieldError]:
+def _bad_values(name: str, bad: Bools, values: Floats, rule: str) -> list[FieldError]:
     return [
         FieldError(f"/{name}/{i}", f"{name}[{i}] = {values[i]!r} {rule}")
         for i in np.flatnonzero(bad)[:_LISTED_ERRORS].tolist()
@@ -77,12 +72,12 @@ class States:
     """
 
     ids: tuple[str, ...]
-    lat_deg: FloatArray
-    lon_deg: FloatArray
-    alt_m: FloatArray
-    gs_mps: FloatArray
-    trk_deg: FloatArray
-    vs_mps: FloatArray
+    lat_deg: Floats
+    lon_deg: Floats
+    alt_m: Floats
+    gs_mps: Floats
+    trk_deg: Floats
+    vs_mps: Floats
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", tuple(self.ids))
@@ -119,7 +114,7 @@ class States:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def take(self, indices: Sequence[int] | IndexArray) -> States:
+    def take(self, indices: Sequence[int] | Ints) -> States:
         """The states of the aircraft at `indices`, in that order."""
         index = np.asarray(indices, dtype=np.int64)
         return States(
@@ -138,7 +133,7 @@ class States:
             ]
         errors: list[FieldError] = []
         for name in _FLOAT_COLUMNS:
-            values: FloatArray = getattr(self, name)
+            values: Floats = getattr(self, name)
             errors += _bad_values(name, ~np.isfinite(values), values, "is not finite")
         if errors:
             return errors
@@ -204,7 +199,7 @@ def check_separation(rpz_m: float, hpz_m: float, lookahead_s: float) -> None:
         raise InvalidInput(f"invalid separation: {errors[0].detail}", errors)
 
 
-def east_north_mps(states: States) -> tuple[FloatArray, FloatArray]:
+def east_north_mps(states: States) -> tuple[Floats, Floats]:
     """Each aircraft's ground velocity as (east, north) components, metres per second."""
     track_rad = np.radians(states.trk_deg)
     return states.gs_mps * np.sin(track_rad), states.gs_mps * np.cos(track_rad)

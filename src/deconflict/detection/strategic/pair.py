@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry.base import BaseGeometry
 
+from deconflict.arrays import Floats, Ints
 from deconflict.compiled import kernel
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry.bounds import caps_clear_of_outline
@@ -67,8 +68,6 @@ __all__ = [
     "pair_conflict",
 ]
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -143,13 +142,13 @@ class Summaries:
     sphere (`deconflict.geometry.separation.Extents`).
     """
 
-    start_us: npt.NDArray[np.int64]
-    end_us: npt.NDArray[np.int64]
-    lower_m: npt.NDArray[np.float64]
-    upper_m: npt.NDArray[np.float64]
+    start_us: Ints
+    end_us: Ints
+    lower_m: Floats
+    upper_m: Floats
     reference: npt.NDArray[np.int8]
-    anchors: npt.NDArray[np.float64]
-    cap_rad: npt.NDArray[np.float64]
+    anchors: Floats
+    cap_rad: Floats
 
     @classmethod
     def of(cls, volumes: Sequence[Volume]) -> Summaries:
@@ -203,7 +202,7 @@ class PreparedQuery:
     end_us: int
     reference: int
     """Code of the altitude reference, as in `Summaries.reference`."""
-    anchor_xyz: npt.NDArray[np.float64]
+    anchor_xyz: Floats
     cap_rad: float
     exact: bool = True
     """False for a `screening` summary, whose cap only prunes."""

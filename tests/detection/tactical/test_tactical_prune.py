@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tactical_strategies import EARTH_RADIUS_M, make_states, separations, traffic
 
 from deconflict.detection.tactical import States, candidate_pairs, detect_reference
-from deconflict.detection.tactical_prune import swept_boxes
+from deconflict.detection.tactical.prune import swept_boxes
 
 R, H, T = 9260.0, 304.8, 300.0
 

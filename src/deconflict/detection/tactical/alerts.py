@@ -13,14 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from deconflict.detection.tactical import (
-    States,
-    TacticalConflict,
-    candidate_pairs,
-    conflicts_of,
-    evaluate_pairs,
-)
-from deconflict.detection.tactical_types import check_separation
+from deconflict.detection.tactical.engine import conflicts_of, evaluate_pairs
+from deconflict.detection.tactical.prune import candidate_pairs
+from deconflict.detection.tactical.types import States, TacticalConflict, check_separation
 from deconflict.errors import FieldError, InvalidInput
 
 __all__ = ["Alert", "AlertTier", "AlertTiers", "detect_alerts"]

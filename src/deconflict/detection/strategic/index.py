@@ -15,21 +15,24 @@ to `evaluate`, i.e. to the pair predicate itself. So the index returns exactly w
 outline is screened with its bounding box's cap (`PreparedQuery.screening`), cheaper than its
 exact summary, which is computed only when something passes (in sparse airspace, most queries
 find nothing near).
+
+`conflicts_among` checks a whole set (a day's plan) with one index.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from deconflict.arrays import Bools, Floats, Ints
 from deconflict.compiled import kernel
-from deconflict.detection.strategic_grid import CellGrid, lonlat_rad, near_positions
-from deconflict.detection.strategic_pair import (
+from deconflict.detection.strategic.grid import CellGrid, lonlat_rad, near_positions
+from deconflict.detection.strategic.pair import (
     Buffers,
     Conflict,
     PreparedQuery,
@@ -43,10 +46,8 @@ from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M, angle_between
 from deconflict.geometry.separation import anchor, extents, separation
 from deconflict.geometry.volume import Footprint, TimeWindow, Volume
 
-__all__ = ["PENDING_LIMIT", "StrategicIndex"]
+__all__ = ["PENDING_LIMIT", "StrategicIndex", "conflicts_among"]
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 _PRUNE_SLACK_M = 1.0
 """Caps are searched this much beyond the buffer; the exact tests decide the rest."""
 PENDING_LIMIT = 512
@@ -95,7 +96,7 @@ class StrategicIndex:
         self._volumes: list[Volume | None] = []
         self._size = 0
         self._rows = Summaries.of([])
-        self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+        self._alive: Bools = np.zeros(0, dtype=np.bool_)
         self._levels: list[_Level] = []
         self._pending: list[int] = []
 
@@ -193,7 +194,7 @@ class StrategicIndex:
         return index
 
     def _near(
-        self, centre: npt.NDArray[np.float64], reach_rad: float, start_us: int, end_us: int
+        self, centre: Floats, reach_rad: float, start_us: int, end_us: int
     ) -> list[tuple[Ints, Summaries]]:
         """(slots, summaries) per level and for the pending list, near enough to matter."""
         out: list[tuple[Ints, Summaries]] = []
@@ -271,6 +272,16 @@ class StrategicIndex:
             for (k, _), d, f in zip(candidates, sep.distance_m, sep.far, strict=True)
             if k is not None and not f and d == 0.0
         )
+
+
+def conflicts_among(volumes: Mapping[str, Volume], buffers: Buffers) -> list[Conflict]:
+    """Every conflicting pair of a set (a day's plan): `first` < `second`, sorted by both keys."""
+    index = StrategicIndex.build(volumes.items())
+    found: list[Conflict] = []
+    for key in sorted(volumes):
+        index.remove(key)
+        found.extend(index.conflicts_with(volumes[key], buffers, key=key))
+    return found
 
 
 @kernel(

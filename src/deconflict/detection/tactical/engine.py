@@ -1,62 +1,26 @@
-"""Tactical conflict detection: which pairs of live tracks will lose separation, and when.
-
-The definition is the state-based one BlueSky's `StateBased` detector uses. Each pair is put in
-a local east-north plane the way BlueSky's `kwikqdrdist` does (a sphere of radius 6,371 km, the
-longitude difference wrapped to +-180 degrees and scaled by the cosine of the mean latitude) and
-both aircraft fly straight on. With relative position d and relative velocity v (|v|^2 floored at
-1e-6, as BlueSky does), the pair is horizontally closer than R during
-
-    t_cpa -+ sqrt(R^2 - d_cpa^2) / |v|,   t_cpa = -d.v / |v|^2,   d_cpa^2 = |d|^2 - t_cpa^2 |v|^2,
-
-and vertically closer than H while |dh + dvs t| < H, which with a zero vertical-rate difference
-is always or never. A conflict is a pair whose two intervals overlap, with the overlap ending
-after 0 and starting before the look-ahead time; a pair already inside both R and H (loss of
-separation) is a conflict whatever its velocities.
-
-The boundaries follow BlueSky's strictness: closer than R and H means strictly closer, so two
-aircraft exactly H apart in altitude with equal vertical rates are not in conflict, and an
-overlap of the two intervals that is a single instant still counts. Where BlueSky raises a zero
-vertical-rate difference to 1e-6 m/s, here it is handled exactly; so level aircraft H apart
-give no conflict, even when rounding (1000 ft converted to metres) leaves them a hair outside
-H, which BlueSky reports in one of its two orders. BlueSky also does not wrap the longitude
-difference; here pairs across the antimeridian are measured the short way.
-
-`detect` prunes pairs with `candidate_pairs` and evaluates the survivors vectorised;
-`detect_reference` evaluates every pair one at a time, straight from the formula.
-"""
+"""The vectorised tactical engine: the definition (see `deconflict.detection.tactical`)
+evaluated for many pairs at once, after `candidate_pairs` has pruned the rest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import NDArray
 
-from deconflict.detection.tactical_prune import candidate_pairs
-from deconflict.detection.tactical_reference import detect_reference
-from deconflict.detection.tactical_types import (
+from deconflict.arrays import Bools, Floats, Ints
+from deconflict.detection.tactical.prune import candidate_pairs
+from deconflict.detection.tactical.types import (
     DEFAULT_HPZ_M,
     DEFAULT_LOOKAHEAD_S,
     DEFAULT_RPZ_M,
     EARTH_RADIUS_M,
-    FloatArray,
-    IndexArray,
     States,
     TacticalConflict,
     check_separation,
     east_north_mps,
 )
 
-__all__ = [
-    "Encounters",
-    "States",
-    "TacticalConflict",
-    "candidate_pairs",
-    "conflicts_of",
-    "detect",
-    "detect_reference",
-    "evaluate_pairs",
-]
+__all__ = ["Encounters", "conflicts_of", "detect", "evaluate_pairs"]
 
 _MIN_SPEED2_M2PS2 = 1e-6
 _PAIRS_PER_BLOCK = 1 << 19
@@ -70,19 +34,19 @@ class Encounters:
     never comes horizontally within R, `tin_s` and `tout_s` are NaN and `conflict` is false.
     """
 
-    first: IndexArray
-    second: IndexArray
-    tcpa_s: FloatArray
-    dcpa_m: FloatArray
-    tin_s: FloatArray
-    tout_s: FloatArray
-    los: NDArray[np.bool_]
-    conflict: NDArray[np.bool_]
+    first: Ints
+    second: Ints
+    tcpa_s: Floats
+    dcpa_m: Floats
+    tin_s: Floats
+    tout_s: Floats
+    los: Bools
+    conflict: Bools
 
     def __len__(self) -> int:
         return len(self.first)
 
-    def select(self, mask: NDArray[np.bool_]) -> Encounters:
+    def select(self, mask: Bools) -> Encounters:
         return Encounters(
             self.first[mask],
             self.second[mask],
@@ -97,8 +61,8 @@ class Encounters:
 
 def evaluate_pairs(
     states: States,
-    first: IndexArray,
-    second: IndexArray,
+    first: Ints,
+    second: Ints,
     rpz_m: float = DEFAULT_RPZ_M,
     hpz_m: float = DEFAULT_HPZ_M,
     lookahead_s: float = DEFAULT_LOOKAHEAD_S,
@@ -133,10 +97,10 @@ def evaluate_pairs(
 
 def _evaluate_block(
     states: States,
-    east_mps: FloatArray,
-    north_mps: FloatArray,
-    a: IndexArray,
-    b: IndexArray,
+    east_mps: Floats,
+    north_mps: Floats,
+    a: Ints,
+    b: Ints,
     rpz_m: float,
     hpz_m: float,
     lookahead_s: float,

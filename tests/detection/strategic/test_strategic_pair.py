@@ -13,7 +13,7 @@ from shapely.geometry import box
 from strategic_strategies import PLACES, buffers, volumes
 
 from deconflict.detection.strategic import Buffers, Conflict, pair_conflict
-from deconflict.detection.strategic_pair import PreparedQuery, Summaries, may_conflict
+from deconflict.detection.strategic.pair import PreparedQuery, Summaries, may_conflict
 from deconflict.errors import InvalidInput
 from deconflict.geometry import (
     AltitudeBand,

@@ -8,8 +8,13 @@ import pytest
 from hypothesis import given, settings
 from tactical_strategies import EARTH_RADIUS_M, make_states, traffic
 
-from deconflict.detection.alerts import AlertTier, AlertTiers, detect_alerts
-from deconflict.detection.tactical import States, detect_reference
+from deconflict.detection.tactical import (
+    AlertTier,
+    AlertTiers,
+    States,
+    detect_alerts,
+    detect_reference,
+)
 from deconflict.errors import InvalidInput
 
 ADVISORY = AlertTier("advisory", 9260.0, 304.8, 300.0)

@@ -24,15 +24,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from deconflict.arrays import Floats, Ints
 from deconflict.compiled import kernel
 from deconflict.geometry.geodesy import SPHERE_TO_GEODESIC_MIN_M
 
 __all__ = ["BASE_CAP_RAD", "BUCKET_US", "MAX_BUCKETS", "CellGrid", "lonlat_rad", "near_positions"]
 
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
 
 BASE_CAP_RAD = 8_000.0 / SPHERE_TO_GEODESIC_MIN_M
 """Largest cap of the smallest class (8 km)."""
