@@ -19,11 +19,11 @@ from deconflict.log import (
     Ed25519Verifier,
     LogEntry,
     add_cosignatures,
-    format_time,
     sign_ack,
     sign_checkpoint,
 )
 from deconflict.log.merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash
+from deconflict.times import format_time
 
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
