@@ -33,7 +33,6 @@ __all__ = [
     "LogEntry",
     "new_salt",
     "parse_entry",
-    "parse_time",  # for log/bundle.py alone: whoever moves it should import deconflict.times
 ]
 
 ENTRY_VERSION = 1
