@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from deconflict.api import airspace, events, notices, parties, record
+from deconflict.api import airspace, events, notices, parties, record, tokens
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.problems import install_problem_handlers
 from deconflict.api.schemas import ProblemOut
@@ -63,6 +63,6 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (parties, airspace, notices, events, record):
+    for module in (parties, tokens, airspace, notices, events, record):
         app.include_router(module.router)
     return app

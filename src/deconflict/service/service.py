@@ -45,6 +45,9 @@ class Service:
 
         self.parties = parties = Parties(context)
         self.set_admin_token = parties.set_admin_token
+        self.rotate_admin_token = parties.rotate_admin_token
+        self.rotate_token = parties.rotate_token
+        self.revoke_token = parties.revoke_token
         self.authenticate = parties.authenticate
         self.add_party = parties.add
         self.add_key = parties.add_key
