@@ -6,6 +6,7 @@ import os
 import secrets
 import socket
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +15,19 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from deconflict.api import create_app
+from deconflict.api.forwarded import TrustedProxies
 from deconflict.cli.output import CliError, reporting
 from deconflict.service import Service, default_database_url
 
-__all__ = ["bind", "display_url", "open_service", "run_server", "serve"]
+__all__ = [
+    "ServerOptions",
+    "bind",
+    "build_server",
+    "display_url",
+    "open_service",
+    "run_server",
+    "serve",
+]
 
 MIN_ADMIN_TOKEN_CHARS = 16
 
@@ -43,18 +53,44 @@ def display_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How `serve` runs the API, read once from its flags."""
+
+    log_level: str = "info"
+    max_body_bytes: int = 1_048_576
+    auth_fail_limit: int = 20
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
+    """The uvicorn server for the API. uvicorn's own proxy headers are off: the API believes
+    `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from 127.0.0.1 by default)."""
+    app = create_app(
+        service,
+        max_body_bytes=options.max_body_bytes,
+        auth_fail_limit=options.auth_fail_limit,
+        trusted_proxies=options.trusted_proxies,
+    )
+    config = uvicorn.Config(
+        app,
+        log_level=options.log_level,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
+    )
+    return uvicorn.Server(config)
+
+
 def run_server(
     service: Service,
     sock: socket.socket,
+    options: ServerOptions | None = None,
     *,
     exit_after_s: float | None = None,
-    log_level: str = "info",
-    max_body_bytes: int = 1_048_576,
 ) -> None:
     """Serve the API on `sock` until Ctrl-C (or `exit_after_s`), in this thread."""
-    app = create_app(service, max_body_bytes=max_body_bytes)
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
+    server = build_server(service, options or ServerOptions())
     timer: threading.Timer | None = None
     if exit_after_s is not None:
 
@@ -107,11 +143,38 @@ def serve(
         int, typer.Option("--max-body-bytes", min=1, help="request body size limit")
     ] = 1_048_576,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+    auth_fail_limit: Annotated[
+        int,
+        typer.Option(
+            "--auth-fail-limit",
+            min=0,
+            help="failed authentications per client address and minute before 429 (0: off)",
+        ),
+    ] = 20,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="a reverse proxy's address or CIDR network whose X-Forwarded-For and "
+            "X-Forwarded-Proto to believe (repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
     with reporting():
         if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        proxies = tuple(trusted_proxy or ())
+        try:
+            TrustedProxies(proxies)
+        except ValueError as exc:
+            raise CliError(f"--trusted-proxy: {exc}") from None
+        options = ServerOptions(
+            log_level=log_level,
+            max_body_bytes=max_body_bytes,
+            auth_fail_limit=auth_fail_limit,
+            trusted_proxies=proxies,
+        )
         generated = admin_token is None
         token = admin_token or secrets.token_urlsafe(32)
         if database is None:
@@ -127,7 +190,7 @@ def serve(
             if generated:
                 typer.echo(f"admin token (generated): {token}")
             typer.echo(f"pid {os.getpid()}; stop with Ctrl-C", err=False)
-            run_server(service, sock, log_level=log_level, max_body_bytes=max_body_bytes)
+            run_server(service, sock, options)
         finally:
             service.close()
             sock.close()
