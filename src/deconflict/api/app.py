@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from deconflict.api import airspace, events, notices, parties, record, tokens
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
+from deconflict.api.headers import SecurityHeadersMiddleware
 from deconflict.api.problems import install_problem_handlers
 from deconflict.api.ratelimit import AuthFailureLimiter
 from deconflict.api.schemas import ProblemOut
@@ -66,6 +67,7 @@ def create_app(
     app.state.sse_heartbeat_s = sse_heartbeat_s
     app.state.auth_limiter = AuthFailureLimiter(auth_fail_limit, service.clock)
     app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ForwardedMiddleware, trusted=TrustedProxies(trusted_proxies))
     install_problem_handlers(app)
 
