@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from deconflict.api import airspace, events, notices, parties, record, tokens
+from deconflict.api.docs import install_docs
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
 from deconflict.api.headers import SecurityHeadersMiddleware
@@ -62,7 +63,10 @@ def create_app(
         description=_DESCRIPTION,
         strict_content_type=False,
         responses=_PROBLEMS,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app, "deconflict")
     app.state.service = service
     app.state.sse_heartbeat_s = sse_heartbeat_s
     app.state.auth_limiter = AuthFailureLimiter(auth_fail_limit, service.clock)
