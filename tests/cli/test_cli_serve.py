@@ -19,11 +19,13 @@ def run(*args: str) -> Any:
 
 
 def test_the_options_reach_the_app_and_uvicorn_trusts_no_proxy_itself(service: Service) -> None:
-    server = build_server(
-        service, ServerOptions(auth_fail_limit=7, trusted_proxies=("10.0.0.0/8",))
+    options = ServerOptions(
+        auth_fail_limit=7, trusted_proxies=("10.0.0.0/8",), metrics_token="m" * 16
     )
+    server = build_server(service, options)
     app: Any = server.config.app
     assert app.state.auth_limiter.limit == 7
+    assert app.state.metrics_token == "m" * 16
     assert server.config.proxy_headers is False
     assert build_server(service, ServerOptions()).config.app.state.auth_limiter.limit == 20
 
@@ -33,6 +35,7 @@ def test_the_options_reach_the_app_and_uvicorn_trusts_no_proxy_itself(service: S
     [
         (("--trusted-proxy", "proxy.example"), "--trusted-proxy: 'proxy.example' is not an IP"),
         (("--auth-fail-limit", "-1"), "--auth-fail-limit"),
+        (("--metrics-token", "short"), "--metrics-token must have at least 16 characters"),
     ],
 )
 def test_bad_flags_exit_2_before_listening(

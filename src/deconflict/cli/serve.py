@@ -61,6 +61,7 @@ class ServerOptions:
     max_body_bytes: int = 1_048_576
     auth_fail_limit: int = 20
     trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str | None = None
 
 
 def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
@@ -71,6 +72,7 @@ def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
         max_body_bytes=options.max_body_bytes,
         auth_fail_limit=options.auth_fail_limit,
         trusted_proxies=options.trusted_proxies,
+        metrics_token=options.metrics_token,
     )
     config = uvicorn.Config(
         app,
@@ -159,11 +161,22 @@ def serve(
             "X-Forwarded-Proto to believe (repeatable)",
         ),
     ] = None,
+    metrics_token: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-token",
+            envvar="DECONFLICT_METRICS_TOKEN",
+            help="a bearer token (>= 16 characters) that may read /metrics and nothing else; "
+            "the admin token always may",
+        ),
+    ] = None,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
     with reporting():
         if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        if metrics_token is not None and len(metrics_token) < MIN_ADMIN_TOKEN_CHARS:
+            raise CliError(f"--metrics-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
         proxies = tuple(trusted_proxy or ())
         try:
             TrustedProxies(proxies)
@@ -174,6 +187,7 @@ def serve(
             max_body_bytes=max_body_bytes,
             auth_fail_limit=auth_fail_limit,
             trusted_proxies=proxies,
+            metrics_token=metrics_token,
         )
         generated = admin_token is None
         token = admin_token or secrets.token_urlsafe(32)

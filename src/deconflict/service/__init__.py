@@ -6,6 +6,7 @@ The contract the outer layers call is described in `contract.md` beside this fil
 from deconflict.errors import IdempotencyMismatch
 from deconflict.service.ledger import LogProblem
 from deconflict.service.service import Service
+from deconflict.service.status import StatusSnapshot, WitnessLag
 from deconflict.service.visibility import ADMIN, Caller
 from deconflict.storage.database import default_database_url
 
@@ -15,5 +16,7 @@ __all__ = [
     "IdempotencyMismatch",
     "LogProblem",
     "Service",
+    "StatusSnapshot",
+    "WitnessLag",
     "default_database_url",
 ]

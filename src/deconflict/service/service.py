@@ -24,6 +24,7 @@ from deconflict.service.events import Events
 from deconflict.service.ledger import Ledger
 from deconflict.service.notices import Notices
 from deconflict.service.parties import Parties
+from deconflict.service.status import Status
 from deconflict.service.timers import Timers
 from deconflict.storage.database import create_engine, migrate
 from deconflict.storage.settings import SettingStore
@@ -103,6 +104,9 @@ class Service:
         self.export_bundle = bundles.export
 
         self.timers = Timers(context)
+
+        self.status = status = Status(context)
+        self.status_snapshot = status.snapshot
 
     @classmethod
     def open(
