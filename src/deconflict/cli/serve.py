@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -13,9 +15,11 @@ from typing import Annotated
 import typer
 import uvicorn
 from sqlalchemy.engine import make_url
+from uvicorn.config import LOGGING_CONFIG
 
 from deconflict.api import create_app
 from deconflict.api.forwarded import TrustedProxies
+from deconflict.cli.logs import SERVE_LOGGER, LogFormat, log_config
 from deconflict.cli.output import CliError, reporting
 from deconflict.service import Service, default_database_url
 
@@ -25,6 +29,7 @@ __all__ = [
     "build_server",
     "display_url",
     "open_service",
+    "run_built",
     "run_server",
     "serve",
 ]
@@ -62,6 +67,7 @@ class ServerOptions:
     auth_fail_limit: int = 20
     trusted_proxies: tuple[str, ...] = ()
     metrics_token: str | None = None
+    log_format: LogFormat = LogFormat.TEXT
 
 
 def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
@@ -76,6 +82,7 @@ def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
     )
     config = uvicorn.Config(
         app,
+        log_config=log_config(options.log_format) or LOGGING_CONFIG,
         log_level=options.log_level,
         lifespan="off",
         timeout_graceful_shutdown=5,
@@ -92,7 +99,13 @@ def run_server(
     exit_after_s: float | None = None,
 ) -> None:
     """Serve the API on `sock` until Ctrl-C (or `exit_after_s`), in this thread."""
-    server = build_server(service, options or ServerOptions())
+    run_built(build_server(service, options or ServerOptions()), sock, exit_after_s=exit_after_s)
+
+
+def run_built(
+    server: uvicorn.Server, sock: socket.socket, *, exit_after_s: float | None = None
+) -> None:
+    """Run a server from `build_server` on `sock` until Ctrl-C (or `exit_after_s`)."""
     timer: threading.Timer | None = None
     if exit_after_s is not None:
 
@@ -116,6 +129,14 @@ def open_service(database_url: str, admin_token: str) -> Service:
     except Exception as exc:
         safe = make_url(database_url).render_as_string(hide_password=True)
         raise CliError(f"cannot open database {safe}: {type(exc).__name__}: {exc}", 1) from None
+
+
+def _announcer(log_format: LogFormat) -> Callable[..., None]:
+    """How `serve` says what it started: lines on stdout, or JSON records with the values."""
+    if log_format is LogFormat.TEXT:
+        return lambda message, **_fields: typer.echo(message)
+    logger = logging.getLogger(SERVE_LOGGER)
+    return lambda message, **fields: logger.info(message, extra={"fields": fields})
 
 
 def serve(
@@ -145,6 +166,10 @@ def serve(
         int, typer.Option("--max-body-bytes", min=1, help="request body size limit")
     ] = 1_048_576,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", help="text (uvicorn's), or json: one JSON object per line"),
+    ] = LogFormat.TEXT,
     auth_fail_limit: Annotated[
         int,
         typer.Option(
@@ -188,6 +213,7 @@ def serve(
             auth_fail_limit=auth_fail_limit,
             trusted_proxies=proxies,
             metrics_token=metrics_token,
+            log_format=log_format,
         )
         generated = admin_token is None
         token = admin_token or secrets.token_urlsafe(32)
@@ -197,14 +223,17 @@ def serve(
         sock = bind(host, port)
         service = open_service(database, token)
         try:
-            service.run_scheduler()
+            server = build_server(service, options)
+            say = _announcer(log_format)
             url = display_url(sock)
-            typer.echo(f"deconflict serving on {url}  (API docs: {url}/docs)")
-            typer.echo(f"database: {make_url(database).render_as_string(hide_password=True)}")
+            say(f"deconflict serving on {url}  (API docs: {url}/docs)", url=url)
+            safe = make_url(database).render_as_string(hide_password=True)
+            say(f"database: {safe}", database=safe)
             if generated:
-                typer.echo(f"admin token (generated): {token}")
-            typer.echo(f"pid {os.getpid()}; stop with Ctrl-C", err=False)
-            run_server(service, sock, options)
+                say(f"admin token (generated): {token}", admin_token=token)
+            say(f"pid {os.getpid()}; stop with Ctrl-C", pid=os.getpid())
+            service.run_scheduler()
+            run_built(server, sock)
         finally:
             service.close()
             sock.close()
