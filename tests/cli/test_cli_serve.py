@@ -3,21 +3,30 @@ listens."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
 from deconflict.cli import root
-from deconflict.cli.serve import ServerOptions, build_server
+from deconflict.cli.serve import ServerOptions, TlsFiles, build_server
 from deconflict.service import Service
 
 
@@ -76,6 +85,9 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str],
         if child.poll() is None:
             child.terminate()
         child.wait(timeout=30)
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Path) -> None:
@@ -113,3 +125,105 @@ def test_text_logs_stay_as_they_were(tmp_path: Path) -> None:
         child.terminate()
         out, _ = child.communicate(timeout=30)
     assert '"GET /health HTTP/1.1" 200' in out
+
+
+def self_signed(directory: Path, name: str = "server") -> TlsFiles:
+    """A self-signed certificate for 127.0.0.1 (IP SAN) and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    files = TlsFiles(directory / f"{name}.crt", directory / f"{name}.key")
+    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return files
+
+
+def trusting(files: TlsFiles) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(files.cert))
+
+
+def test_the_api_answers_over_tls_with_hsts(service: Service, tmp_path: Path) -> None:
+    files = self_signed(tmp_path)
+    server = build_server(service, ServerOptions(log_level="warning", tls=files))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    port = sock.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        with httpx.Client(verify=trusting(files), timeout=10) as client:
+            for _ in range(100):
+                if server.started:
+                    break
+                threading.Event().wait(0.05)
+            response = client.get(f"https://127.0.0.1:{port}/health")
+            assert response.status_code == 200
+            assert response.headers["strict-transport-security"] == "max-age=63072000"
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"https://127.0.0.1:{port}/health", timeout=10)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_serve_takes_the_tls_flags(tmp_path: Path) -> None:
+    files = self_signed(tmp_path)
+    args = ("--tls-cert", str(files.cert), "--tls-key", str(files.key))
+    with serving(tmp_path, *args) as (_, first):
+        assert first.startswith("deconflict serving on https://127.0.0.1:")
+        url = first.split()[3]
+        with httpx.Client(verify=trusting(files), timeout=10) as client:
+            headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            assert client.get(f"{url}/parties", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("cert only", "--tls-cert and --tls-key go together"),
+        ("key only", "--tls-cert and --tls-key go together"),
+        ("missing", "no such file"),
+        ("mismatched", "do not load"),
+        ("not pem", "do not load"),
+    ],
+)
+def test_bad_tls_files_exit_2(which: str, message: str, tmp_path: Path) -> None:
+    one, other = self_signed(tmp_path, "one"), self_signed(tmp_path, "other")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    args = {
+        "cert only": ("--tls-cert", str(one.cert)),
+        "key only": ("--tls-key", str(one.key)),
+        "missing": ("--tls-cert", str(tmp_path / "nope.crt"), "--tls-key", str(one.key)),
+        "mismatched": ("--tls-cert", str(one.cert), "--tls-key", str(other.key)),
+        "not pem": ("--tls-cert", str(junk), "--tls-key", str(one.key)),
+    }[which]
+    result = run("serve", "--port", "0", "--data-dir", str(tmp_path / "data"), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "data").exists()

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from deconflict.service import Service, default_database_url
 
 __all__ = [
     "ServerOptions",
+    "TlsFiles",
     "bind",
     "build_server",
     "display_url",
@@ -32,6 +34,7 @@ __all__ = [
     "run_built",
     "run_server",
     "serve",
+    "tls_files",
 ]
 
 MIN_ADMIN_TOKEN_CHARS = 16
@@ -51,11 +54,35 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def display_url(sock: socket.socket) -> str:
+def display_url(sock: socket.socket, *, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
     if host in ("0.0.0.0", "::"):  # noqa: S104 - reporting what we bound, not choosing it
         host = "127.0.0.1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """A PEM certificate chain and its private key, for uvicorn to serve HTTPS with."""
+
+    cert: Path
+    key: Path
+
+
+def tls_files(cert: Path | None, key: Path | None) -> TlsFiles | None:
+    """Both files or neither; refused here, with the reason, if they do not load as a pair."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise CliError("--tls-cert and --tls-key go together")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except FileNotFoundError as exc:
+        raise CliError(f"cannot read {exc.filename}: no such file") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise CliError(f"--tls-cert {cert} and --tls-key {key} do not load: {exc}") from None
+    return TlsFiles(cert, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +95,7 @@ class ServerOptions:
     trusted_proxies: tuple[str, ...] = ()
     metrics_token: str | None = None
     log_format: LogFormat = LogFormat.TEXT
+    tls: TlsFiles | None = None
 
 
 def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
@@ -87,6 +115,8 @@ def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
         lifespan="off",
         timeout_graceful_shutdown=5,
         proxy_headers=False,
+        ssl_certfile=None if options.tls is None else str(options.tls.cert),
+        ssl_keyfile=None if options.tls is None else str(options.tls.key),
     )
     return uvicorn.Server(config)
 
@@ -166,6 +196,13 @@ def serve(
         int, typer.Option("--max-body-bytes", min=1, help="request body size limit")
     ] = 1_048_576,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="PEM certificate (chain) to serve HTTPS with"),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert")
+    ] = None,
     log_format: Annotated[
         LogFormat,
         typer.Option("--log-format", help="text (uvicorn's), or json: one JSON object per line"),
@@ -214,6 +251,7 @@ def serve(
             trusted_proxies=proxies,
             metrics_token=metrics_token,
             log_format=log_format,
+            tls=tls_files(tls_cert, tls_key),
         )
         generated = admin_token is None
         token = admin_token or secrets.token_urlsafe(32)
@@ -225,7 +263,7 @@ def serve(
         try:
             server = build_server(service, options)
             say = _announcer(log_format)
-            url = display_url(sock)
+            url = display_url(sock, tls=options.tls is not None)
             say(f"deconflict serving on {url}  (API docs: {url}/docs)", url=url)
             safe = make_url(database).render_as_string(hide_password=True)
             say(f"database: {safe}", database=safe)
