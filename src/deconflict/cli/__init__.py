@@ -7,6 +7,7 @@ import importlib
 import typer
 
 from deconflict.cli import agreement, notice, party, record, witness
+from deconflict.cli.backup import backup, restore
 from deconflict.cli.demo import demo
 from deconflict.cli.serve import serve
 
@@ -21,6 +22,8 @@ root = typer.Typer(
 )
 root.command()(serve)
 root.command()(demo)
+root.command()(backup)
+root.command()(restore)
 root.add_typer(party.app, name="party")
 root.add_typer(agreement.app, name="agreement")
 root.add_typer(notice.app, name="notice")
