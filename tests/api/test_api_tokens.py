@@ -7,6 +7,8 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
+
 from deconflict.log import parse_entry
 from deconflict.service import ADMIN, Caller, Service
 
@@ -141,3 +143,29 @@ def test_the_token_routes_are_documented(client: Any) -> None:
     assert schema == {"$ref": "#/components/schemas/TokenOut"}
     assert {"401", "403", "404"} <= set(rotate["responses"])
     assert json.dumps(paths["/admin/token"]["post"]["responses"]).count("TokenOut") == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("POST", "/parties/%00/token", "admin", 404),
+        ("POST", "/parties/" + "x" * 5000 + "/token", "admin", 404),
+        ("DELETE", "/parties/%E2%80%AE/token", "admin", 404),
+        ("POST", "/parties/alpha/token", {"Authorization": "Bearer "}, 401),
+        ("POST", "/parties/alpha/token", {"Authorization": "Basic YTpi"}, 401),
+        ("POST", "/admin/token", {"Authorization": "Bearer \u00e9t\u00e9".encode()}, 401),
+        ("GET", "/parties/%00", "admin", 404),
+        ("DELETE", "/admin/token", "admin", 405),
+        ("GET", "/parties/alpha/token", "admin", 405),
+        ("GET", "/metrics", {"Authorization": "Bearer x"}, 401),
+        ("GET", "/metrics", {"Authorization": "Bearer"}, 401),
+    ],
+)
+def test_odd_input_to_the_new_routes_is_a_4xx_problem(
+    world: Any, method: str, path: str, headers: Any, status: int
+) -> None:
+    sent = world.headers("admin") if headers == "admin" else headers
+    response = world.client.request(method, path, headers=sent, content=b'{"x": 1}')
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status

@@ -33,7 +33,9 @@ def hash_token(token: str) -> str:
 
 
 def _party(repos: Repositories, party_id: str) -> Party:
-    party = repos.parties.get(party_id)
+    """The party, or NotFound; an id no party can have (e.g. holding NUL, which PostgreSQL
+    refuses in text) is not looked up."""
+    party = repos.parties.get(party_id) if PARTY_ID.fullmatch(party_id) else None
     if party is None:
         raise NotFound(f"party {party_id!r} not found")
     return party
