@@ -91,12 +91,15 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str],
 
 
 def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Path) -> None:
-    with serving(tmp_path, "--log-format", "json") as (child, first):
+    """Behind a trusted proxy, the access line names the client it forwarded for."""
+    args = ("--log-format", "json", "--trusted-proxy", "127.0.0.1")
+    with serving(tmp_path, *args) as (child, first):
         started = json.loads(first)
         url = started["url"]
         assert started["logger"] == "deconflict.serve"
         assert started["time"].endswith("Z")
-        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        forwarded = {"X-Forwarded-For": "198.51.100.7"}
+        assert httpx.get(f"{url}/health", headers=forwarded, timeout=10).status_code == 200
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         assert httpx.get(f"{url}/parties", headers=headers, timeout=10).status_code == 200
         child.terminate()
@@ -108,7 +111,8 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Pat
         ("GET", "/health", 200),
         ("GET", "/parties", 200),
     ]
-    assert access[0]["client"].startswith("127.0.0.1:")
+    assert access[0]["client"] == "198.51.100.7:0"
+    assert access[1]["client"].startswith("127.0.0.1:")
     assert {line["message"] for line in lines if line["logger"] == "deconflict.serve"} >= {
         f"database: sqlite:///{(tmp_path / 'data' / 'deconflict.db').resolve()}"
     }
