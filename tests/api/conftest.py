@@ -36,7 +36,9 @@ FeatureFactory = Callable[..., dict[str, Any]]
 
 @pytest.fixture
 def app(service: Service) -> Any:
-    return create_app(service, max_body_bytes=64 * 1024, sse_heartbeat_s=0.05)
+    """The app with no limit on failed authentications (tests that fail on purpose would
+    otherwise trip it); tests of the limit build their own."""
+    return create_app(service, max_body_bytes=64 * 1024, sse_heartbeat_s=0.05, auth_fail_limit=0)
 
 
 @pytest.fixture

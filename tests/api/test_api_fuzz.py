@@ -80,6 +80,8 @@ def _body_routes(world: Any) -> list[tuple[str, str, str]]:
     }
     routes = []
     for path, operations in world.client.get("/openapi.json").json()["paths"].items():
+        if path.endswith("/token"):
+            continue  # no body, and rotating a token would lock the callers below out
         for method in operations:
             if method in ("post", "put"):
                 caller = "admin" if path.startswith(("/parties", "/agreements")) else "alpha"

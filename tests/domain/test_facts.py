@@ -25,6 +25,8 @@ from deconflict.domain.facts import (
     KeyAdded,
     PartyAdded,
     Published,
+    TokenRevoked,
+    TokenRotated,
 )
 
 T = datetime(2030, 6, 1, 9, 0, 0, 250_000, tzinfo=UTC)
@@ -139,3 +141,18 @@ def test_set_up_facts_raise_no_events() -> None:
         "purpose": "cosign",
         "key": "k",
     }
+
+
+def test_token_facts_name_whose_token_changed_and_hold_no_token() -> None:
+    by_party = TokenRotated("a", "a")
+    assert (by_party.entry_type, by_party.actor, by_party.audience) == ("token.rotated", "a", {"a"})
+    assert by_party.body() == {"party_id": "a"}
+    by_admin = TokenRotated("a", None)
+    assert (by_admin.actor, by_admin.audience) == (None, {"a"})
+    admins = TokenRotated(None, None)
+    assert (admins.audience, admins.body()) == (frozenset(), {"party_id": None})
+    revoked = TokenRevoked("b")
+    assert (revoked.entry_type, revoked.actor, revoked.audience) == ("token.revoked", None, {"b"})
+    assert revoked.body() == {"party_id": "b"}
+    for fact in (by_party, admins, revoked):
+        assert (fact.events(), fact.filed_under, fact.cites) == ((), (None, None), None)

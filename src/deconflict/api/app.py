@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from deconflict.api import airspace, events, notices, parties, record
+from deconflict.api import airspace, events, metrics, notices, parties, record, tokens
+from deconflict.api.docs import install_docs
 from deconflict.api.edge import EdgeMiddleware
+from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
+from deconflict.api.headers import SecurityHeadersMiddleware
+from deconflict.api.metrics import Metrics, MetricsMiddleware
 from deconflict.api.problems import install_problem_handlers
+from deconflict.api.ratelimit import AuthFailureLimiter
 from deconflict.api.schemas import ProblemOut
 from deconflict.service import Service
 
@@ -34,24 +40,45 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
         (409, "Clashes with the current state"),
         (413, "Body over the size limit"),
         (422, "Invalid input; `errors` names each field"),
+        (429, "Too many failed authentications from this address; see `Retry-After`"),
     )
 }
 
 
 def create_app(
-    service: Service, *, max_body_bytes: int = 1_048_576, sse_heartbeat_s: float = 15.0
+    service: Service,
+    *,
+    max_body_bytes: int = 1_048_576,
+    sse_heartbeat_s: float = 15.0,
+    auth_fail_limit: int = 20,
+    trusted_proxies: Sequence[str] = (),
+    metrics_token: str | None = None,
 ) -> FastAPI:
-    """The HTTP API around `service`; the caller owns the service (and closes it)."""
+    """The HTTP API around `service`; the caller owns the service (and closes it).
+
+    `auth_fail_limit` failed authentications per client address and minute, on the service's
+    clock, then 429 (0: no limit). The client address is the peer's, or, when the peer is one of
+    `trusted_proxies` (addresses or CIDR networks), the one it names in `X-Forwarded-For`.
+    `/metrics` answers the admin token and `metrics_token`, if one is given."""
     app = FastAPI(
         title="deconflict",
         version="0.1.0",
         description=_DESCRIPTION,
         strict_content_type=False,
         responses=_PROBLEMS,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs(app, "deconflict")
     app.state.service = service
     app.state.sse_heartbeat_s = sse_heartbeat_s
+    app.state.auth_limiter = AuthFailureLimiter(auth_fail_limit, service.clock)
     app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.metrics = Metrics(service)
+    app.state.metrics_token = metrics_token
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(ForwardedMiddleware, trusted=TrustedProxies(trusted_proxies))
     install_problem_handlers(app)
 
     @app.get("/health", tags=["meta"])
@@ -63,6 +90,6 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (parties, airspace, notices, events, record):
+    for module in (parties, tokens, airspace, notices, events, record, metrics):
         app.include_router(module.router)
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from deconflict.api.ratelimit import AuthFailureLimiter
 from deconflict.errors import Unauthorized
 from deconflict.service import Caller, Service
 
@@ -14,10 +16,14 @@ __all__ = [
     "CallerDep",
     "IdempotencyKey",
     "ServiceDep",
+    "client_address",
     "get_caller",
     "get_service",
+    "limited",
     "set_next_link",
 ]
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -33,14 +39,36 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address (a trusted proxy's `X-Forwarded-For` already applied)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def limited(request: Request, authenticate: Callable[[], T]) -> T:
+    """Run `authenticate` unless the client is over its limit of failed authentications
+    (429), and count its failure (an `Unauthorized`) against the client's address."""
+    limiter: AuthFailureLimiter = request.app.state.auth_limiter
+    address = client_address(request)
+    limiter.check(address)
+    try:
+        return authenticate()
+    except Unauthorized:
+        limiter.failed(address)
+        raise
+
+
 def get_caller(
+    request: Request,
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The caller named by `Authorization: Bearer <token>`; 401 without a valid one."""
+    """The caller named by `Authorization: Bearer <token>`; 401 without a valid one, 429 after
+    too many invalid ones from the client's address. A missing token is not a guess: only a
+    token that fails counts."""
     if credentials is None:
         raise Unauthorized("send Authorization: Bearer <token>")
-    return service.authenticate(credentials.credentials)
+    token = credentials.credentials
+    return limited(request, lambda: service.authenticate(token))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -7,7 +7,7 @@ client that reconnects with `Last-Event-ID` (or `?after=`) misses nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import orjson
@@ -56,6 +56,7 @@ async def _stream(
     kind: EventKind | None,
     heartbeat_s: float,
     max_events: int | None,
+    pushed: Callable[[], None],
 ) -> AsyncIterator[bytes]:
     sent = 0
     yield b"retry: 2000\n\n"
@@ -71,6 +72,7 @@ async def _stream(
             if kind is not None and event.kind != kind:
                 continue
             yield _sse(event)
+            pushed()
             sent += 1
             if max_events is not None and sent >= max_events:
                 return
@@ -95,8 +97,9 @@ def stream_events(
     """Push events to the caller as they happen (Server-Sent Events)."""
     start = after if after is not None else (last_event_id or 0)
     heartbeat_s: float = request.app.state.sse_heartbeat_s
+    pushed = request.app.state.metrics.events_pushed.inc
     return StreamingResponse(
-        _stream(request, service, caller, start, kind, heartbeat_s, max_events),
+        _stream(request, service, caller, start, kind, heartbeat_s, max_events, pushed),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope, Send
 
+from deconflict.api.ratelimit import AuthRateLimitedError
 from deconflict.errors import (
     Conflict,
     DeconflictError,
@@ -85,6 +86,7 @@ _HTTP_TITLES = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
 }
 
@@ -264,11 +266,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             raise exc
         return too_large_problem(exc, _instance(request))
 
+    async def on_rate_limited(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, AuthRateLimitedError):
+            raise exc
+        return rate_limited_problem(exc, _instance(request))
+
     app.add_exception_handler(DeconflictError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(MalformedBodyError, on_malformed)
     app.add_exception_handler(BodyTooLargeError, on_too_large)
+    app.add_exception_handler(AuthRateLimitedError, on_rate_limited)
 
 
 def too_large_problem(exc: BodyTooLargeError, instance: str) -> Response:
@@ -279,6 +287,18 @@ def too_large_problem(exc: BodyTooLargeError, instance: str) -> Response:
         detail=str(exc),
         instance=instance,
         extensions={"limit_bytes": exc.limit_bytes},
+    )
+
+
+def rate_limited_problem(exc: AuthRateLimitedError, instance: str) -> Response:
+    return problem_response(
+        status=429,
+        slug="too-many-failed-authentications",
+        title="Too many failed authentications",
+        detail=str(exc),
+        instance=instance,
+        extensions={"retry_after_s": exc.retry_after_s},
+        headers={"Retry-After": str(exc.retry_after_s)},
     )
 
 

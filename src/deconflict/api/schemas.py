@@ -44,6 +44,7 @@ __all__ = [
     "ProtectedAreaIn",
     "ProtectedAreaList",
     "ProtectedAreaOut",
+    "TokenOut",
 ]
 
 _DEFAULTS = AgreementTerms(name="defaults", members=("a", "b"))
@@ -157,6 +158,11 @@ class PartyCreated(PartyOut):
 
 class PartyList(BaseModel):
     items: list[PartyOut]
+
+
+class TokenOut(BaseModel):
+    party_id: str | None = Field(description="whose token it is; null for the admin's")
+    token: str = Field(description="the new bearer token; shown only this once")
 
 
 class AgreementTermsOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from deconflict.cli import agreement, notice, party, plan, record, witness
+from deconflict.cli.backup import backup, restore
 from deconflict.cli.demo import demo
 from deconflict.cli.detect import detect
 from deconflict.cli.serve import serve
@@ -20,6 +21,8 @@ root = typer.Typer(
 )
 root.command()(serve)
 root.command()(demo)
+root.command()(backup)
+root.command()(restore)
 root.add_typer(party.app, name="party")
 root.add_typer(agreement.app, name="agreement")
 root.add_typer(notice.app, name="notice")

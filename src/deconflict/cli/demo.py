@@ -24,7 +24,7 @@ import orjson
 import typer
 
 from deconflict.cli.output import CliError, print_table, reporting
-from deconflict.cli.serve import bind, display_url, open_service, run_server
+from deconflict.cli.serve import ServerOptions, bind, display_url, open_service, run_server
 from deconflict.clock import FakeClock, SystemClock
 from deconflict.domain import AgreementTerms, KeyPurpose, Notice
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
@@ -366,7 +366,7 @@ def demo(
             _print_banner(url, admin_token, world, data_dir)
             service.publish_checkpoint(force=True)
             _start_witnesses(service, world, url, data_dir, stop_witnesses)
-            run_server(service, sock, exit_after_s=exit_after, log_level="warning")
+            run_server(service, sock, ServerOptions(log_level="warning"), exit_after_s=exit_after)
         finally:
             stop_witnesses.set()
             service.close()

@@ -1,8 +1,9 @@
-"""`deconflict party …`: create and list parties over HTTP (creating needs the admin token)."""
+"""`deconflict party …`: create and list parties, rotate and revoke their tokens, over HTTP."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 import typer
 
@@ -49,3 +50,37 @@ def list_parties(
             print_table(
                 ["id", "name", "keys"], [[p["id"], p["name"], len(p["keys"])] for p in parties]
             )
+
+
+token_app = typer.Typer(help="A party's bearer token: rotate it, or revoke it (admin).")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("rotate")
+def rotate_token(
+    party_id: Annotated[str, typer.Argument(help="the party's id")],
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give the party a new token (admin or the party itself) and print it, shown only this
+    once; the old token stops working at once."""
+    with reporting(), ApiClient(url, token) as api:
+        answer = api.call("POST", f"/parties/{quote(party_id, safe='')}/token")
+        if as_json:
+            print_json(answer)
+            return
+        typer.echo(f"token: {answer['token']}")
+        typer.echo("(the token is shown only now; the old one no longer works)")
+
+
+@token_app.command("revoke")
+def revoke_token(
+    party_id: Annotated[str, typer.Argument(help="the party's id")],
+    url: UrlOpt = DEFAULT_URL,
+    token: TokenOpt = None,
+) -> None:
+    """Revoke the party's token (admin): it is refused until `rotate` issues a new one."""
+    with reporting(), ApiClient(url, token) as api:
+        api.call("DELETE", f"/parties/{quote(party_id, safe='')}/token")
+        typer.echo(f"revoked the token of {party_id}")

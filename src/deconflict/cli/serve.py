@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import ssl
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from sqlalchemy.engine import make_url
+from uvicorn.config import LOGGING_CONFIG
 
 from deconflict.api import create_app
+from deconflict.api.forwarded import TrustedProxies
+from deconflict.cli.logs import SERVE_LOGGER, LogFormat, log_config
 from deconflict.cli.output import CliError, reporting
 from deconflict.service import Service, default_database_url
 
-__all__ = ["bind", "display_url", "open_service", "run_server", "serve"]
+__all__ = [
+    "ServerOptions",
+    "TlsFiles",
+    "bind",
+    "build_server",
+    "display_url",
+    "open_service",
+    "run_built",
+    "run_server",
+    "serve",
+    "tls_files",
+]
 
 MIN_ADMIN_TOKEN_CHARS = 16
 
@@ -36,25 +54,88 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def display_url(sock: socket.socket) -> str:
+def display_url(sock: socket.socket, *, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
     if host in ("0.0.0.0", "::"):  # noqa: S104 - reporting what we bound, not choosing it
         host = "127.0.0.1"
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """A PEM certificate chain and its private key, for uvicorn to serve HTTPS with."""
+
+    cert: Path
+    key: Path
+
+
+def tls_files(cert: Path | None, key: Path | None) -> TlsFiles | None:
+    """Both files or neither; refused here, with the reason, if they do not load as a pair."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise CliError("--tls-cert and --tls-key go together")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except FileNotFoundError as exc:
+        raise CliError(f"cannot read {exc.filename}: no such file") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise CliError(f"--tls-cert {cert} and --tls-key {key} do not load: {exc}") from None
+    return TlsFiles(cert, key)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How `serve` runs the API, read once from its flags."""
+
+    log_level: str = "info"
+    max_body_bytes: int = 1_048_576
+    auth_fail_limit: int = 20
+    trusted_proxies: tuple[str, ...] = ()
+    metrics_token: str | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    tls: TlsFiles | None = None
+
+
+def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
+    """The uvicorn server for the API. uvicorn's own proxy headers are off: the API believes
+    `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from 127.0.0.1 by default)."""
+    app = create_app(
+        service,
+        max_body_bytes=options.max_body_bytes,
+        auth_fail_limit=options.auth_fail_limit,
+        trusted_proxies=options.trusted_proxies,
+        metrics_token=options.metrics_token,
+    )
+    config = uvicorn.Config(
+        app,
+        log_config=log_config(options.log_format) or LOGGING_CONFIG,
+        log_level=options.log_level,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
+        ssl_certfile=None if options.tls is None else str(options.tls.cert),
+        ssl_keyfile=None if options.tls is None else str(options.tls.key),
+    )
+    return uvicorn.Server(config)
 
 
 def run_server(
     service: Service,
     sock: socket.socket,
+    options: ServerOptions | None = None,
     *,
     exit_after_s: float | None = None,
-    log_level: str = "info",
-    max_body_bytes: int = 1_048_576,
 ) -> None:
     """Serve the API on `sock` until Ctrl-C (or `exit_after_s`), in this thread."""
-    app = create_app(service, max_body_bytes=max_body_bytes)
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
+    run_built(build_server(service, options or ServerOptions()), sock, exit_after_s=exit_after_s)
+
+
+def run_built(
+    server: uvicorn.Server, sock: socket.socket, *, exit_after_s: float | None = None
+) -> None:
+    """Run a server from `build_server` on `sock` until Ctrl-C (or `exit_after_s`)."""
     timer: threading.Timer | None = None
     if exit_after_s is not None:
 
@@ -78,6 +159,14 @@ def open_service(database_url: str, admin_token: str) -> Service:
     except Exception as exc:
         safe = make_url(database_url).render_as_string(hide_password=True)
         raise CliError(f"cannot open database {safe}: {type(exc).__name__}: {exc}", 1) from None
+
+
+def _announcer(log_format: LogFormat) -> Callable[..., None]:
+    """How `serve` says what it started: lines on stdout, or JSON records with the values."""
+    if log_format is LogFormat.TEXT:
+        return lambda message, **_fields: typer.echo(message)
+    logger = logging.getLogger(SERVE_LOGGER)
+    return lambda message, **fields: logger.info(message, extra={"fields": fields})
 
 
 def serve(
@@ -107,11 +196,63 @@ def serve(
         int, typer.Option("--max-body-bytes", min=1, help="request body size limit")
     ] = 1_048_576,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="PEM certificate (chain) to serve HTTPS with"),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert")
+    ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", help="text (uvicorn's), or json: one JSON object per line"),
+    ] = LogFormat.TEXT,
+    auth_fail_limit: Annotated[
+        int,
+        typer.Option(
+            "--auth-fail-limit",
+            min=0,
+            help="failed authentications per client address and minute before 429 (0: off)",
+        ),
+    ] = 20,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="a reverse proxy's address or CIDR network whose X-Forwarded-For and "
+            "X-Forwarded-Proto to believe (repeatable)",
+        ),
+    ] = None,
+    metrics_token: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-token",
+            envvar="DECONFLICT_METRICS_TOKEN",
+            help="a bearer token (>= 16 characters) that may read /metrics and nothing else; "
+            "the admin token always may",
+        ),
+    ] = None,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
     with reporting():
         if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        if metrics_token is not None and len(metrics_token) < MIN_ADMIN_TOKEN_CHARS:
+            raise CliError(f"--metrics-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        proxies = tuple(trusted_proxy or ())
+        try:
+            TrustedProxies(proxies)
+        except ValueError as exc:
+            raise CliError(f"--trusted-proxy: {exc}") from None
+        options = ServerOptions(
+            log_level=log_level,
+            max_body_bytes=max_body_bytes,
+            auth_fail_limit=auth_fail_limit,
+            trusted_proxies=proxies,
+            metrics_token=metrics_token,
+            log_format=log_format,
+            tls=tls_files(tls_cert, tls_key),
+        )
         generated = admin_token is None
         token = admin_token or secrets.token_urlsafe(32)
         if database is None:
@@ -120,14 +261,17 @@ def serve(
         sock = bind(host, port)
         service = open_service(database, token)
         try:
-            service.run_scheduler()
-            url = display_url(sock)
-            typer.echo(f"deconflict serving on {url}  (API docs: {url}/docs)")
-            typer.echo(f"database: {make_url(database).render_as_string(hide_password=True)}")
+            server = build_server(service, options)
+            say = _announcer(log_format)
+            url = display_url(sock, tls=options.tls is not None)
+            say(f"deconflict serving on {url}  (API docs: {url}/docs)", url=url)
+            safe = make_url(database).render_as_string(hide_password=True)
+            say(f"database: {safe}", database=safe)
             if generated:
-                typer.echo(f"admin token (generated): {token}")
-            typer.echo(f"pid {os.getpid()}; stop with Ctrl-C", err=False)
-            run_server(service, sock, log_level=log_level, max_body_bytes=max_body_bytes)
+                say(f"admin token (generated): {token}", admin_token=token)
+            say(f"pid {os.getpid()}; stop with Ctrl-C", pid=os.getpid())
+            service.run_scheduler()
+            run_built(server, sock)
         finally:
             service.close()
             sock.close()

@@ -43,6 +43,8 @@ __all__ = [
     "NoticeFact",
     "PartyAdded",
     "Published",
+    "TokenRevoked",
+    "TokenRotated",
 ]
 
 
@@ -427,6 +429,47 @@ class KeyAdded(Fact):
 
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "purpose": self.purpose.value, "key": self.key_b64}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRotated(Fact):
+    """A bearer token was replaced: a party's, or the admin's (`party_id` None), by the party
+    itself or by the admin (`by` None). The old token stopped working in the same transaction.
+
+    The entry names whose token changed and who changed it, never the token nor a digest of it:
+    the log travels further than the database (witnesses, proof bundles), a digest proves
+    nothing a party could check, and an operator-chosen admin token may be short enough to guess
+    from one offline."""
+
+    entry_type: ClassVar[str] = "token.rotated"
+    party_id: str | None
+    by: str | None
+
+    @property
+    def actor(self) -> str | None:
+        return self.by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.party_id)
+
+    def body(self) -> dict[str, Any]:
+        return {"party_id": self.party_id}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRevoked(Fact):
+    """The admin revoked a party's token: none of it authenticates until a new one is issued."""
+
+    entry_type: ClassVar[str] = "token.revoked"
+    party_id: str
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return _parties(self.party_id)
+
+    def body(self) -> dict[str, Any]:
+        return {"party_id": self.party_id}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ import re
 import secrets
 
 from deconflict.domain import KeyPurpose, Party
-from deconflict.domain.facts import KeyAdded, PartyAdded
-from deconflict.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from deconflict.domain.facts import KeyAdded, PartyAdded, TokenRevoked, TokenRotated
+from deconflict.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from deconflict.service.context import Context
 from deconflict.service.visibility import (
     ADMIN,
@@ -21,10 +21,11 @@ from deconflict.service.visibility import (
 )
 from deconflict.storage.repositories import Repositories
 
-__all__ = ["Parties", "hash_token", "new_token"]
+__all__ = ["MIN_ADMIN_TOKEN_CHARS", "Parties", "hash_token", "new_token"]
 
 PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADMIN_DIGEST_SETTING = "admin_token_sha256"
+MIN_ADMIN_TOKEN_CHARS = 16
 
 
 def new_token() -> str:
@@ -38,7 +39,9 @@ def hash_token(token: str) -> str:
 
 
 def _party(repos: Repositories, party_id: str) -> Party:
-    party = repos.parties.get(party_id)
+    """The party, or NotFound; an id no party can have (e.g. holding NUL, which PostgreSQL
+    refuses in text) is not looked up."""
+    party = repos.parties.get(party_id) if PARTY_ID.fullmatch(party_id) else None
     if party is None:
         raise NotFound(f"party {party_id!r} not found")
     return party
@@ -49,10 +52,51 @@ class Parties:
         self._ctx = context
 
     def set_admin_token(self, token: str) -> None:
-        if len(token) < 16:
-            raise ValueError("the admin token must have at least 16 characters")
+        """Make `token` the admin's (as `serve --admin-token` does at each start). The first
+        admin token is set-up; replacing one with another is a change, and is recorded."""
+        if len(token) < MIN_ADMIN_TOKEN_CHARS:
+            raise ValueError(
+                f"the admin token must have at least {MIN_ADMIN_TOKEN_CHARS} characters"
+            )
+        digest = hash_token(token)
+        with self._ctx.transaction() as tx:
+            before = tx.settings.get(ADMIN_DIGEST_SETTING)
+            if before == digest:
+                return
+            tx.settings.put(ADMIN_DIGEST_SETTING, digest)
+            if before is not None:
+                tx.record(TokenRotated(None, None))
+
+    def rotate_admin_token(self, caller: Caller) -> str:
+        """A new admin token, shown only this once; the caller's stops working at once."""
+        require_admin(caller)
+        token = new_token()
         with self._ctx.transaction() as tx:
             tx.settings.put(ADMIN_DIGEST_SETTING, hash_token(token))
+            tx.record(TokenRotated(None, None))
+        return token
+
+    def rotate_token(self, caller: Caller, party_id: str) -> str:
+        """A new token for the party (by the admin or the party itself), shown only this once.
+        The old one stops working at once; a revoked party is live again (only the admin can
+        reach one)."""
+        if not may_manage_party(caller, party_id):
+            raise Forbidden("only the admin or the party itself may rotate its token")
+        token = new_token()
+        with self._ctx.transaction() as tx:
+            _party(tx, party_id)
+            tx.parties.set_token(party_id, hash_token(token))
+            tx.record(TokenRotated(party_id, caller.party_id))
+        return token
+
+    def revoke_token(self, caller: Caller, party_id: str) -> None:
+        """Stop the party's token from authenticating (admin only) until a new one is issued.
+        Revoking a revoked token changes nothing and records nothing."""
+        require_admin(caller)
+        with self._ctx.transaction() as tx:
+            _party(tx, party_id)
+            if tx.parties.revoke_token(party_id, tx.now):
+                tx.record(TokenRevoked(party_id))
 
     def authenticate(self, token: str) -> Caller:
         """The caller a bearer token belongs to."""

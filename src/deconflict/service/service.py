@@ -25,6 +25,7 @@ from deconflict.service.events import Events
 from deconflict.service.ledger import Ledger
 from deconflict.service.notices import Notices
 from deconflict.service.parties import Parties
+from deconflict.service.status import Status
 from deconflict.service.timers import Timers
 from deconflict.storage.database import create_engine, migrate
 from deconflict.storage.settings import SettingStore
@@ -47,6 +48,9 @@ class Service:
 
         self.parties = parties = Parties(context)
         self.set_admin_token = retrying(parties.set_admin_token)
+        self.rotate_admin_token = retrying(parties.rotate_admin_token)
+        self.rotate_token = retrying(parties.rotate_token)
+        self.revoke_token = retrying(parties.revoke_token)
         self.authenticate = retrying(parties.authenticate)
         self.add_party = retrying(parties.add)
         self.add_key = retrying(parties.add_key)
@@ -103,6 +107,9 @@ class Service:
         self.export_bundle = retrying(bundles.export)
 
         self.timers = Timers(context)
+
+        self.status = status = Status(context)
+        self.status_snapshot = retrying(status.snapshot)
 
     @classmethod
     def open(

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-__all__ = ["create_engine", "default_database_url", "is_retryable", "migrate"]
+__all__ = ["create_engine", "database_file", "default_database_url", "is_retryable", "migrate"]
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """serialization_failure and deadlock_detected: the transaction lost a race and did nothing."""
@@ -18,10 +18,15 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def database_file(data_dir: Path) -> Path:
+    """Where the embedded default keeps its SQLite file in `data_dir`."""
+    return data_dir / "deconflict.db"
+
+
 def default_database_url(data_dir: Path) -> str:
     """The embedded default: one SQLite file in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / 'deconflict.db').resolve()}"
+    return f"sqlite:///{database_file(data_dir).resolve()}"
 
 
 def create_engine(url: str) -> Engine:

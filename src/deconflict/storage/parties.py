@@ -1,4 +1,4 @@
-"""Stored parties, their token digests and their public keys."""
+"""Stored parties, their token digests (and whether revoked) and their public keys."""
 
 from __future__ import annotations
 
@@ -57,10 +57,30 @@ class PartyStore:
         )
 
     def by_token(self, token_sha256: str) -> str | None:
-        """The party whose token has this digest."""
+        """The party whose token has this digest, unless that token was revoked."""
         return self._conn.execute(
-            sa.select(t.parties.c.id).where(t.parties.c.token_sha256 == token_sha256)
+            sa.select(t.parties.c.id)
+            .where(t.parties.c.token_sha256 == token_sha256)
+            .where(t.parties.c.token_revoked_at.is_(None))
         ).scalar_one_or_none()
+
+    def set_token(self, party_id: str, token_sha256: str) -> None:
+        """Replace the party's token digest; a revoked party is live again."""
+        self._conn.execute(
+            sa.update(t.parties)
+            .where(t.parties.c.id == party_id)
+            .values(token_sha256=token_sha256, token_revoked_at=None)
+        )
+
+    def revoke_token(self, party_id: str, at: datetime) -> bool:
+        """Stop the party's token from authenticating; False if it was already revoked."""
+        result = self._conn.execute(
+            sa.update(t.parties)
+            .where(t.parties.c.id == party_id)
+            .where(t.parties.c.token_revoked_at.is_(None))
+            .values(token_revoked_at=at)
+        )
+        return result.rowcount == 1
 
     def has_key(self, party_id: str, purpose: KeyPurpose, key_b64: str) -> bool:
         return (

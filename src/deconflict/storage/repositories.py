@@ -15,6 +15,7 @@ from deconflict.storage.log_entries import LogEntryStore
 from deconflict.storage.notices import NoticeStore
 from deconflict.storage.parties import PartyStore
 from deconflict.storage.settings import SettingStore
+from deconflict.storage.status import StatusStore
 
 __all__ = ["Repositories"]
 
@@ -34,3 +35,4 @@ class Repositories:
         self.notices = NoticeStore(conn, postgres=postgres)
         self.parties = PartyStore(conn)
         self.settings = SettingStore(conn)
+        self.status = StatusStore(conn)

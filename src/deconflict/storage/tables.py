@@ -84,6 +84,7 @@ parties = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("token_revoked_at", UTCDateTime, nullable=True),
 )
 
 party_keys = sa.Table(
