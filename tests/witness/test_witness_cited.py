@@ -3,29 +3,23 @@ all the same: the disclosure cites it, and the witness proves it in the next che
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from test_witness import WITNESS_KEYS, Mechanism, _relay, mechanism, witness
+import test_witness
+from test_witness import WITNESS_KEYS, Mechanism, _relay, witness
 
 from deconflict.clock import FakeClock
 from deconflict.domain import AgreementTerms, DisclosureRule
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.log import parse_entry
-from deconflict.service import ADMIN, Caller, Service
+from deconflict.service import ADMIN, Caller
 from deconflict.storage import tables as t
 from deconflict.witness import Witness
 
-
-@pytest.fixture
-def world(service: Service) -> Iterator[Mechanism]:
-    m = mechanism(service)
-    yield m
-    for client in m.clients:
-        client.close()
+world = test_witness.world
+"""The fixture of test_witness: a service with parties a, b, c and a's and b's witness keys."""
 
 
 def _volume(clock: FakeClock) -> Volume:

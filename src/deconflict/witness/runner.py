@@ -219,13 +219,7 @@ class _Service:
             cursor = int(page["next_start"])
 
     def consistency(self, old: int, new: int) -> tuple[bytes, ...] | ProofRefusal:
-        try:
-            response = self.request(
-                "GET", "/log/proof/consistency", params={"old": old, "new": new}
-            )
-        except _UnprovableError as exc:
-            return ProofRefusal(exc.detail)
-        return tuple(_b64(h) for h in response.json()["hashes"])
+        return self._proof("/log/proof/consistency", {"old": old, "new": new})
 
     def cited(self, index: int) -> Iterator[ServedEntry]:
         """The entries entry `index` cites, as the service shows them to the party."""
@@ -233,10 +227,12 @@ class _Service:
             yield ServedEntry(int(item["index"]), _b64(item["entry"]), str(item["leaf_hash"]))
 
     def inclusion(self, index: int, size: int) -> tuple[bytes, ...] | ProofRefusal:
+        return self._proof("/log/proof/inclusion", {"index": index, "size": size})
+
+    def _proof(self, path: str, params: dict[str, int]) -> tuple[bytes, ...] | ProofRefusal:
+        """A proof's hashes, or the service's refusal to prove what was asked."""
         try:
-            response = self.request(
-                "GET", "/log/proof/inclusion", params={"index": index, "size": size}
-            )
+            response = self.request("GET", path, params=params)
         except _UnprovableError as exc:
             return ProofRefusal(exc.detail)
         return tuple(_b64(h) for h in response.json()["hashes"])
