@@ -21,6 +21,7 @@ from deconflict.log import (
     add_cosignatures,
     sign_ack,
     sign_checkpoint,
+    sign_rotation,
 )
 from deconflict.log.merkle import consistency_proof, inclusion_proof, leaf_hash, root_hash
 from deconflict.times import format_time
@@ -88,6 +89,8 @@ class World:
     ack_key: Ed25519PrivateKey
     bundle: dict[str, Any]
     indices: dict[str, int]
+    log_keys: list[Ed25519Signer] = field(default_factory=list)
+    """Every key the log signed with, oldest first (the last is `log.signer`)."""
 
 
 def _key_b64(public: bytes) -> str:
@@ -104,10 +107,18 @@ def build(
     ack_signer: Ed25519PrivateKey | None = None,
     extra: bool = False,
     disclosure_body: dict[str, Any] | None = None,
+    without: tuple[str, ...] = (),
+    rotations: int = 0,
+    rotation_signer: Ed25519Signer | None = None,
 ) -> World:
     """a submits a notice starting at START; it is disclosed to b at `disclosed_s`; b signs its
-    acknowledgement. a and b co-sign before and after the disclosure, and after the ack."""
+    acknowledgement. a and b co-sign before and after the disclosure, and after the ack.
+
+    `without` drops fields from the disclosure's body. With `rotations`, the log then hands its
+    key over that many times (`log.key` entries, each signed by the old key, or by
+    `rotation_signer`), so the last checkpoint is signed by a key the first two are not."""
     log = Log()
+    log_keys = [log.signer]
     wa, wb = Cosigner.generate("a"), Cosigner.generate("b")
     ack_key = Ed25519PrivateKey.generate()
     ix: dict[str, int] = {}
@@ -128,7 +139,10 @@ def build(
             "notice_id": NOTICE,
             "version": 1,
             "kind": "submission",
+            "agreement_id": "agr_1",
+            "agreement_version": 1,
             "purpose": "training",
+            "volumes": [],
             "time_start": format_time(START),
             "time_end": format_time(START + timedelta(hours=1)),
         },
@@ -146,11 +160,17 @@ def build(
             "disclosed_at": format_time(at(disclosed_s)),
             "lead_time_s": (START - at(disclosed_s)).total_seconds(),
             "short_notice": False,
+            "min_lead_time_s": 3600,
             "ack_due_at": format_time(at(disclosed_s + 900)),
         }
         | (disclosure_body or {}),
         (notice_leaf,),
     )
+    for name in without:
+        body = json.loads(log.raw[ix["disclosure"]])["body"]
+        del body[name]
+        entry = LogEntry("disclosure", None, at(disclosed_s), bytes(16), (notice_leaf,), body)
+        log.raw[ix["disclosure"]] = entry.canonical()
     ix["unrelated"] = log.append("hazard.added", "b", at(disclosed_s), {"hazard_id": "hzd_1"})
     after = log.checkpoint({wa: at(cosign_after_s[0]), wb: at(cosign_after_s[1])})
     signature = sign_ack(ack_signer or ack_key, bytes.fromhex(notice_leaf), at(party_received_s))
@@ -171,8 +191,20 @@ def build(
         },
         (notice_leaf,),
     )
+    for n in range(rotations):
+        old, new = log.signer, Ed25519Signer.generate(log.signer.name)
+        signature = sign_rotation(rotation_signer or old, new.verifier())
+        body = {
+            "old_key": old.verifier().vkey(),
+            "new_key": new.verifier().vkey(),
+            "signature": base64.b64encode(signature).decode(),
+        }
+        ix[f"rotation_{n}"] = log.append("log.key", None, at(ack_s + 1), body)
+        log.signer = new
+        log_keys.append(new)
     size = log.checkpoint({wa: at(ack_s + 5), wb: at(ack_s + 3)})
     wanted = ["key_a", "key_b", "ack_b", "notice", "disclosure", "ack"] + (["unrelated"] * extra)
+    wanted += [f"rotation_{n}" for n in range(rotations)]
     brackets = [
         Bracket(p, ix[e], b, a)
         for e, (b, a) in (
@@ -192,4 +224,4 @@ def build(
         [log.cosigned(before, size), log.cosigned(after, size)],
         brackets,
     )
-    return World(log, {"a": wa, "b": wb}, ack_key, json.loads(json.dumps(bundle)), ix)
+    return World(log, {"a": wa, "b": wb}, ack_key, json.loads(json.dumps(bundle)), ix, log_keys)

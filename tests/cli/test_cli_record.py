@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import socket
 import stat
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from deconflict.api import create_app
@@ -22,7 +24,14 @@ from deconflict.cli import root
 from deconflict.clock import FakeClock
 from deconflict.domain import AgreementTerms, KeyPurpose
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
-from deconflict.log import Cosigner, Ed25519Signer, Ed25519Verifier, open_checkpoint
+from deconflict.log import (
+    Cosigner,
+    Ed25519Signer,
+    Ed25519Verifier,
+    leaf_hash,
+    open_checkpoint,
+    sign_ack,
+)
 from deconflict.service import ADMIN, Caller, Service
 from deconflict.storage import tables as t
 
@@ -189,7 +198,7 @@ def exported(
 
 def test_an_exported_bundle_verifies_offline(exported: tuple[Path, list[str], str]) -> None:
     path, _, notice_id = exported
-    result = run("bundle", "verify", str(path))
+    result = run("bundle", "verify", str(path), "--trust-embedded")
     assert result.exit_code == 0, result.stderr
     assert f"notice {notice_id}: verified offline against keys in the bundle" in result.stdout
     assert "v1 disclosed to b (member)" in result.stdout
@@ -233,12 +242,165 @@ def test_a_modified_bundle_fails_naming_what(
     entry["entry"] = entry["entry"].replace('"member"', '"memBer"')
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps(document))
-    result = run("bundle", "verify", str(forged))
+    result = run("bundle", "verify", str(forged), "--trust-embedded")
     assert result.exit_code == 1
     assert f"bundle does not verify: entries[{position}]" in result.stderr
     forged.write_text("{")
-    assert run("bundle", "verify", str(forged)).exit_code == 2
-    assert run("bundle", "verify", str(tmp_path / "missing.json")).exit_code == 2
+    assert run("bundle", "verify", str(forged), "--trust-embedded").exit_code == 2
+    assert (
+        run("bundle", "verify", str(tmp_path / "missing.json"), "--trust-embedded").exit_code == 2
+    )
+
+
+def test_verify_without_pinned_keys_exits_2_and_says_so(
+    exported: tuple[Path, list[str], str], tmp_path: Path
+) -> None:
+    path, keys, _ = exported
+    result = run("bundle", "verify", str(path))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: the keys are not pinned: give --trust KEYS_FILE, the log's and the parties' "
+        "vkeys obtained separately, or --trust-embedded to verify against the keys inside the "
+        "bundle\n"
+    )
+    trust = tmp_path / "trust.txt"
+    trust.write_text("\n".join(keys) + "\n")
+    both = run("bundle", "verify", str(path), "--trust", str(trust), "--trust-embedded")
+    assert both.exit_code == 2
+    assert "give --trust or --trust-embedded, not both" in both.stderr
+
+
+def test_trust_embedded_warns_then_verifies_with_the_keys_in_the_bundle(
+    exported: tuple[Path, list[str], str],
+) -> None:
+    path, _, notice_id = exported
+    result = run("bundle", "verify", str(path), "--trust-embedded")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: verifying against the keys inside the bundle, which anyone who forged it would "
+        "have made; this shows the bundle consistent, not who signed it (pin keys with --trust)"
+    ]
+    assert f"notice {notice_id}: verified offline against keys in the bundle" in result.stdout
+
+
+def test_a_pinned_log_key_that_did_not_sign_is_refused_naming_both_keys(
+    exported: tuple[Path, list[str], str], tmp_path: Path
+) -> None:
+    path, keys, _ = exported
+    pinned = Ed25519Signer.generate("deconflict.local/log").verifier().vkey()
+    trust = tmp_path / "trust.txt"
+    trust.write_text("\n".join([pinned, *keys[1:]]) + "\n")
+    result = run("bundle", "verify", str(path), "--trust", str(trust))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: bundle does not verify: keys.log: the checkpoint is signed by log key {keys[0]}, "
+        f"which is not the pinned log key ({pinned}), and no log.key rotation entry in the "
+        "bundle reaches it from one\n"
+    )
+
+
+@pytest.fixture
+def story(service: Service, clock: FakeClock, database_url: str, tmp_path: Path) -> Path:
+    """A bundle file (as `bundle export` writes it) of a notice with a story: a and b co-sign
+    before it, after its disclosure to b, and after b's signed, late acknowledgement and a's
+    amendment, so the bundle holds earlier co-signed checkpoints and brackets of every kind."""
+    for party in ("a", "b"):
+        service.add_party(ADMIN, party.upper(), party_id=party)
+    agreement = service.add_agreement(ADMIN, AgreementTerms(name="A-B", members=("a", "b")))
+    witnesses = {}
+    for party in ("a", "b"):
+        witnesses[party] = Cosigner.generate(party)
+        key = base64.b64encode(witnesses[party].verifier().public_key).decode()
+        service.add_key(Caller(party), party, KeyPurpose.COSIGN, key)
+    ack_key = Ed25519PrivateKey.generate()
+    ack_public = base64.b64encode(ack_key.public_key().public_bytes_raw()).decode()
+    service.add_key(Caller("b"), "b", KeyPurpose.ACK, ack_public)
+    log = Ed25519Verifier.from_vkey(service.log_verifier_key())
+
+    def cosign() -> None:
+        clock.advance(5)
+        service.publish_checkpoint(force=True)
+        checkpoint = open_checkpoint(service.log_checkpoint(), log).checkpoint
+        for party, cosigner in witnesses.items():
+            line = cosigner.cosign(checkpoint, clock.now()).line()
+            service.add_cosignature(Caller(party), checkpoint.size, line)
+
+    def volume(starts_in_s: int) -> Volume:
+        start = clock.now() + timedelta(seconds=starts_in_s)
+        window = TimeWindow(start, start + timedelta(hours=1))
+        return Volume(Circle(35.0, 33.0, 5000.0), AltitudeBand(0.0, 3000.0), window)
+
+    cosign()
+    notice = service.submit_notice(Caller("a"), agreement.id, [volume(4 * 3600)], "drill")
+    cosign()
+    clock.advance(901)
+    service.tick()
+    (notice_leaf,) = [
+        leaf_hash(raw)
+        for _, raw in service.log_entries(Caller("b"))
+        if b'"type":"notice.version"' in raw
+    ]
+    received = clock.now() - timedelta(seconds=4)
+    signature = base64.b64encode(sign_ack(ack_key, notice_leaf, received)).decode()
+    service.acknowledge(
+        Caller("b"), notice.id, 1, "late", signature_b64=signature, party_received_at=received
+    )
+    service.amend_notice(Caller("a"), notice.id, [volume(3 * 3600)], "moved")
+    cosign()
+    out = tmp_path / "story.json"
+    result = run(
+        "bundle", "export", "--notice", notice.id, "--database", database_url, "-o", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def _pairs(raw: bytes) -> Any:
+    """The parsed document with every object as its list of (name, value) pairs, so a repeated
+    name makes it differ; None if `raw` is not JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=list)
+    except ValueError:
+        return None
+
+
+def test_100_random_single_byte_tampers_of_an_exported_bundle_are_all_detected(
+    story: Path, tmp_path: Path
+) -> None:
+    """Each counted tamper replaces one byte and leaves valid JSON that parses to another
+    document; one that leaves it unparseable or equal (in whitespace, say) is drawn again."""
+    raw = story.read_bytes()
+    document = _pairs(raw)
+    verified = run("bundle", "verify", str(story), "--trust-embedded")
+    assert verified.exit_code == 0, verified.stderr
+    bundle = json.loads(raw)
+    assert len(bundle["cosigned"]) >= 2
+    assert len(bundle["brackets"]) == 2 * len(
+        [e for e in bundle["entries"] if "party.key" not in e["entry"]]
+    )
+    rng = random.Random(14)
+    tampered = tmp_path / "tampered.json"
+    drawn, unparseable, equal, detected = 0, 0, 0, []
+    while len(detected) < 100 and drawn < 10_000:
+        drawn += 1
+        position = rng.randrange(len(raw))
+        byte = rng.choice([b for b in range(256) if b != raw[position]])
+        changed = raw[:position] + bytes([byte]) + raw[position + 1 :]
+        parsed = _pairs(changed)
+        if parsed is None:
+            unparseable += 1
+            continue
+        if parsed == document:
+            equal += 1
+            continue
+        tampered.write_bytes(changed)
+        result = run("bundle", "verify", str(tampered), "--trust-embedded")
+        context = (position, raw[max(0, position - 20) : position + 20], bytes([byte]))
+        assert result.exit_code == 1, context
+        assert "error: bundle does not verify: " in result.stderr, context
+        detected.append(result.stderr)
+    assert len(detected) == 100, (drawn, unparseable, equal)
 
 
 def test_export_refuses_unknown_notices_and_missing_databases(

@@ -23,6 +23,17 @@ def test_the_rendered_timeline_names_receipt_ack_and_warning(world: World) -> No
     assert "by b's cosignatures: between 7173 s (1h59m33s) and 7188 s (1h59m48s)" in text
 
 
+def test_a_rotated_log_key_is_shown_with_the_entry_that_rotated_it() -> None:
+    w = build(rotations=1)
+    old, new = (k.verifier().vkey() for k in w.log_keys)
+    lines = render_timeline(verify_bundle(w.bundle)).splitlines()
+    assert lines[1:3] == [
+        f"  log {new}",
+        f"  log key rotated by entry #7: {old} -> {new} (signed by the old key)",
+    ]
+    assert not any("rotated" in line for line in render_timeline(verify_bundle(build().bundle)))
+
+
 @pytest.mark.parametrize(
     ("seconds", "shown"),
     [

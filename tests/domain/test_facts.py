@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from deconflict.domain import (
     Acknowledgement,
     AckState,
@@ -11,23 +13,34 @@ from deconflict.domain import (
     ConflictReport,
     Disclosure,
     EventKind,
+    Hazard,
     KeyPurpose,
     NoticeKind,
+    ProtectedArea,
     StoredVersion,
 )
+from deconflict.domain import facts as facts_module
 from deconflict.domain.facts import (
     Acknowledged,
     AgreementVersioned,
+    AreaAdded,
+    AreaRemoved,
     ConflictFound,
     Disclosed,
     Escalated,
     Expired,
+    Fact,
+    HazardAdded,
+    HazardRemoved,
     KeyAdded,
+    LogKeyRotated,
     PartyAdded,
     Published,
     TokenRevoked,
     TokenRotated,
 )
+from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
+from deconflict.times import parse_time
 
 T = datetime(2030, 6, 1, 9, 0, 0, 250_000, tzinfo=UTC)
 STAMP = "2030-06-01T09:00:00.250000Z"
@@ -156,3 +169,75 @@ def test_token_facts_name_whose_token_changed_and_hold_no_token() -> None:
     assert revoked.body() == {"party_id": "b"}
     for fact in (by_party, admins, revoked):
         assert (fact.events(), fact.filed_under, fact.cites) == ((), (None, None), None)
+
+
+def _samples() -> list[Fact]:
+    """One fact of every type, with the optional values both present and absent."""
+    stored = StoredVersion("n1", 2, NoticeKind.AMENDMENT, 1, "x", ({"f": 1},), T, T, T, None)
+    report = ConflictReport(0, "notice", "n2", 1, 0, "b", T, T, (1.0, 2.0), 0.0, 1.5, {"a": 1})
+    hazard = ConflictReport(0, "hazard", "hz1", None, 0, None, T, T, None, 0.0, 0.0, None)
+    volume = Volume(
+        Circle(35.0, 33.0, 500.0), AltitudeBand(0.0, 100.0), TimeWindow(T, T + timedelta(hours=1))
+    )
+    return [
+        Published("agr", "a", stored),
+        Disclosed("n1", 1, "agr", "a", NoticeKind.SUBMISSION, disclosure(False), 3600.0),
+        ConflictFound("n1", 1, "agr", "a", report, T),
+        ConflictFound("n1", 1, "agr", "a", hazard, T),
+        Acknowledged("agr", "a", Acknowledgement("n1", 1, "b", T, T, "ok", False, "c2ln"), T, T),
+        Acknowledged("agr", "a", Acknowledgement("n1", 1, "b", T, T, "ok", True, None), None, T),
+        Escalated("n1", 1, "agr", "a", "b", 2, T, T, T),
+        Expired("n1", 1, "agr", "a", ("b",), T),
+        PartyAdded("a", "Alpha"),
+        KeyAdded("a", KeyPurpose.ACK, "k", None),
+        AgreementVersioned("agr", 1, AgreementTerms("t", ("a", "b"))),
+        AreaAdded(ProtectedArea("pa1", "a", "base", volume, T), frozenset({"b"})),
+        AreaRemoved("pa1", "a", frozenset({"b"})),
+        HazardAdded(Hazard("hz1", "agr", "a", "crane", volume, T), frozenset({"b"})),
+        HazardRemoved("hz1", "agr", "a", frozenset({"b"})),
+        LogKeyRotated("log+1+old", "log+2+new", "c2ln", frozenset({"a", "b"})),
+        TokenRotated("a", None),
+        TokenRotated(None, None),
+        TokenRevoked("a"),
+    ]
+
+
+def _fact_types() -> set[type[Fact]]:
+    return {
+        value
+        for value in vars(facts_module).values()
+        if isinstance(value, type) and issubclass(value, Fact) and "entry_type" in vars(value)
+    }
+
+
+def test_the_samples_cover_every_recorded_fact_type() -> None:
+    assert {type(f) for f in _samples()} == _fact_types()
+    assert len(_fact_types()) == 16
+
+
+@pytest.mark.parametrize("fact", _samples(), ids=lambda f: type(f).__name__)
+def test_each_body_holds_exactly_its_declared_fields_with_times_as_the_log_writes_them(
+    fact: Fact,
+) -> None:
+    """`body_fields` is what a verifier holds an entry to, so it must be what `body()` writes."""
+    body = fact.body()
+    assert set(body) == fact.body_fields
+    assert fact.body_times <= fact.body_fields
+    timed = {k for k, v in body.items() if isinstance(v, str) and _is_log_time(v)}
+    assert timed <= fact.body_times
+    assert all(body[k] is None or k in timed for k in fact.body_times)
+
+
+def _is_log_time(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_log_key_rotation_is_heard_by_every_party_and_states_both_keys() -> None:
+    fact = LogKeyRotated("log+1+old", "log+2+new", "c2ln", frozenset({"a", "b"}))
+    assert (fact.entry_type, fact.actor, fact.audience) == ("log.key", None, {"a", "b"})
+    assert fact.body() == {"old_key": "log+1+old", "new_key": "log+2+new", "signature": "c2ln"}
+    assert (fact.cites, fact.events()) == (None, ())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import types
 
 import deconflict.evidence as evidence
-from deconflict.evidence import errors, format, timeline, verify
+from deconflict.evidence import errors, format, keys, timeline, verify
 
-MODULES = (errors, format, timeline, verify)
+MODULES = (errors, format, keys, timeline, verify)
 
 
 def test_every_listed_name_exists_once() -> None:

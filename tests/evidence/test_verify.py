@@ -193,3 +193,61 @@ def test_a_forged_log_with_its_own_keys_fails_against_trusted_keys(world: World)
     trusted_witnesses = [w.verifier().vkey() for w in world.witnesses.values()]
     with pytest.raises(BundleError):
         verify_bundle(forged.bundle, [trusted_log], trusted_witnesses)
+
+
+def test_a_pinned_log_key_that_did_not_sign_is_refused_naming_both(world: World) -> None:
+    pinned = Ed25519Signer.generate(world.log.signer.name).verifier().vkey()
+    witness_keys = [w.verifier().vkey() for w in world.witnesses.values()]
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(world.bundle, [pinned], witness_keys)
+    assert str(failed.value) == (
+        f"keys.log: the checkpoint is signed by log key {world.log.signer.verifier().vkey()}, "
+        f"which is not the pinned log key ({pinned}), and no log.key rotation entry in the "
+        "bundle reaches it from one"
+    )
+
+
+# --- brackets state what the bundle's cosignatures prove ---------------------------------------
+
+
+def _with_brackets(world: World, brackets: list[dict[str, Any]]) -> dict[str, Any]:
+    bundle = copy.deepcopy(world.bundle)
+    bundle["brackets"] = brackets
+    return bundle
+
+
+def test_a_looser_bracket_than_the_bundle_proves_fails(world: World) -> None:
+    """For the notice (entry 3) the bundle holds a's cosignatures of sizes 3 and 6: a bracket
+    naming size 7 after it, or no size before it, claims less than the bundle proves."""
+    brackets = copy.deepcopy(world.bundle["brackets"])
+    assert brackets[0] == {"party": "a", "index": 3, "before": 3, "after": 6}
+    brackets[0]["after"] = 7
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(_with_brackets(world, brackets))
+    assert str(failed.value) == (
+        "brackets[0].after: is size 7, but the bundle holds a's cosignature of size 6, "
+        "the tightest after entry 3"
+    )
+    brackets[0]["after"] = 6
+    brackets[0]["before"] = None
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(_with_brackets(world, brackets))
+    assert str(failed.value).startswith("brackets[0].before: is null, but the bundle holds a's")
+
+
+def test_every_bound_the_bundle_holds_has_its_one_bracket(world: World) -> None:
+    brackets = world.bundle["brackets"]
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(_with_brackets(world, brackets[:5]))
+    assert str(failed.value) == (
+        "brackets: no bracket for b and entry 6, which b's cosignatures in the bundle bound"
+    )
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(_with_brackets(world, [*brackets, brackets[2]]))
+    assert str(failed.value) == "brackets[6]: a second bracket for a and entry 4"
+    empty = {"party": "c", "index": 3, "before": None, "after": None}
+    with pytest.raises(BundleError) as failed:
+        verify_bundle(_with_brackets(world, [*brackets, empty]))
+    assert str(failed.value) == (
+        "brackets[6]: bounds nothing: a bracket has a before or an after size"
+    )

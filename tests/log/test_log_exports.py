@@ -5,9 +5,9 @@ from __future__ import annotations
 import types
 
 import deconflict.log as log
-from deconflict.log import ack, checkpoint, compact, entry, errors, merkle, note, tree
+from deconflict.log import ack, checkpoint, compact, entry, errors, merkle, note, rotation, tree
 
-MODULES = (ack, checkpoint, compact, entry, errors, merkle, note, tree)
+MODULES = (ack, checkpoint, compact, entry, errors, merkle, note, rotation, tree)
 
 
 def test_every_listed_name_exists_once() -> None:

@@ -277,7 +277,8 @@ def _print_banner(url: str, admin_token: str, world: DemoWorld, data_dir: Path) 
         f"Both parties' witnesses check and co-sign the log every {WITNESS_INTERVAL_S:g} s:",
         '  curl -s -H "Authorization: Bearer $NORTH" "$URL/log/checkpoint"',
         f"  deconflict bundle export --notice {world.notices['conflicting']} "
-        f"--data-dir {data_dir} -o bundle.json && deconflict bundle verify bundle.json",
+        f"--data-dir {data_dir} -o bundle.json && "
+        "deconflict bundle verify bundle.json --trust-embedded",
         "",
         "Stop with Ctrl-C.",
     ]

@@ -1,29 +1,31 @@
 """`deconflict bundle …` and `deconflict log …`: the verifiable record from the command line.
 
     deconflict bundle export --notice ID [--database URL | --data-dir DIR] -o FILE
-    deconflict bundle verify FILE [--trust KEYS_FILE]
+    deconflict bundle verify FILE (--trust KEYS_FILE | --trust-embedded)
     deconflict log verify [--database URL | --data-dir DIR]
 
 Export and `log verify` read the service's database directly (run them where it lives);
-`bundle verify` needs nothing but the file, and with `--trust` a file of verifier keys (C2SP
-vkeys, one per line, `#` comments allowed) obtained separately from the log and the parties.
-Exit codes: 0 verified, 1 verification failed (or the database could not be opened), 2 bad input.
+`bundle verify` needs nothing but the file and a file of verifier keys (C2SP vkeys, one per
+line, `#` comments allowed) obtained separately from the log and the parties: the keys inside a
+bundle prove only that it is consistent, since whoever forges one signs it with keys of their
+own. `--trust-embedded` verifies against those keys anyway, with a warning.
+Exit codes: 0 verified, 1 verification failed (or the database could not be opened), 2 bad input
+(the keys not pinned among it).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
 
-from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
 from deconflict.cli.timeline import render_timeline
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
-from deconflict.evidence import BundleError, verify_bundle
+from deconflict.evidence import BundleError, load_bundle, verify_bundle
 from deconflict.log import CosignatureVerifier, parse_verifier
 from deconflict.service import Service, default_database_url
 
@@ -109,18 +111,51 @@ def _read_trust(path: Path) -> tuple[list[str], list[str]]:
     return logs, witnesses
 
 
+NOT_PINNED = (
+    "the keys are not pinned: give --trust KEYS_FILE, the log's and the parties' vkeys obtained "
+    "separately, or --trust-embedded to verify against the keys inside the bundle"
+)
+EMBEDDED_WARNING = (
+    "warning: verifying against the keys inside the bundle, which anyone who forged it would "
+    "have made; this shows the bundle consistent, not who signed it (pin keys with --trust)"
+)
+
+
+def _read_bundle(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return load_bundle(raw)
+    except InvalidInput as exc:
+        raise CliError(f"{path} is {exc.detail}") from None
+
+
 @bundle_app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="the bundle file")],
     trust: Annotated[
         Path | None,
-        typer.Option("--trust", help="file of vkeys to trust instead of those in the bundle"),
+        typer.Option("--trust", help="file of vkeys, obtained separately, to pin the keys to"),
     ] = None,
+    trust_embedded: Annotated[
+        bool,
+        typer.Option(
+            "--trust-embedded", help="verify against the keys inside the bundle (not pinned)"
+        ),
+    ] = False,
 ) -> None:
-    """Check a bundle offline and print the timeline it proves."""
+    """Check a bundle offline against pinned keys and print the timeline it proves."""
     with reporting():
-        document = read_json(file)
+        if trust is not None and trust_embedded:
+            raise CliError("give --trust or --trust-embedded, not both")
+        if trust is None and not trust_embedded:
+            raise CliError(NOT_PINNED)
         logs, witnesses = _read_trust(trust) if trust is not None else (None, None)
+        document = _read_bundle(file)
+        if trust_embedded:
+            typer.echo(EMBEDDED_WARNING, err=True)
         try:
             timeline = verify_bundle(document, logs, witnesses)
         except BundleError as exc:

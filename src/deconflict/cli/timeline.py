@@ -27,6 +27,10 @@ def render_timeline(timeline: Timeline) -> str:
     lines = [
         f"notice {timeline.notice_id}: verified offline against {source}",
         f"  log {timeline.log_key}",
+        *(
+            f"  log key rotated by entry #{index}: {old} -> {new} (signed by the old key)"
+            for index, old, new in timeline.log_key_changes
+        ),
         f"  checkpoint {timeline.origin} size {timeline.tree_size} root "
         f"{base64.b64encode(timeline.root).decode()}",
         "  co-signed by "

@@ -3,7 +3,9 @@
 A use case states what happened as one of these values; the service's transaction turns it
 into the Merkle log entry, the events and the audience rows, so each fact is spelled once.
 Log bodies write times as the log does (`times.format_time`); event data keeps the ISO form
-the API has always served (`times.format_iso`).
+the API has always served (`times.format_iso`). Each fact declares the fields its body holds
+(`body_fields`, and which are times: `body_times`) beside the `body()` that writes them, so a
+verifier reading an entry knows exactly what it may hold.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "HazardAdded",
     "HazardRemoved",
     "KeyAdded",
+    "LogKeyRotated",
     "NoticeFact",
     "PartyAdded",
     "Published",
@@ -70,6 +73,11 @@ class Fact:
 
     __slots__ = ()
     entry_type: ClassVar[str]
+    body_fields: ClassVar[frozenset[str]]
+    """Every field `body()` writes, each always present (its value may be null): a verifier
+    refuses an entry of this type with any other field, or without one of these."""
+    body_times: ClassVar[frozenset[str]] = frozenset()
+    """The fields of `body_fields` that hold a log time (`format_time`), or null."""
 
     @property
     def actor(self) -> str | None:
@@ -143,6 +151,20 @@ class Published(Fact):
     """A notice version was submitted and checked."""
 
     entry_type: ClassVar[str] = "notice.version"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "notice_id",
+            "version",
+            "kind",
+            "agreement_id",
+            "agreement_version",
+            "purpose",
+            "volumes",
+            "time_start",
+            "time_end",
+        }
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset({"time_start", "time_end"})
     agreement_id: str
     originator: str
     stored: StoredVersion
@@ -184,6 +206,20 @@ class Disclosed(NoticeFact):
     """A notice version became visible to a party; its acknowledgement clock started."""
 
     entry_type: ClassVar[str] = "disclosure"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "notice_id",
+            "version",
+            "party_id",
+            "reason",
+            "disclosed_at",
+            "lead_time_s",
+            "short_notice",
+            "min_lead_time_s",
+            "ack_due_at",
+        }
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset({"disclosed_at", "ack_due_at"})
     kind: NoticeKind
     disclosure: Disclosure
     min_lead_time_s: float
@@ -232,6 +268,29 @@ class ConflictFound(NoticeFact):
     """The strategic check found a notice version in conflict with another volume."""
 
     entry_type: ClassVar[str] = "conflict"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "notice_id",
+            "version",
+            "volume_index",
+            "other_kind",
+            "other_id",
+            "other_version",
+            "other_volume_index",
+            "other_party",
+            "overlap_start",
+            "overlap_end",
+            "altitude_overlap_lower_m",
+            "altitude_overlap_upper_m",
+            "vertical_gap_m",
+            "min_distance_m",
+            "overlap",
+            "detected_at",
+        }
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset(
+        {"overlap_start", "overlap_end", "detected_at"}
+    )
     report: ConflictReport
     detected_at: datetime
 
@@ -281,6 +340,22 @@ class Acknowledged(Fact):
     """A recipient acknowledged one disclosed version."""
 
     entry_type: ClassVar[str] = "ack"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {
+            "notice_id",
+            "version",
+            "party_id",
+            "received_at",
+            "party_received_at",
+            "acknowledged_at",
+            "late",
+            "text",
+            "signature",
+        }
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset(
+        {"received_at", "party_received_at", "acknowledged_at"}
+    )
     agreement_id: str
     originator: str
     ack: Acknowledgement
@@ -336,6 +411,10 @@ class Escalated(NoticeFact):
     """An acknowledgement deadline passed and escalation tier `tier` (1-based) fired."""
 
     entry_type: ClassVar[str] = "escalation"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"notice_id", "version", "party_id", "tier", "due_at", "fired_at", "ack_due_at"}
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset({"due_at", "fired_at", "ack_due_at"})
     party: str
     tier: int
     due_at: datetime
@@ -372,6 +451,8 @@ class Expired(NoticeFact):
     """An operation's window ended: its version left the strategic check."""
 
     entry_type: ClassVar[str] = "expired"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"notice_id", "version", "time_end"})
+    body_times: ClassVar[frozenset[str]] = frozenset({"time_end"})
     recipients: tuple[str, ...]
     time_end: datetime
 
@@ -398,6 +479,7 @@ class Expired(NoticeFact):
 @dataclass(frozen=True, slots=True)
 class PartyAdded(Fact):
     entry_type: ClassVar[str] = "party.added"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"party_id", "name"})
     party_id: str
     name: str
 
@@ -414,6 +496,7 @@ class KeyAdded(Fact):
     """A party's public key was registered (by the party itself, or by the admin: `by` None)."""
 
     entry_type: ClassVar[str] = "party.key"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"party_id", "purpose", "key"})
     party_id: str
     purpose: KeyPurpose
     key_b64: str
@@ -442,6 +525,7 @@ class TokenRotated(Fact):
     from one offline."""
 
     entry_type: ClassVar[str] = "token.rotated"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"party_id"})
     party_id: str | None
     by: str | None
 
@@ -462,6 +546,7 @@ class TokenRevoked(Fact):
     """The admin revoked a party's token: none of it authenticates until a new one is issued."""
 
     entry_type: ClassVar[str] = "token.revoked"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"party_id"})
     party_id: str
 
     @property
@@ -473,8 +558,30 @@ class TokenRevoked(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class LogKeyRotated(Fact):
+    """The log's signing key changed from `old_vkey` to `new_vkey`; `signature_b64` is the old
+    key's signature of the change (`deconflict.log.rotation`). Every checkpoint holding this
+    entry is signed by the new key, so whoever pinned the old key can follow the change."""
+
+    entry_type: ClassVar[str] = "log.key"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"old_key", "new_key", "signature"})
+    old_vkey: str
+    new_vkey: str
+    signature_b64: str
+    parties: frozenset[str]
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.parties
+
+    def body(self) -> dict[str, Any]:
+        return {"old_key": self.old_vkey, "new_key": self.new_vkey, "signature": self.signature_b64}
+
+
+@dataclass(frozen=True, slots=True)
 class AgreementVersioned(Fact):
     entry_type: ClassVar[str] = "agreement.version"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"agreement_id", "version", "terms"})
     agreement_id: str
     version: int
     terms: AgreementTerms
@@ -496,6 +603,7 @@ class AreaAdded(Fact):
     """A protected area, told to its owner's partners."""
 
     entry_type: ClassVar[str] = "protected_area.added"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"area_id", "owner", "name", "volume"})
     area: ProtectedArea
     partners: frozenset[str]
 
@@ -520,6 +628,7 @@ class AreaAdded(Fact):
 @dataclass(frozen=True, slots=True)
 class AreaRemoved(Fact):
     entry_type: ClassVar[str] = "protected_area.removed"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"area_id", "owner"})
     area_id: str
     owner: str
     partners: frozenset[str]
@@ -541,6 +650,9 @@ class HazardAdded(Fact):
     """A third-party hazard, told to every member of its agreement."""
 
     entry_type: ClassVar[str] = "hazard.added"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"hazard_id", "agreement_id", "name", "volume"}
+    )
     hazard: Hazard
     members: frozenset[str]
 
@@ -565,6 +677,7 @@ class HazardAdded(Fact):
 @dataclass(frozen=True, slots=True)
 class HazardRemoved(Fact):
     entry_type: ClassVar[str] = "hazard.removed"
+    body_fields: ClassVar[frozenset[str]] = frozenset({"hazard_id", "agreement_id"})
     hazard_id: str
     agreement_id: str
     by: str

@@ -1,6 +1,6 @@
-"""Evidence about one notice: offline proof bundles (the document, writing and verifying it)
-and the timeline a verified bundle proves, as data. Built on `deconflict.log`; pure: no
-database, no network, no clock."""
+"""Evidence about one notice: offline proof bundles (the document, writing, reading it strictly
+and verifying it, the log keys that signed it) and the timeline a verified bundle proves, as
+data. Built on `deconflict.log`; pure: no database, no network, no clock."""
 
 from deconflict.evidence.errors import BundleError
 from deconflict.evidence.format import (
@@ -9,8 +9,10 @@ from deconflict.evidence.format import (
     Bracket,
     CosignedCheckpoint,
     ProvenEntry,
+    load_bundle,
     make_bundle,
 )
+from deconflict.evidence.keys import KeyChange, LogKeys
 from deconflict.evidence.timeline import (
     AckShown,
     ConflictShown,
@@ -38,6 +40,8 @@ __all__ = [
     "DisclosureShown",
     "EscalationShown",
     "ExpiryShown",
+    "KeyChange",
+    "LogKeys",
     "ProvenEntry",
     "Shown",
     "Timeline",
@@ -46,6 +50,7 @@ __all__ = [
     "VersionShown",
     "WarningTime",
     "Witnessed",
+    "load_bundle",
     "make_bundle",
     "verify_bundle",
 ]

@@ -59,12 +59,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class VerifiedEntry:
-    """An entry of the bundle whose inclusion proof verified; `where` names it in the document."""
+    """An entry of the bundle whose inclusion proof verified; `where` names it in the document,
+    and `position` is its place in the bundle's `entries`."""
 
     where: str
     index: int
     entry: LogEntry
     leaf: bytes
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,8 @@ class Timeline:
     cosigned_by: tuple[tuple[str, datetime], ...]
     events: tuple[TimelineEvent, ...]
     warnings: tuple[WarningTime, ...]
+    log_key_changes: tuple[tuple[int, str, str], ...] = ()
+    """Each rotation of the log key the bundle holds: (entry index, old vkey, new vkey)."""
 
 
 def _time(body: Mapping[str, Any], key: str, where: str) -> datetime:
@@ -193,9 +197,25 @@ def _time(body: Mapping[str, Any], key: str, where: str) -> datetime:
 def _seconds(value: Any) -> float:
     """A duration that can also be stated in whole seconds. NaN cannot be rounded: a ValueError,
     so a malformed body like any other. Infinity raises OverflowError, which nothing catches."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"a duration is a number, not {value!r}")
     seconds = float(value)
     round(seconds)
     return seconds
+
+
+def _party(body: Mapping[str, Any], key: str) -> str:
+    value = body[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is a party id, not {value!r}")
+    return value
+
+
+def _flag(body: Mapping[str, Any], key: str) -> bool:
+    value = body[key]
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} is true or false, not {value!r}")
+    return value
 
 
 def _facts(entry: LogEntry, where: str) -> tuple[str | None, Shown]:
@@ -205,25 +225,26 @@ def _facts(entry: LogEntry, where: str) -> tuple[str | None, Shown]:
         start, end = _time(b, "time_start", where), _time(b, "time_end", where)
         return entry.party, VersionShown(b.get("kind"), b.get("purpose"), start, end)
     if kind == recorded.Disclosed.entry_type:
-        lead_time_s = _seconds(b.get("lead_time_s", 0.0))
-        return b.get("party_id"), DisclosureShown(
+        lead_time_s = _seconds(b["lead_time_s"])
+        return _party(b, "party_id"), DisclosureShown(
             b.get("reason"),
             lead_time_s,
-            bool(b.get("short_notice")),
+            _flag(b, "short_notice"),
             _time(b, "ack_due_at", where),
         )
     if kind == recorded.Acknowledged.entry_type:
         signed_at = _time(b, "party_received_at", where) if b.get("signature") is not None else None
-        return b.get("party_id"), AckShown(
-            bool(b.get("late")),
+        return _party(b, "party_id"), AckShown(
+            _flag(b, "late"),
             _time(b, "received_at", where),
             _time(b, "acknowledged_at", where),
             signed_at,
         )
     if kind == recorded.Escalated.entry_type:
-        return b.get("party_id"), EscalationShown(b.get("tier"), _time(b, "due_at", where))
+        return _party(b, "party_id"), EscalationShown(b.get("tier"), _time(b, "due_at", where))
     if kind == recorded.ConflictFound.entry_type:
-        return b.get("other_party"), ConflictShown(
+        other = b["other_party"]
+        return None if other is None else _party(b, "other_party"), ConflictShown(
             b.get("notice_id"),
             b.get("other_kind"),
             b.get("other_id"),
@@ -240,6 +261,7 @@ def build_timeline(
     keys_trusted: bool,
     notice: Sequence[VerifiedEntry],
     witnessed: Mapping[int, Sequence[Witnessed]],
+    log_key_changes: tuple[tuple[int, str, str], ...] = (),
 ) -> Timeline:
     """The timeline of `notice_id` from its verified entries (in index order) and each entry's
     cosignature bounds; raises `BundleError` for an entry whose body its type cannot state."""
@@ -297,4 +319,5 @@ def build_timeline(
         tuple(sorted((c.name, c.time) for c in head.cosignatures)),
         tuple(events),
         tuple(warnings),
+        log_key_changes,
     )

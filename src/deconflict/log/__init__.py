@@ -55,6 +55,7 @@ from deconflict.log.note import (
     parse_signature_line,
     sign_note,
 )
+from deconflict.log.rotation import rotation_message, sign_rotation, verify_rotation
 from deconflict.log.tree import MemoryNodeStore, MerkleTree, NodeKey, NodeStore
 
 __all__ = [
@@ -105,11 +106,14 @@ __all__ = [
     "parse_signature_line",
     "parse_verifier",
     "root_hash",
+    "rotation_message",
     "sign_ack",
     "sign_checkpoint",
     "sign_note",
+    "sign_rotation",
     "verify_ack",
     "verify_consistency",
     "verify_cosignature",
     "verify_inclusion",
+    "verify_rotation",
 ]

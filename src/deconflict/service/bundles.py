@@ -1,11 +1,13 @@
 """Exporting an offline proof bundle for one notice from the stored log.
 
 Everything is read on one connection: the latest checkpoint, the notice's entries, the
-`party.key` entries of the keys involved, and the checkpoints each involved party co-signed just
-before and just after each entry. A `before` checkpoint carries each party's latest cosignature
-of it and an `after` checkpoint its first, the tightest true bounds (`deconflict.evidence`
-says why); a size that is both goes in twice. Proofs come from the stored tree, so export stays
-fast however long the log is. The format and its verification are `deconflict.evidence`.
+`party.key` entries of the keys involved, every `log.key` entry (the log key's rotations, so a
+verifier that pinned an older key can follow them), and the checkpoints each involved party
+co-signed just before and just after each entry. A `before` checkpoint carries each party's
+latest cosignature of it and an `after` checkpoint its first, the tightest true bounds
+(`deconflict.evidence` says why); a size that is both goes in twice. Proofs come from the stored
+tree, so export stays fast however long the log is. The format and its verification are
+`deconflict.evidence`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
+from deconflict.domain.facts import LogKeyRotated
 from deconflict.errors import Conflict, NotFound
 from deconflict.evidence import Bracket, CosignedCheckpoint, ProvenEntry, make_bundle
 from deconflict.log import (
@@ -52,8 +55,9 @@ class Bundles:
                     latest_checkpoint_size=size,
                 )
             keys = _registered_keys(repos, repos.entries.readers(indices), size)
+            rotations = [i for i, _ in repos.entries.of_type(LogKeyRotated.entry_type, before=size)]
             tree = repos.entries.tree()
-            raw = repos.entries.entries(indices + sorted(keys))
+            raw = repos.entries.entries(indices + sorted(keys) + rotations)
             entries = [
                 ProvenEntry(idx, raw[idx], tuple(tree.inclusion_proof(idx, size)))
                 for idx in sorted(raw)
