@@ -108,7 +108,8 @@ def _spelled(**changes: Any) -> bytes:
         ("not an object", b"[]", ""),
         ("missing field", _spelled(refs=...), ""),
         ("extra field", _spelled(extra=1), ""),
-        ("unknown version", _spelled(v=2), "/v"),
+        ("unknown version", _spelled(v=3), "/v"),
+        ("version 2 without prev", _spelled(v=2), ""),
         ("boolean version", _spelled(v=True), "/v"),
         ("offset time", _spelled(received_at="2026-06-01T06:00:00.123456+00:00"), "/received_at"),
         ("time without micros", _spelled(received_at="2026-06-01T06:00:00Z"), "/received_at"),
@@ -198,3 +199,39 @@ def test_every_entry_round_trips_through_its_canonical_bytes(
         salt,
         tuple(refs),
     )
+
+
+def test_version_2_chains_entries_and_version_1_still_parses() -> None:
+    """`prev` sits between `party` and `received_at` in RFC 8785 order; null is spelled out."""
+    first = LogEntry("ack", "b", WHEN, bytes(16), (), {"x": 1}, None, 2)
+    assert b'"party":"b","prev":null,"received_at"' in first.canonical()
+    assert first.canonical().endswith(b',"v":2}')
+    second = LogEntry("ack", "b", WHEN, bytes(16), (), {"x": 2}, first.leaf_hash().hex(), 2)
+    assert f'"prev":"{first.leaf_hash().hex()}"'.encode() in second.canonical()
+    document = json.loads(second.canonical())
+    assert rfc8785.dumps(document) == second.canonical()
+    for entry in (first, second):
+        again = parse_entry(entry.canonical())
+        assert (again.v, again.prev) == (2, entry.prev)
+        assert again.canonical() == entry.canonical()
+    old = LogEntry("ack", "b", WHEN, bytes(16), (), {"x": 1})
+    assert b"prev" not in old.canonical()
+    assert parse_entry(old.canonical()).v == 1
+    assert old.leaf_hash() != first.leaf_hash()
+
+
+@pytest.mark.parametrize(
+    ("prev", "version"),
+    [("ab" * 32, 1), ("AB" * 32, 2), ("ab" * 31, 2), (7, 2)],
+    ids=["prev in version 1", "upper-case", "short", "not a string"],
+)
+def test_a_bad_prev_is_refused(prev: Any, version: int) -> None:
+    with pytest.raises(InvalidInput) as info:
+        LogEntry("ack", "b", WHEN, bytes(16), (), {}, prev, version)
+    assert [e.pointer for e in info.value.errors] == ["/prev"]
+
+
+def test_an_unknown_version_cannot_be_made() -> None:
+    with pytest.raises(InvalidInput) as info:
+        LogEntry("ack", "b", WHEN, bytes(16), (), {}, None, 3)
+    assert [e.pointer for e in info.value.errors] == ["/v"]

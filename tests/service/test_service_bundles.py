@@ -187,3 +187,32 @@ def test_export_refuses_what_it_cannot_prove(service: Service, clock: FakeClock)
     assert timeline.cosigned_by == ()
     assert [e.version for e in timeline.events if e.type == "notice.version"] == [1, 2]
     assert len(timeline.warnings) == 1
+
+
+def test_a_bundle_that_leaves_out_an_entry_of_its_notice_fails(
+    service: Service, clock: FakeClock
+) -> None:
+    """The entries filed under a notice chain by `prev`: drop the acknowledgement, or the
+    escalation, from the bundle (with its brackets, so nothing else points at it) and the
+    entry after it names what is missing."""
+    from deconflict.evidence import BundleError
+
+    a, b, _, agr = setup(service)
+    witnesses = {a: register(service, a), b: register(service, b)}
+    notice = service.submit_notice(a, agr, [volume(clock)], "drill")
+    clock.advance(1000)
+    service.tick()  # b's deadline passed: tier 1 fires
+    service.acknowledge(b, notice.id, 1, "late, but seen")
+    service.amend_notice(a, notice.id, [volume(clock, lon=35.2)])
+    clock.advance(3)
+    cosign(service, clock, witnesses)
+    bundle = service.export_bundle(notice.id)
+    verify_bundle(bundle)
+    kinds = {e["index"]: parse_entry(e["entry"].encode()).type for e in bundle["entries"]}
+    for dropped in ("ack", "escalation"):
+        (index,) = [i for i, kind in kinds.items() if kind == dropped]
+        cut = json.loads(json.dumps(bundle))
+        cut["entries"] = [e for e in cut["entries"] if e["index"] != index]
+        cut["brackets"] = [x for x in cut["brackets"] if x["index"] != index]
+        with pytest.raises(BundleError, match="an entry of the notice is missing"):
+            verify_bundle(cut)

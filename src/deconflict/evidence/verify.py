@@ -288,6 +288,29 @@ def _check_notice_entries(notice: list[VerifiedEntry], notice_id: str) -> None:
         wanted = (versions.get(e.entry.body["version"]),)
         if e.entry.type in _CITING and e.entry.refs not in ((), wanted):
             raise BundleError(e.where, "refers to a notice version the bundle does not hold")
+    _check_chain(notice, notice_id)
+
+
+def _check_chain(notice: list[VerifiedEntry], notice_id: str) -> None:
+    """The entries filed under the notice, in log order, must chain: each version 2 entry's
+    `prev` is the leaf hash of the one before it in the bundle (null for the first). So a bundle
+    cannot leave out an entry of its notice that an entry it holds comes after. (Entries logged
+    before the chain, version 1, carry no `prev`; what follows them still chains to them.)"""
+    filed = sorted(
+        (e for e in notice if e.entry.body.get("notice_id") == notice_id), key=lambda e: e.index
+    )
+    before: VerifiedEntry | None = None
+    for e in filed:
+        if e.entry.v >= 2:
+            want = None if before is None else before.leaf.hex()
+            if e.entry.prev != want:
+                held = "nothing" if before is None else f"entry {before.index}"
+                raise BundleError(
+                    f"{e.where}.entry.prev",
+                    f"follows entry {e.entry.prev} of notice {notice_id}, but the bundle holds "
+                    f"{held} before it: an entry of the notice is missing",
+                )
+        before = e
 
 
 def _verify_brackets(

@@ -18,7 +18,7 @@ from deconflict.log.checkpoint import (
     verify_cosignature,
 )
 from deconflict.log.compact import CompactRange
-from deconflict.log.entry import LogEntry, new_salt, parse_entry
+from deconflict.log.entry import ENTRY_VERSION, LogEntry, new_salt, parse_entry
 from deconflict.log.errors import (
     HashSizeError,
     InvalidSignatureError,
@@ -62,6 +62,7 @@ __all__ = [
     "COSIGNATURE_V1",
     "ED25519",
     "EMPTY_ROOT",
+    "ENTRY_VERSION",
     "Checkpoint",
     "CompactRange",
     "Cosignature",

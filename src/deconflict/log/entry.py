@@ -2,12 +2,17 @@
 
 An entry's canonical bytes are the JCS serialisation (the `rfc8785` package) of
 
-    {"body": {...}, "party": "<id>" | null, "received_at": "<RFC 3339 UTC, 6 digits, Z>",
-     "refs": ["<hex leaf hash>", ...], "salt": "<32 hex digits>", "type": "<kind>", "v": 1}
+    {"body": {...}, "party": "<id>" | null, "prev": "<hex leaf hash>" | null,
+     "received_at": "<RFC 3339 UTC, 6 digits, Z>", "refs": ["<hex leaf hash>", ...],
+     "salt": "<32 hex digits>", "type": "<kind>", "v": 2}
 
-`refs` are the leaf hashes (hex) of the entries this one amends or answers. The 128-bit random
-salt makes the hash of an undisclosed entry reveal nothing about its content: publishing the
-tree leaks no notice, yet whoever is shown the entry can check it against the signed root.
+`refs` are the leaf hashes (hex) of the entries this one amends or answers. `prev` (version 2)
+chains the entries filed under one notice: it is the leaf hash of the one filed just before
+(null for the first, and for an entry filed under no notice), so a proof bundle that leaves out
+an entry of its notice breaks the chain. Version 1 entries, written before the chain, have no
+`prev` and still verify. The 128-bit random salt makes the hash of an undisclosed entry reveal
+nothing about its content: publishing the tree leaks no notice, yet whoever is shown the entry
+can check it against the signed root.
 """
 
 from __future__ import annotations
@@ -35,12 +40,14 @@ __all__ = [
     "parse_entry",
 ]
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
+"""What the service writes now; `parse_entry` also reads version 1 (no `prev`)."""
 SALT_SIZE = 16
 _TYPE = re.compile("[a-z][a-z0-9_.-]{0,63}")
 _HASH_HEX = re.compile("[0-9a-f]{64}")
 _SALT_HEX = re.compile("[0-9a-f]{32}")
-_FIELDS = {"body", "party", "received_at", "refs", "salt", "type", "v"}
+_FIELDS_V1 = frozenset({"body", "party", "received_at", "refs", "salt", "type", "v"})
+_FIELDS = {1: _FIELDS_V1, 2: _FIELDS_V1 | {"prev"}}
 
 
 def new_salt() -> bytes:
@@ -59,6 +66,10 @@ class LogEntry:
     salt: bytes
     refs: tuple[str, ...] = ()
     body: Mapping[str, Any] = field(default_factory=dict)
+    prev: str | None = None
+    """The leaf hash (hex) of the entry filed under the same notice just before (version 2)."""
+    v: int = 1
+    """1 (no `prev`) or 2 (chained: what the service writes)."""
     _canonical: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +90,14 @@ class LogEntry:
                 errors.append(FieldError(f"/refs/{i}", "must be 64 lowercase hex digits"))
         if not isinstance(self.body, Mapping):
             errors.append(FieldError("/body", "must be a JSON object"))
+        if self.v not in _FIELDS or isinstance(self.v, bool):
+            errors.append(FieldError("/v", f"must be one of {sorted(_FIELDS)}"))
+        elif self.prev is not None and (
+            self.v == 1 or not isinstance(self.prev, str) or not _HASH_HEX.fullmatch(self.prev)
+        ):
+            errors.append(
+                FieldError("/prev", "must be 64 lowercase hex digits, in a version 2 entry")
+            )
         if errors:
             raise InvalidInput("invalid log entry", errors)
         try:
@@ -87,9 +106,12 @@ class LogEntry:
         except (rfc8785.CanonicalizationError, UnicodeError, TypeError) as exc:
             raise InvalidInput.at("/body", f"not representable as I-JSON: {exc}") from None
         refs = ",".join(f'"{ref}"' for ref in self.refs)
+        prev = (
+            "" if self.v == 1 else ',"prev":' + ("null" if self.prev is None else f'"{self.prev}"')
+        )
         envelope = (
-            f',"received_at":"{format_time(self.received_at)}","refs":[{refs}],'
-            f'"salt":"{self.salt.hex()}","type":"{self.type}","v":{ENTRY_VERSION}}}'
+            f'{prev},"received_at":"{format_time(self.received_at)}","refs":[{refs}],'
+            f'"salt":"{self.salt.hex()}","type":"{self.type}","v":{self.v}}}'
         )
         # The keys above are in RFC 8785 order and the fixed fields are plain ASCII, so only the
         # body and party need the general serialiser: the result equals rfc8785.dumps of the
@@ -119,10 +141,15 @@ def parse_entry(data: bytes) -> LogEntry:
         document = json.loads(data, parse_int=_json_int)
     except ValueError:
         raise InvalidInput.at("", "log entry is not UTF-8 JSON") from None
-    if not isinstance(document, dict) or set(document) != _FIELDS:
-        raise InvalidInput.at("", f"log entry must be an object with fields {sorted(_FIELDS)}")
-    if document["v"] != ENTRY_VERSION or isinstance(document["v"], bool):
-        raise InvalidInput.at("/v", f"unknown log entry version {document['v']!r}")
+    if not isinstance(document, dict) or "v" not in document:
+        wanted = sorted(_FIELDS[ENTRY_VERSION])
+        raise InvalidInput.at("", f"log entry must be an object with fields {wanted}")
+    version = document["v"]
+    if not isinstance(version, int) or isinstance(version, bool) or version not in _FIELDS:
+        raise InvalidInput.at("/v", f"unknown log entry version {version!r}")
+    fields = _FIELDS[version]
+    if set(document) != fields:
+        raise InvalidInput.at("", f"log entry must be an object with fields {sorted(fields)}")
     received_at = document["received_at"]
     try:
         when = parse_time(received_at) if isinstance(received_at, str) else None
@@ -143,6 +170,8 @@ def parse_entry(data: bytes) -> LogEntry:
         bytes.fromhex(salt),
         tuple(refs),
         document["body"],
+        document.get("prev"),
+        version,
     )
     if entry.canonical() != data:
         raise InvalidInput.at("", "log entry is not in RFC 8785 canonical form")

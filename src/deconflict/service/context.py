@@ -25,7 +25,7 @@ from deconflict.clock import Clock
 from deconflict.domain import AgreementTerms
 from deconflict.domain.facts import Fact
 from deconflict.geometry import Volume
-from deconflict.log import Ed25519Signer, LogEntry, new_salt
+from deconflict.log import ENTRY_VERSION, Ed25519Signer, LogEntry, new_salt
 from deconflict.service.indexing import (
     AgreementIndex,
     IndexChange,
@@ -71,6 +71,7 @@ class Tx(Repositories):
         if fact.cites is not None:
             leaf = self.notice_entry(*fact.cites, grant_to=fact.grantee)
             refs = (leaf,) if leaf else ()
+        notice_id, version = fact.filed_under
         entry = LogEntry(
             type=fact.entry_type,
             party=fact.actor,
@@ -78,8 +79,9 @@ class Tx(Repositories):
             salt=new_salt(),
             refs=refs,
             body=fact.body(),
+            prev=None if notice_id is None else self._chain_head(notice_id),
+            v=ENTRY_VERSION,
         )
-        notice_id, version = fact.filed_under
         audience = fact.audience
         pending = PendingEntry(entry, set(audience), notice_id, version)
         self.pending.append(pending)
@@ -87,6 +89,18 @@ class Tx(Repositories):
             self.events.add(draft, self.now, audience)
             self.events_recorded += 1
         return pending
+
+    def _chain_head(self, notice_id: str) -> str | None:
+        """The leaf hash (hex) of the entry filed under the notice just before the next one.
+
+        The notice's row is locked first (on PostgreSQL), so transactions that file under one
+        notice append to its chain one after another and never fork it."""
+        for pending in reversed(self.pending):
+            if pending.notice_id == notice_id:
+                return pending.entry.leaf_hash().hex()
+        self.notices.get(notice_id, lock=True)
+        head = self.entries.last_filed(notice_id)
+        return None if head is None else head.hex()
 
     def notice_entry(
         self, notice_id: str, version: int, *, grant_to: str | None = None

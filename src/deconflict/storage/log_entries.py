@@ -123,6 +123,14 @@ class LogEntryStore:
         )
         return [(int(idx), bytes(entry)) for idx, entry in rows]
 
+    def last_filed(self, notice_id: str) -> bytes | None:
+        """The leaf hash of the newest entry filed under the notice, if any: the head of its
+        chain."""
+        leaf = self._conn.execute(
+            sa.select(e.leaf_hash).where(e.notice_id == notice_id).order_by(e.idx.desc()).limit(1)
+        ).scalar_one_or_none()
+        return None if leaf is None else bytes(leaf)
+
     def under_notice(self, notice_id: str) -> set[int]:
         """Indices of every entry filed under the notice."""
         return {
