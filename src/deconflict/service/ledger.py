@@ -87,7 +87,7 @@ class Ledger:
                 return None
             root = tx.entries.tree(size).root(size)
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._ctx.log_signer)
-            tx.checkpoints.add(size, root, note, tx.now)
+            tx.checkpoints.add(size, note, tx.now)
             return note
 
     def checkpoint(self, size: int | None = None) -> str:

@@ -57,10 +57,8 @@ class CheckpointStore:
             query = query.with_for_update()
         return self._conn.execute(query).scalar_one_or_none()
 
-    def add(self, size: int, root: bytes, note: str, at: datetime) -> None:
-        self._conn.execute(
-            t.checkpoints.insert().values(size=size, root=root, note=note, created_at=at)
-        )
+    def add(self, size: int, note: str, at: datetime) -> None:
+        self._conn.execute(t.checkpoints.insert().values(size=size, note=note, created_at=at))
 
     def all(self) -> Iterator[tuple[int, str]]:
         """(size, note) of every checkpoint, smallest first."""
