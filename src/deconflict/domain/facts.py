@@ -4,6 +4,10 @@ A use case states what happened as one of these values; the service's transactio
 into the Merkle log entry, the events and the audience rows, so each fact is spelled once.
 Log bodies write times as the log does (RFC 3339, microseconds, Z); event data keeps the
 ISO form the API has always served.
+
+What a recorded entry says about its own index columns and readers is read back by the fact
+type's class methods (`filed_under_body`, `named_readers`; `FACTS` finds the class of a type), so
+`log verify` checks the stored columns against the rule that wrote them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from deconflict.geometry.formats import volume_to_geojson
 from deconflict.log import format_time
 
 __all__ = [
+    "FACTS",
     "Acknowledged",
     "AgreementVersioned",
     "AreaAdded",
@@ -47,6 +52,19 @@ __all__ = [
 
 def _stamp(when: datetime | None) -> str | None:
     return None if when is None else format_time(when)
+
+
+def _named(*values: object) -> frozenset[str]:
+    """The party ids among `values` (a recorded body may hold null where a party was absent)."""
+    return frozenset(v for v in values if isinstance(v, str))
+
+
+def _filed_under_notice(body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    notice_id, version = body.get("notice_id"), body.get("version")
+    return (
+        notice_id if isinstance(notice_id, str) else None,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +100,18 @@ class Fact:
     def filed_under(self) -> tuple[str | None, int | None]:
         """The notice id and version the entry is indexed under."""
         return None, None
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        """`filed_under`, read back from a recorded body."""
+        return None, None
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        """The part of `audience` a recorded entry names itself, by its `party` and body; the
+        rest (a notice's originator and recipients, an agreement's members) is named by other
+        entries."""
+        raise NotImplementedError
 
     @property
     def cites(self) -> tuple[str, int] | None:
@@ -120,6 +150,14 @@ class Published(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.originator)
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
 
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
@@ -161,6 +199,14 @@ class Disclosed(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.disclosure.party, self.originator)
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
@@ -226,6 +272,14 @@ class ConflictFound(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.originator, self.report.other_party)
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("other_party"))
 
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
@@ -299,6 +353,14 @@ class Acknowledged(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.ack.party, self.originator)
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("party_id"))
+
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.ack.notice_id, self.ack.version
@@ -354,6 +416,14 @@ class Escalated(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.party, self.originator)
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
+
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -408,6 +478,14 @@ class Expired(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.originator, *self.recipients)
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset()
+
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -442,6 +520,10 @@ class PartyAdded(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
+
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "name": self.name}
 
@@ -464,8 +546,18 @@ class KeyAdded(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
+
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "purpose": self.purpose.value, "key": self.key_b64}
+
+
+def _members(body: Mapping[str, Any]) -> frozenset[str]:
+    terms = body.get("terms")
+    members = terms.get("members") if isinstance(terms, Mapping) else None
+    return _named(*members) if isinstance(members, list) else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +570,10 @@ class AgreementVersioned(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return frozenset(self.terms.members)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _members(body)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -502,6 +598,10 @@ class AreaAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return self.partners | {self.area.owner}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("owner"))
 
     def body(self) -> dict[str, Any]:
         a = self.area
@@ -528,6 +628,10 @@ class AreaRemoved(Fact):
     def audience(self) -> frozenset[str]:
         return self.partners | {self.owner}
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("owner"))
+
     def body(self) -> dict[str, Any]:
         return {"area_id": self.area_id, "owner": self.owner}
 
@@ -547,6 +651,10 @@ class HazardAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return self.members | {self.hazard.entered_by}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
 
     def body(self) -> dict[str, Any]:
         h = self.hazard
@@ -574,5 +682,30 @@ class HazardRemoved(Fact):
     def audience(self) -> frozenset[str]:
         return self.members | {self.by}
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
+
     def body(self) -> dict[str, Any]:
         return {"hazard_id": self.hazard_id, "agreement_id": self.agreement_id}
+
+
+FACTS: Mapping[str, type[Fact]] = {
+    cls.entry_type: cls
+    for cls in (
+        Published,
+        Disclosed,
+        ConflictFound,
+        Acknowledged,
+        Escalated,
+        Expired,
+        PartyAdded,
+        KeyAdded,
+        AgreementVersioned,
+        AreaAdded,
+        AreaRemoved,
+        HazardAdded,
+        HazardRemoved,
+    )
+}
+"""The fact class of each log entry type."""
