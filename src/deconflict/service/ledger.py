@@ -166,7 +166,8 @@ class Ledger:
         party = require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))
-        except (DeconflictError, ValueError, binascii.Error) as exc:
+            signed_at = cosignature.time
+        except (DeconflictError, ValueError, OverflowError, OSError, binascii.Error) as exc:
             raise InvalidInput.at("/cosignature", f"not a cosignature line: {exc}") from None
         verifiers = self.cosigning_verifiers().get(party, [])
         if not verifiers:
@@ -186,28 +187,28 @@ class Ledger:
                 raise InvalidInput.at(
                     "/cosignature", "does not verify under the party's co-signing keys"
                 )
-            if abs(cosignature.time - tx.now) > MAX_COSIGNATURE_SKEW:
+            if abs(signed_at - tx.now) > MAX_COSIGNATURE_SKEW:
                 raise InvalidInput.at(
                     "/cosignature",
-                    f"timestamp {cosignature.time.isoformat()} is more than "
+                    f"timestamp {signed_at.isoformat()} is more than "
                     f"{MAX_COSIGNATURE_SKEW} from the service clock",
                 )
             stored = tx.checkpoints.cosignature(size, party)
             if stored is None:
                 tx.checkpoints.add_cosignature(
-                    size, party, cosignature.line(), cosignature.time, tx.now
+                    size, party, cosignature.line(), signed_at, tx.now
                 )
             else:
                 tx.checkpoints.replace_cosignature(
                     size,
                     party,
                     cosignature.line(),
-                    cosignature.time,
+                    signed_at,
                     tx.now,
-                    latest=cosignature.time >= stored.timestamp,
-                    first=cosignature.time < stored.first_timestamp,
+                    latest=signed_at >= stored.timestamp,
+                    first=signed_at < stored.first_timestamp,
                 )
-            return cosignature.time
+            return signed_at
 
     def verify(self) -> list[LogProblem]:
         """Recompute the whole tree from the stored entries and compare it with the stored
