@@ -305,6 +305,28 @@ def test_a_changed_column_is_found_and_located(
     assert any(p.where == want.where and want.detail in p.detail for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("table", "column", "delta"),
+    [
+        (t.cosignatures, "received_at", timedelta(minutes=1)),
+        (t.cosignatures, "first_received_at", timedelta(minutes=-1)),
+        (t.checkpoints, "created_at", timedelta(days=-1)),
+    ],
+    ids=lambda v: getattr(v, "name", str(v)),
+)
+def test_times_nobody_signs_are_checked_only_as_far_as_the_module_says(
+    service: Service, clock: FakeClock, table: sa.Table, column: str, delta: timedelta
+) -> None:
+    """The limits `log_check` documents: a receive time within the skew rule, and a
+    checkpoint's signing time, can change unseen (the tamper test leaves them out)."""
+    made = populate(service, clock)
+    at = table.c.size == made.sizes[0]
+    with service._engine.begin() as conn:
+        (was,) = set(conn.execute(sa.select(table.c[column]).where(at)).scalars())
+        conn.execute(sa.update(table).where(at).values({column: was + delta}))
+    assert service.verify_log() == []
+
+
 # --- random single-byte tampers ------------------------------------------------------------
 
 SEED = 14  # the issue that asked for this test

@@ -266,8 +266,10 @@ class _Audiences:
         self._recipients: dict[str, set[str]] = {}
         self._members: dict[str, frozenset[str]] = {}
         self._partners: dict[str, set[str]] = {}
-        self._published: list[tuple[int, frozenset[str], tuple[str | None, int | None]]] = []
-        self._published_readers: list[frozenset[str]] = []
+        self._published: list[
+            tuple[int, frozenset[str], tuple[str | None, int | None], frozenset[str]]
+        ] = []
+        """(index, named readers, notice version, readers) of each `notice.version` entry."""
 
     def check(self, idx: int, entry: LogEntry, fact: type[Fact], readers: frozenset[str]) -> None:
         body = entry.body
@@ -278,8 +280,7 @@ class _Audiences:
             # Its readers grow with every disclosure of the version: compared at the end.
             if notice_id is not None and entry.party is not None:
                 self._originators.setdefault(notice_id, entry.party)
-            self._published.append((idx, named, filed))
-            self._published_readers.append(readers)
+            self._published.append((idx, named, filed, readers))
             return
         required: frozenset[str] = named
         allowed: frozenset[str] | None = named
@@ -317,9 +318,7 @@ class _Audiences:
     def finish(self) -> None:
         """Each `notice.version` entry is readable by its originator and the parties its
         version was disclosed to, no one else."""
-        for (idx, named, filed), readers in zip(
-            self._published, self._published_readers, strict=True
-        ):
+        for idx, named, filed, readers in self._published:
             expected = named | self._disclosed.get(filed, set())
             self._compare(idx, readers, expected, expected)
 
