@@ -4,10 +4,6 @@ A use case states what happened as one of these values; the service's transactio
 into the Merkle log entry, the events and the audience rows, so each fact is spelled once.
 Log bodies write times as the log does (RFC 3339, microseconds, Z); event data keeps the
 ISO form the API has always served.
-
-What a recorded entry says about its own index columns and readers is read back by the fact
-type's class methods (`filed_under_body`, `named_readers`; `FACTS` finds the class of a type), so
-`log verify` checks the stored columns against the rule that wrote them.
 """
 
 from __future__ import annotations
@@ -57,6 +53,12 @@ def _stamp(when: datetime | None) -> str | None:
 def _named(*values: object) -> frozenset[str]:
     """The party ids among `values` (a recorded body may hold null where a party was absent)."""
     return frozenset(v for v in values if isinstance(v, str))
+
+
+def _members(body: Mapping[str, Any]) -> frozenset[str]:
+    terms = body.get("terms")
+    members = terms.get("members") if isinstance(terms, Mapping) else None
+    return _named(*members) if isinstance(members, list) else frozenset()
 
 
 def _filed_under_notice(body: Mapping[str, Any]) -> tuple[str | None, int | None]:
@@ -200,14 +202,6 @@ class Disclosed(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.disclosure.party, self.originator)
 
-    @classmethod
-    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-        return _filed_under_notice(body)
-
-    @classmethod
-    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
-        return _named(body.get("party_id"))
-
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -233,6 +227,14 @@ class Disclosed(Fact):
             "min_lead_time_s": self.min_lead_time_s,
             "ack_due_at": _stamp(d.ack_due_at),
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def events(self) -> tuple[EventDraft, ...]:
         d = self.disclosure
@@ -273,14 +275,6 @@ class ConflictFound(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.originator, self.report.other_party)
 
-    @classmethod
-    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-        return _filed_under_notice(body)
-
-    @classmethod
-    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
-        return _named(body.get("other_party"))
-
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -310,6 +304,14 @@ class ConflictFound(Fact):
             "overlap": r.overlap_geojson,
             "detected_at": _stamp(self.detected_at),
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("other_party"))
 
     def events(self) -> tuple[EventDraft, ...]:
         r = self.report
@@ -353,14 +355,6 @@ class Acknowledged(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.ack.party, self.originator)
 
-    @classmethod
-    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-        return _filed_under_notice(body)
-
-    @classmethod
-    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
-        return _named(party, body.get("party_id"))
-
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.ack.notice_id, self.ack.version
@@ -382,6 +376,14 @@ class Acknowledged(Fact):
             "text": a.text,
             "signature": a.signature_b64,
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("party_id"))
 
     def events(self) -> tuple[EventDraft, ...]:
         a = self.ack
@@ -416,14 +418,6 @@ class Escalated(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.party, self.originator)
 
-    @classmethod
-    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-        return _filed_under_notice(body)
-
-    @classmethod
-    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
-        return _named(body.get("party_id"))
-
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -442,6 +436,14 @@ class Escalated(Fact):
             "fired_at": _stamp(self.fired_at),
             "ack_due_at": _stamp(self.ack_due_at),
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def events(self) -> tuple[EventDraft, ...]:
         return (
@@ -478,14 +480,6 @@ class Expired(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.originator, *self.recipients)
 
-    @classmethod
-    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
-        return _filed_under_notice(body)
-
-    @classmethod
-    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
-        return frozenset()
-
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.notice_id, self.version
@@ -496,6 +490,14 @@ class Expired(Fact):
             "version": self.version,
             "time_end": _stamp(self.time_end),
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset()
 
     def events(self) -> tuple[EventDraft, ...]:
         return (
@@ -552,12 +554,6 @@ class KeyAdded(Fact):
 
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "purpose": self.purpose.value, "key": self.key_b64}
-
-
-def _members(body: Mapping[str, Any]) -> frozenset[str]:
-    terms = body.get("terms")
-    members = terms.get("members") if isinstance(terms, Mapping) else None
-    return _named(*members) if isinstance(members, list) else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -708,4 +704,6 @@ FACTS: Mapping[str, type[Fact]] = {
         HazardRemoved,
     )
 }
-"""The fact class of each log entry type."""
+"""The fact class of each log entry type. What a recorded entry says about its own index
+columns and readers is read back by its class (`filed_under_body`, `named_readers`), so
+`log verify` checks the stored columns against the rule that wrote them."""
