@@ -68,7 +68,6 @@ from deconflict.log import (
     LogEntry,
     MemoryNodeStore,
     MerkleTree,
-    format_time,
     leaf_hash,
     open_checkpoint,
     parse_entry,
@@ -219,10 +218,7 @@ class _Entries:
 
 
 def _stamp(when: datetime) -> str:
-    try:
-        return format_time(when)
-    except ValueError:
-        return repr(when)
+    return when.isoformat(timespec="microseconds")
 
 
 class _ReaderRows:
