@@ -61,7 +61,18 @@ VERSION = StoredVersion("n1", 2, NoticeKind.AMENDMENT, 1, "x", (), T, T, T, None
 # entries do: the notice's originator and recipients, the agreement's members or partners).
 READ_BACK: list[tuple[Fact, set[str]]] = [
     (Published("agr", "a", VERSION), set()),
-    (Disclosed("n1", 2, NoticeKind.AMENDMENT, "agr", "a", disclosure(False), 60.0), {"a"}),
+    (
+        Disclosed(
+            notice_id="n1",
+            version=2,
+            kind=NoticeKind.AMENDMENT,
+            agreement_id="agr",
+            originator="a",
+            disclosure=disclosure(False),
+            min_lead_time_s=60.0,
+        ),
+        {"a"},
+    ),
     (ConflictFound("n1", 2, "agr", "a", REPORT, T), {"a"}),
     (ConflictFound("n1", 2, "agr", "a", HAZARD_REPORT, T), {"a"}),
     (Acknowledged("agr", "a", Acknowledgement("n1", 2, "b", T, T, "", False, None), T, T), {"a"}),
