@@ -440,3 +440,28 @@ def test_log_verify_reports_a_tampered_database_by_index(
     assert tampered.exit_code == 1
     assert "entry 3: content does not match its leaf hash" in tampered.stdout
     assert "the log does not verify" in tampered.stderr
+
+
+def test_log_verify_lists_index_column_and_reader_problems_as_it_lists_the_others(
+    service: Service, clock: FakeClock, database_url: str
+) -> None:
+    """A changed `type` column, or a reader row moved to another party, used to pass."""
+    populate(service, clock.now())
+    service.publish_checkpoint(force=True)
+    entries, readers = t.log_entries.c, t.log_entry_parties.c
+    with service._engine.begin() as conn:
+        conn.execute(sa.update(t.log_entries).where(entries.idx == 3).values(type="conflict"))
+        conn.execute(
+            sa.update(t.log_entry_parties)
+            .where(readers.idx == 0)
+            .where(readers.party_id == "a")
+            .values(party_id="b")
+        )
+    tampered = run("log", "verify", "--database", database_url)
+    assert tampered.exit_code == 1
+    assert tampered.stdout.splitlines() == [
+        "entry 0: not readable by 'a', whom it concerns",
+        "entry 0: readable by 'b', whom it does not concern",
+        "entry 3: type column is 'conflict', the entry says 'notice.version'",
+    ]
+    assert "the log does not verify: 3 problem(s)" in tampered.stderr

@@ -14,9 +14,11 @@ from deconflict.clock import FakeClock
 from deconflict.domain import DisclosureRule, KeyPurpose
 from deconflict.errors import Conflict, InvalidInput
 from deconflict.log import (
+    Cosignature,
     CosignatureVerifier,
     Cosigner,
     Ed25519Verifier,
+    cosignature_message,
     open_checkpoint,
     parse_entry,
     sign_ack,
@@ -155,6 +157,23 @@ def test_cosignatures_are_verified_and_served(service: Service, clock: FakeClock
     stale = witness_a.cosign(checkpoint, clock.now() - timedelta(hours=1))
     with pytest.raises(InvalidInput):
         service.add_cosignature(a, checkpoint.size, stale.line())
+
+
+def test_a_cosignature_stamped_beyond_any_date_is_refused_as_input(
+    service: Service, clock: FakeClock
+) -> None:
+    a, _, _, _agr = setup(service)
+    witness_a = Cosigner.generate("a")
+    service.add_key(a, "a", KeyPurpose.COSIGN, _raw_b64(witness_a.verifier()))
+    note = service.publish_checkpoint(force=True)
+    assert note is not None
+    log = Ed25519Verifier.from_vkey(service.log_verifier_key())
+    checkpoint = open_checkpoint(note, log).checkpoint
+    far = 2**62
+    signature = witness_a.private_key.sign(cosignature_message(checkpoint.text().encode(), far))
+    line = Cosignature("a", witness_a.verifier().key_id, far, signature).line()
+    with pytest.raises(InvalidInput, match="not a cosignature line"):
+        service.add_cosignature(a, checkpoint.size, line)
 
 
 def test_a_recosigned_checkpoint_keeps_the_first_cosignature_and_serves_the_latest(

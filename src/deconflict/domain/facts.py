@@ -29,6 +29,7 @@ from deconflict.geometry.formats import volume_to_geojson
 from deconflict.times import format_iso, format_time
 
 __all__ = [
+    "FACTS",
     "Acknowledged",
     "AgreementVersioned",
     "AreaAdded",
@@ -53,6 +54,25 @@ __all__ = [
 
 def _stamp(when: datetime | None) -> str | None:
     return None if when is None else format_time(when)
+
+
+def _named(*values: object) -> frozenset[str]:
+    """The party ids among `values` (a recorded body may hold null where a party was absent)."""
+    return frozenset(v for v in values if isinstance(v, str))
+
+
+def _members(body: Mapping[str, Any]) -> frozenset[str]:
+    terms = body.get("terms")
+    members = terms.get("members") if isinstance(terms, Mapping) else None
+    return _named(*members) if isinstance(members, list) else frozenset()
+
+
+def _filed_under_notice(body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    notice_id, version = body.get("notice_id"), body.get("version")
+    return (
+        notice_id if isinstance(notice_id, str) else None,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +113,18 @@ class Fact:
     def filed_under(self) -> tuple[str | None, int | None]:
         """The notice id and version the entry is indexed under."""
         return None, None
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        """`filed_under`, read back from a recorded body."""
+        return None, None
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        """The part of `audience` a recorded entry names itself, by its `party` and body; the
+        rest (a notice's originator and recipients, an agreement's members) is named by other
+        entries."""
+        raise NotImplementedError
 
     @property
     def cites(self) -> tuple[str, int] | None:
@@ -177,6 +209,14 @@ class Published(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.originator)
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
+
     @property
     def filed_under(self) -> tuple[str | None, int | None]:
         return self.stored.notice_id, self.stored.version
@@ -245,6 +285,14 @@ class Disclosed(NoticeFact):
             "min_lead_time_s": self.min_lead_time_s,
             "ack_due_at": _stamp(d.ack_due_at),
         }
+
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def events(self) -> tuple[EventDraft, ...]:
         d = self.disclosure
@@ -320,6 +368,14 @@ class ConflictFound(NoticeFact):
             "detected_at": _stamp(self.detected_at),
         }
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("other_party"))
+
     def events(self) -> tuple[EventDraft, ...]:
         r = self.report
         data = {
@@ -392,6 +448,14 @@ class Acknowledged(Fact):
             "signature": a.signature_b64,
         }
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("party_id"))
+
     def events(self) -> tuple[EventDraft, ...]:
         a = self.ack
         return (
@@ -436,6 +500,14 @@ class Escalated(NoticeFact):
             "ack_due_at": _stamp(self.ack_due_at),
         }
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
+
     def events(self) -> tuple[EventDraft, ...]:
         data = {
             "tier": self.tier,
@@ -471,6 +543,14 @@ class Expired(NoticeFact):
             "time_end": _stamp(self.time_end),
         }
 
+    @classmethod
+    def filed_under_body(cls, body: Mapping[str, Any]) -> tuple[str | None, int | None]:
+        return _filed_under_notice(body)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset()
+
     def events(self) -> tuple[EventDraft, ...]:
         data = {"time_end": format_iso(self.time_end)}
         return (self._event(EventKind.EXPIRED, data, due_at=self.time_end),)
@@ -486,6 +566,10 @@ class PartyAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "name": self.name}
@@ -509,6 +593,10 @@ class KeyAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id, "purpose": self.purpose.value, "key": self.key_b64}
@@ -537,6 +625,10 @@ class TokenRotated(Fact):
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
+
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id}
 
@@ -552,6 +644,10 @@ class TokenRevoked(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return _parties(self.party_id)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(body.get("party_id"))
 
     def body(self) -> dict[str, Any]:
         return {"party_id": self.party_id}
@@ -574,6 +670,11 @@ class LogKeyRotated(Fact):
     def audience(self) -> frozenset[str]:
         return self.parties
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        """None: every party hears of it, and the body names none."""
+        return frozenset()
+
     def body(self) -> dict[str, Any]:
         return {"old_key": self.old_vkey, "new_key": self.new_vkey, "signature": self.signature_b64}
 
@@ -589,6 +690,10 @@ class AgreementVersioned(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return frozenset(self.terms.members)
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _members(body)
 
     def body(self) -> dict[str, Any]:
         return {
@@ -614,6 +719,10 @@ class AreaAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return self.partners | {self.area.owner}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("owner"))
 
     def body(self) -> dict[str, Any]:
         a = self.area
@@ -641,6 +750,10 @@ class AreaRemoved(Fact):
     def audience(self) -> frozenset[str]:
         return self.partners | {self.owner}
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("owner"))
+
     def body(self) -> dict[str, Any]:
         return {"area_id": self.area_id, "owner": self.owner}
 
@@ -663,6 +776,10 @@ class HazardAdded(Fact):
     @property
     def audience(self) -> frozenset[str]:
         return self.members | {self.hazard.entered_by}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
 
     def body(self) -> dict[str, Any]:
         h = self.hazard
@@ -691,5 +808,35 @@ class HazardRemoved(Fact):
     def audience(self) -> frozenset[str]:
         return self.members | {self.by}
 
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party)
+
     def body(self) -> dict[str, Any]:
         return {"hazard_id": self.hazard_id, "agreement_id": self.agreement_id}
+
+
+FACTS: Mapping[str, type[Fact]] = {
+    cls.entry_type: cls
+    for cls in (
+        Published,
+        Disclosed,
+        ConflictFound,
+        Acknowledged,
+        Escalated,
+        Expired,
+        PartyAdded,
+        KeyAdded,
+        AgreementVersioned,
+        AreaAdded,
+        AreaRemoved,
+        HazardAdded,
+        HazardRemoved,
+        TokenRotated,
+        TokenRevoked,
+        LogKeyRotated,
+    )
+}
+"""The fact class of each log entry type. What a recorded entry says about its own index
+columns and readers is read back by its class (`filed_under_body`, `named_readers`), so
+`log verify` checks the stored columns against the rule that wrote them."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from deconflict.domain import KeyPurpose
@@ -19,8 +18,6 @@ from deconflict.log import (
     Checkpoint,
     Cosignature,
     CosignatureVerifier,
-    MemoryNodeStore,
-    MerkleTree,
     add_cosignatures,
     leaf_hash,
     open_checkpoint,
@@ -30,21 +27,11 @@ from deconflict.log import (
     verify_cosignature,
 )
 from deconflict.service.context import Context
+from deconflict.service.log_check import MAX_COSIGNATURE_SKEW, LogProblem, check_log
 from deconflict.service.visibility import Caller, audience_of, require_party
 from deconflict.storage.repositories import Repositories
 
 __all__ = ["Ledger", "LogProblem"]
-
-MAX_COSIGNATURE_SKEW = timedelta(minutes=5)
-VERIFY_BATCH = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class LogProblem:
-    """One thing `verify_log` found wrong, located by leaf index, node or checkpoint size."""
-
-    where: str
-    detail: str
 
 
 def _readable(repos: Repositories, reader: str | None, index: int) -> bytes | None:
@@ -95,7 +82,7 @@ class Ledger:
                 return None
             root = tx.entries.tree(size).root(size)
             note = sign_checkpoint(Checkpoint(self.origin, size, root), self._ctx.log_signer)
-            tx.checkpoints.add(size, root, note, tx.now)
+            tx.checkpoints.add(size, note, tx.now)
             return note
 
     def checkpoint(self, size: int | None = None) -> str:
@@ -193,7 +180,8 @@ class Ledger:
         party = require_party(caller)
         try:
             cosignature = Cosignature.from_note_signature(parse_signature_line(line.strip()))
-        except (DeconflictError, ValueError, binascii.Error) as exc:
+            signed_at = cosignature.time
+        except (DeconflictError, ValueError, OverflowError, OSError, binascii.Error) as exc:
             raise InvalidInput.at("/cosignature", f"not a cosignature line: {exc}") from None
         verifiers = self.cosigning_verifiers().get(party, [])
         if not verifiers:
@@ -213,77 +201,30 @@ class Ledger:
                 raise InvalidInput.at(
                     "/cosignature", "does not verify under the party's co-signing keys"
                 )
-            if abs(cosignature.time - tx.now) > MAX_COSIGNATURE_SKEW:
+            if abs(signed_at - tx.now) > MAX_COSIGNATURE_SKEW:
                 raise InvalidInput.at(
                     "/cosignature",
-                    f"timestamp {cosignature.time.isoformat()} is more than "
+                    f"timestamp {signed_at.isoformat()} is more than "
                     f"{MAX_COSIGNATURE_SKEW} from the service clock",
                 )
             stored = tx.checkpoints.cosignature(size, party)
             if stored is None:
-                tx.checkpoints.add_cosignature(
-                    size, party, cosignature.line(), cosignature.time, tx.now
-                )
+                tx.checkpoints.add_cosignature(size, party, cosignature.line(), signed_at, tx.now)
             else:
                 tx.checkpoints.replace_cosignature(
                     size,
                     party,
                     cosignature.line(),
-                    cosignature.time,
+                    signed_at,
                     tx.now,
-                    latest=cosignature.time >= stored.timestamp,
-                    first=cosignature.time < stored.first_timestamp,
+                    latest=signed_at >= stored.timestamp,
+                    first=signed_at < stored.first_timestamp,
                 )
-            return cosignature.time
+            return signed_at
 
     def verify(self) -> list[LogProblem]:
-        """Recompute the whole tree from the stored entries and compare it with the stored
-        leaf hashes, nodes and signed checkpoints; every difference, located."""
-        problems: list[LogProblem] = []
-        tree = MerkleTree(MemoryNodeStore())
+        """Check every stored column of the log tables against the entries, the signed
+        checkpoints and the cosignatures (`deconflict.service.log_check` says what each check
+        covers, and what it cannot); every difference, located."""
         with self._ctx.read() as repos:
-            stored_size = repos.entries.size()
-            expected = 0
-            batch: list[bytes] = []
-            for idx, entry, stored_hash in repos.entries.scan():
-                while expected < idx:
-                    problems.append(LogProblem(f"entry {expected}", "missing"))
-                    expected += 1
-                computed = leaf_hash(entry)
-                if computed != stored_hash:
-                    problems.append(
-                        LogProblem(f"entry {idx}", "content does not match its leaf hash")
-                    )
-                batch.append(computed)
-                if len(batch) == VERIFY_BATCH:
-                    tree.append(batch)
-                    batch = []
-                expected = idx + 1
-            tree.append(batch)
-            if expected != stored_size:
-                problems.append(
-                    LogProblem("log", f"{expected} entries stored, head says {stored_size}")
-                )
-            recomputed = tree.store
-            for level, idx, node in repos.entries.nodes():
-                try:
-                    (want,) = recomputed.get_many([(level, idx)])
-                except KeyError:
-                    problems.append(LogProblem(f"node {level}/{idx}", "beyond the entries"))
-                    continue
-                if want != node:
-                    problems.append(LogProblem(f"node {level}/{idx}", "hash differs"))
-            verifier = self._ctx.log_signer.verifier()
-            for size, note in repos.checkpoints.all():
-                try:
-                    checkpoint = open_checkpoint(note, verifier, origin=self.origin).checkpoint
-                except DeconflictError as exc:
-                    problems.append(LogProblem(f"checkpoint {size}", f"signature: {exc}"))
-                    continue
-                if checkpoint.size != size or size > tree.size():
-                    problems.append(LogProblem(f"checkpoint {size}", "size does not match"))
-                elif checkpoint.root != tree.root(size):
-                    problems.append(
-                        LogProblem(f"checkpoint {size}", "signed root differs from the entries")
-                    )
-        return problems
+            return check_log(repos, self._ctx.log_signer.verifier())

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from deconflict.storage import tables as t
 
-__all__ = ["CheckpointStore", "StoredCheckpoint", "StoredCosignature"]
+__all__ = ["CheckpointStore", "CosignatureRow", "StoredCheckpoint", "StoredCosignature"]
 
 k = t.checkpoints.c
 c = t.cosignatures.c
@@ -34,6 +34,20 @@ class StoredCosignature:
 
     timestamp: datetime
     first_timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CosignatureRow:
+    """Every stored column of one party's kept cosignatures of one checkpoint."""
+
+    size: int
+    party: str
+    line: str
+    timestamp: datetime
+    received_at: datetime
+    first_line: str
+    first_timestamp: datetime
+    first_received_at: datetime
 
 
 class CheckpointStore:
@@ -57,15 +71,29 @@ class CheckpointStore:
             query = query.with_for_update()
         return self._conn.execute(query).scalar_one_or_none()
 
-    def add(self, size: int, root: bytes, note: str, at: datetime) -> None:
-        self._conn.execute(
-            t.checkpoints.insert().values(size=size, root=root, note=note, created_at=at)
-        )
+    def add(self, size: int, note: str, at: datetime) -> None:
+        self._conn.execute(t.checkpoints.insert().values(size=size, note=note, created_at=at))
 
     def all(self) -> Iterator[tuple[int, str]]:
         """(size, note) of every checkpoint, smallest first."""
         for size, note in self._conn.execute(sa.select(k.size, k.note).order_by(k.size)):
             yield int(size), note
+
+    def cosignatures(self) -> Iterator[CosignatureRow]:
+        """Every stored cosignature row, by checkpoint size then party."""
+        for row in self._conn.execute(
+            sa.select(
+                c.size,
+                c.party_id,
+                c.line,
+                c.timestamp,
+                c.received_at,
+                c.first_line,
+                c.first_timestamp,
+                c.first_received_at,
+            ).order_by(c.size, c.party_id)
+        ):
+            yield CosignatureRow(int(row[0]), *row[1:])
 
     def lines(self, size: int, *, first: bool = False) -> list[str]:
         """The latest (or first) cosignature line of each party for the checkpoint, by party."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from deconflict.log import LogEntry, MerkleTree
 from deconflict.storage import tables as t
 from deconflict.storage.lognodes import SqlNodeStore
 
-__all__ = ["LogEntryStore", "PendingEntry", "append_entries"]
+__all__ = ["LogEntryStore", "PendingEntry", "StoredEntry", "append_entries"]
 
 e = t.log_entries.c
 p = t.log_entry_parties.c
@@ -31,6 +32,19 @@ class PendingEntry:
     concerns: set[str] = field(default_factory=set)
     notice_id: str | None = None
     version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """Every stored column of one `log_entries` row: the entry and the index columns beside it."""
+
+    idx: int
+    leaf_hash: bytes
+    entry: bytes
+    type: str
+    notice_id: str | None
+    version: int | None
+    created_at: datetime
 
 
 def append_entries(conn: sa.Connection, pending: Iterable[PendingEntry], lock: bool) -> int:
@@ -181,14 +195,36 @@ class LogEntryStore:
         ).scalars()
         return [bytes(h) for h in rows]
 
-    def scan(self) -> Iterator[tuple[int, bytes, bytes]]:
-        """(index, canonical entry, stored leaf hash) of every entry, streamed in order."""
-        for idx, entry, leaf in self._conn.execute(
-            sa.select(e.idx, e.entry, e.leaf_hash)
+    def scan(self) -> Iterator[StoredEntry]:
+        """Every stored entry with all its columns, streamed in index order."""
+        for row in self._conn.execute(
+            sa.select(e.idx, e.leaf_hash, e.entry, e.type, e.notice_id, e.version, e.created_at)
             .order_by(e.idx)
             .execution_options(yield_per=10_000)
         ):
-            yield int(idx), bytes(entry), bytes(leaf)
+            yield StoredEntry(
+                int(row.idx),
+                bytes(row.leaf_hash),
+                bytes(row.entry),
+                row.type,
+                row.notice_id,
+                None if row.version is None else int(row.version),
+                row.created_at,
+            )
+
+    def reader_rows(self) -> Iterator[tuple[int, str]]:
+        """(index, party) of every `log_entry_parties` row, streamed by index then party."""
+        for idx, party in self._conn.execute(
+            sa.select(p.idx, p.party_id)
+            .order_by(p.idx, p.party_id)
+            .execution_options(yield_per=10_000)
+        ):
+            yield int(idx), party
+
+    def head_rows(self) -> list[tuple[int, int]]:
+        """(id, size) of every `log_head` row; the log has one, with id 1."""
+        h = t.log_head.c
+        return [(int(i), int(size)) for i, size in self._conn.execute(sa.select(h.id, h.size))]
 
     def nodes(self) -> Iterator[tuple[int, int, bytes]]:
         """(level, index, hash) of every stored tree node, streamed in order."""

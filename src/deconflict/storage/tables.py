@@ -331,7 +331,6 @@ checkpoints = sa.Table(
     "checkpoints",
     metadata,
     sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("root", sa.LargeBinary(32), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
