@@ -52,6 +52,7 @@ class Tx(Repositories):
 
     def __init__(self, conn: sa.Connection, now: datetime, *, postgres: bool) -> None:
         super().__init__(conn, postgres=postgres)
+        self.postgres = postgres
         self.now = now
         self.events_recorded = 0
         self.locks: list[threading.Lock] = []
@@ -59,6 +60,8 @@ class Tx(Repositories):
         self.heads: dict[str, AgreementHead] = {}
         """Each locked agreement's head as read when it was locked."""
         self.index_changes: dict[str, list[IndexChange]] = {}
+        self.new_notices: set[str] = set()
+        """Notices created in this transaction: their chains start here."""
 
     def new_id(self, prefix: str) -> str:
         """A time-ordered id, so ordering by id is ordering by creation."""
@@ -98,7 +101,10 @@ class Tx(Repositories):
         for pending in reversed(self.pending):
             if pending.notice_id == notice_id:
                 return pending.entry.leaf_hash().hex()
-        self.notices.get(notice_id, lock=True)
+        if notice_id in self.new_notices:
+            return None
+        if self.postgres:
+            self.notices.get(notice_id, lock=True)
         head = self.entries.last_filed(notice_id)
         return None if head is None else head.hex()
 

@@ -192,6 +192,7 @@ class Notices:
                 tx.notices.add(
                     StoredNotice(notice_id, agreement_id, party, 1, NoticeState.DRAFT, tx.now)
                 )
+                tx.new_notices.add(notice_id)
                 _add_version(
                     tx, notice_id, 1, NoticeKind.SUBMISSION, head.current_version, purpose, volumes
                 )
