@@ -178,7 +178,8 @@ def test_a_party_posts_its_cosignature_and_others_can_read_it(
     served = world.get("bravo", "/log/checkpoint").text
     opened = open_checkpoint(served, log, [witness.verifier()])
     assert [c.name for c in opened.cosignatures] == ["alpha"]
-    assert world.get("charlie", "/log/cosigned/alpha").text == served
+    assert world.get("bravo", "/log/cosigned/alpha").text == served
+    _problem(world.get("charlie", "/log/cosigned/alpha"), 404)  # shares no agreement with alpha
     _problem(world.get("charlie", "/log/cosigned/bravo"), 404)
 
     _problem(

@@ -28,7 +28,7 @@ from deconflict.log import (
 )
 from deconflict.service.context import Context
 from deconflict.service.log_check import MAX_COSIGNATURE_SKEW, LogProblem, check_log
-from deconflict.service.visibility import Caller, audience_of, require_party
+from deconflict.service.visibility import Caller, audience_of, known_parties, require_party
 from deconflict.storage.repositories import Repositories
 
 __all__ = ["Ledger", "LogProblem"]
@@ -103,8 +103,12 @@ class Ledger:
         return add_cosignatures(found[1], cosigs)
 
     def cosigned_checkpoint(self, caller: Caller, party_id: str) -> str:
-        """The newest checkpoint `party_id` co-signed, carrying that party's cosignature."""
+        """The newest checkpoint `party_id` co-signed, carrying that party's cosignature; only
+        for a party the caller may know of (any other answers as one that co-signed nothing)."""
         with self._ctx.read() as repos:
+            known = known_parties(repos, caller)
+            if known is not None and party_id not in known:
+                raise NotFound(f"party {party_id!r} has co-signed no checkpoint")
             size = repos.checkpoints.newest_cosigned(party_id)
         if size is None:
             raise NotFound(f"party {party_id!r} has co-signed no checkpoint")
