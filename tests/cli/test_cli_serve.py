@@ -69,25 +69,28 @@ ADMIN_TOKEN = "serve-test-admin-token-0123456789"
 @contextmanager
 def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`deconflict serve` in a child process on a free port of 127.0.0.1; its first stdout line
-    (text, or the JSON record with the URL) and the process. Stopped (SIGTERM) on exit."""
+    (text, or the JSON record with the URL) and the process. Stopped (SIGTERM) on exit.
+
+    Stderr goes to `tmp_path/serve.stderr`, so stdout is the one pipe: `communicate` then reads
+    it through the same buffer as `readline`, and no line the first read took in is lost."""
     command = [sys.executable, "-c", "from deconflict.cli import main; main()", "serve"]
     command += ["--port", "0", "--data-dir", str(tmp_path / "data"), "--admin-token", ADMIN_TOKEN]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    child = subprocess.Popen(
-        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    with (tmp_path / "serve.stderr").open("w") as stderr:
+        child = subprocess.Popen(
+            [*command, *args], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env
+        )
     try:
         assert child.stdout is not None
         first = child.stdout.readline()
-        assert first, child.stderr.read() if child.stderr else "no output"
+        assert first, (tmp_path / "serve.stderr").read_text() or "no output"
         yield child, first
     finally:
         if child.poll() is None:
             child.terminate()
         child.wait(timeout=30)
-        for stream in (child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Path) -> None:
@@ -103,7 +106,8 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Pat
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         assert httpx.get(f"{url}/parties", headers=headers, timeout=10).status_code == 200
         child.terminate()
-        out, err = child.communicate(timeout=30)
+        out, _ = child.communicate(timeout=30)
+    err = (tmp_path / "serve.stderr").read_text()
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
     access = [line for line in lines if line["logger"] == "uvicorn.access"]
