@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from deconflict.cli import agreement, notice, party, plan, record, witness
+from deconflict.cli import adsb, agreement, notice, party, plan, record, witness
 from deconflict.cli.backup import backup, restore
 from deconflict.cli.demo import demo
 from deconflict.cli.detect import detect
@@ -31,6 +31,7 @@ root.add_typer(record.bundle_app, name="bundle")
 root.add_typer(record.log_app, name="log")
 root.add_typer(plan.app, name="plan")
 root.command()(detect)
+root.add_typer(adsb.app, name="adsb")
 
 
 def main() -> None:
