@@ -25,6 +25,7 @@ __all__ = [
     "Aircraft",
     "AircraftStates",
     "Position",
+    "position_of",
 ]
 
 GLOBAL_PAIR_MAX_S = 10.0
@@ -59,7 +60,8 @@ class Position:
     callsign: str | None
     squawk: str | None
     surface: bool
-    df: int
+    df: int | None
+    """The downlink format it came in; None from a feed of decoded text (SBS)."""
 
 
 @dataclass(slots=True)
@@ -172,9 +174,9 @@ class AircraftStates:
         if found is None:
             counts["cpr_unresolved"] += 1
             return None
-        if not self._accept(plane, found, t_s, surface=False, counts=counts):
+        if not self.place(plane, found, t_s, surface=False, counts=counts):
             return None
-        return _position(plane, t_s, df, gnss=gnss)
+        return position_of(plane, t_s, df, gnss=gnss)
 
     def _resolve_airborne(
         self, plane: Aircraft, fresh: _Cpr, is_odd: bool
@@ -219,11 +221,11 @@ class AircraftStates:
         if _distance_m(self.receiver, found) > SURFACE_RANGE_M:
             counts["cpr_unresolved"] += 1
             return None
-        if not self._accept(plane, found, t_s, surface=True, counts=counts):
+        if not self.place(plane, found, t_s, surface=True, counts=counts):
             return None
-        return _position(plane, t_s, df, gnss=False)
+        return position_of(plane, t_s, df, gnss=False)
 
-    def _accept(
+    def place(
         self,
         plane: Aircraft,
         found: tuple[float, float],
@@ -274,7 +276,8 @@ def _reference(plane: Aircraft, t_s: float, *, surface: bool) -> tuple[float, fl
     return plane.lat, plane.lon
 
 
-def _position(plane: Aircraft, t_s: float, df: int, *, gnss: bool) -> Position:
+def position_of(plane: Aircraft, t_s: float, df: int | None, *, gnss: bool) -> Position:
+    """The position the aircraft is at now, with its latest other values."""
     assert plane.lat is not None
     assert plane.lon is not None
     return Position(
