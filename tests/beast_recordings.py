@@ -50,8 +50,8 @@ def quickstart_records(seconds: float, flights: int) -> list[dict[str, object]]:
 
 
 def recording(records: list[dict[str, object]]) -> tuple[bytes, list[Truth]]:
-    """A Beast recording of the records: a position each second (even and odd in turn), a
-    velocity every other second and an identification every tenth. The counter is the record's
+    """A Beast recording of the records, each second's `squitter.transmissions`. The counter
+    is the record's
     time, nudged 0.1 ms on so that it always increases."""
     start = min(float(r["timestamp"]) for r in records) / 1000.0  # type: ignore[arg-type]
     wire: list[bytes] = []
@@ -62,18 +62,16 @@ def recording(records: list[dict[str, object]]) -> tuple[bytes, list[Truth]]:
         icao, lat, lon = str(r["icao24"]), float(r["latitude"]), float(r["longitude"])  # type: ignore[arg-type]
         alt_m = float(r["altitude"]) * FOOT_M  # type: ignore[arg-type]
         second = int(t_s)
-        messages = [squitter.airborne_position(icao, lat, lon, alt_m, odd=bool(second % 2))]
+        gs = float(r["groundspeed"]) * KNOT_MPS  # type: ignore[arg-type]
+        vs = float(r.get("vertical_rate") or 0.0) * FOOT_M / 60.0  # type: ignore[arg-type]
+        track = float(r["track"])  # type: ignore[arg-type]
+        callsign = str(r["callsign"]) if r.get("callsign") else None
+        messages = squitter.transmissions(second, icao, lat, lon, alt_m, gs, track, vs, callsign)
         truths.append(
             Truth(
                 max(counter + 1200, round(t_s * TICKS_PER_S)) / TICKS_PER_S, icao, lat, lon, alt_m
             )
         )
-        if second % 2 == 0:
-            gs = float(r["groundspeed"]) * KNOT_MPS  # type: ignore[arg-type]
-            vs = float(r.get("vertical_rate") or 0.0) * FOOT_M / 60.0  # type: ignore[arg-type]
-            messages.append(squitter.airborne_velocity(icao, gs, float(r["track"]), vs))  # type: ignore[arg-type]
-        if second % 10 == 0 and r.get("callsign"):
-            messages.append(squitter.identification(icao, str(r["callsign"])))
         for message in messages:
             counter = max(counter + 1200, round(t_s * TICKS_PER_S))
             wire.append(encode_frame(BeastFrame(0x33, counter, 0x80, message)))

@@ -18,6 +18,7 @@ __all__ = [
     "airborne_velocity",
     "identification",
     "surface_position",
+    "transmissions",
     "with_parity",
 ]
 
@@ -92,3 +93,25 @@ def identification(icao24: str, callsign: str) -> bytes:
         code = _CALLSIGN_CHARSET.find(char)
         me |= (code if code > 0 else 32) << (42 - 6 * index)
     return _squitter(icao24, me)
+
+
+def transmissions(
+    second: int,
+    icao24: str,
+    lat: float,
+    lon: float,
+    alt_m: float,
+    gs_mps: float,
+    trk_deg: float,
+    vs_mps: float,
+    callsign: str | None = None,
+) -> list[bytes]:
+    """What a transponder sends in one second of flight, thinned to a regular pattern: a
+    position every second (even and odd in turn), a velocity every other second, and an
+    identification every tenth."""
+    messages = [airborne_position(icao24, lat, lon, alt_m, odd=bool(second % 2))]
+    if second % 2 == 0:
+        messages.append(airborne_velocity(icao24, gs_mps, trk_deg, vs_mps))
+    if second % 10 == 0 and callsign:
+        messages.append(identification(icao24, callsign))
+    return messages
