@@ -66,6 +66,11 @@ class Deframer:
         self._pending = b""
         self.counts: Counter[str] = Counter()
 
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes of a frame begun but not finished."""
+        return len(self._pending)
+
     def feed(self, data: bytes) -> list[BeastFrame]:
         buffer = self._pending + data if self._pending else data
         frames: list[BeastFrame] = []
