@@ -8,6 +8,7 @@ from deconflict.cli import adsb, agreement, notice, party, plan, record, witness
 from deconflict.cli.backup import backup, restore
 from deconflict.cli.demo import demo
 from deconflict.cli.detect import detect
+from deconflict.cli.replay import replay
 from deconflict.cli.serve import serve
 
 __all__ = ["main", "root"]
@@ -32,6 +33,7 @@ root.add_typer(record.log_app, name="log")
 root.add_typer(plan.app, name="plan")
 root.command()(detect)
 root.add_typer(adsb.app, name="adsb")
+root.command()(replay)
 
 
 def main() -> None:

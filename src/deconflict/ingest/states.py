@@ -191,6 +191,8 @@ class StateVectors:
     trk_deg: Floats
     vs_mps: Floats
     onground: Bools
+    callsign: NDArray[np.str_]
+    """Stripped; empty where the record carried none."""
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -275,7 +277,7 @@ def _parquet_columns(path: Path) -> tuple[int, dict[str, _Column]]:
 
 
 _NUMBER_FIELDS = ("latitude", "longitude", "altitude", "groundspeed", "track", "vertical_rate")
-_RECORD_FIELDS = ("timestamp", "icao24", *_NUMBER_FIELDS, "onground")
+_RECORD_FIELDS = ("timestamp", "icao24", *_NUMBER_FIELDS, "onground", "callsign")
 _Column = Sequence[object] | NDArray[Any]
 
 
@@ -299,6 +301,7 @@ def _state_vectors(count: int, columns: Mapping[str, _Column]) -> StateVectors:
     icao24 = _aircraft(columns.get("icao24", nothing), errors)
     raw = {f: _numbers(columns.get(f, nothing), f, errors) for f in _NUMBER_FIELDS}
     onground = _flags(columns.get("onground", nothing), errors)
+    callsign = _callsigns(columns.get("callsign", nothing), errors)
     errors.raise_any()
     return StateVectors(
         t_s=t_s,
@@ -310,6 +313,7 @@ def _state_vectors(count: int, columns: Mapping[str, _Column]) -> StateVectors:
         trk_deg=raw["track"],
         vs_mps=raw["vertical_rate"] * feet_per_minute_to_mps(1.0),
         onground=onground,
+        callsign=callsign,
     )
 
 
@@ -377,6 +381,16 @@ def _numbers(values: _Column, field: str, errors: _Errors) -> Floats:
             f"/{k}/{field}", f"record {k}: {field} {number!r} {_range_problem(field, number)}"
         )
     return numbers
+
+
+def _callsigns(values: _Column, errors: _Errors) -> NDArray[np.str_]:
+    names = ["" if name is None else name for name in values]
+    for k, name in enumerate(names):
+        if not isinstance(name, str):
+            errors.add(f"/{k}/callsign", f"record {k}: callsign {name!r} is not a string")
+    if errors.total:
+        return np.zeros(0, dtype=np.str_)
+    return np.char.strip(np.array(names, dtype=np.str_))
 
 
 def _flags(values: _Column, errors: _Errors) -> Bools:
