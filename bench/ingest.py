@@ -56,7 +56,55 @@ def main() -> int:
     print(f"rs1090 threads: {args.threads}; best of 3, interleaved\n")
     for name, wire in sets:
         _measure(name, wire)
+    _store_memory(5_000 if args.quick else 100_000)
     return 0
+
+
+def _store_memory(count: int) -> None:
+    """Traced memory of the track store holding `count` live tracks, each with a full recent
+    history, beside the states alone in a plain list (the reference)."""
+    import tracemalloc
+
+    from deconflict.tracks import TrackKey, TrackState, TrackStore
+
+    def states(t_s: float) -> list[TrackState]:
+        return [
+            TrackState(
+                TrackKey("north", f"t{k}"),
+                t_s,
+                48.0,
+                2.0,
+                9000.0,
+                220.0,
+                90.0,
+                0.0,
+                "push",
+                callsign=f"NRT{k % 1000}",
+                icao24=f"{k:06x}",
+            )
+            for k in range(count)
+        ]
+
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    plain = states(0.0)
+    plain_b = tracemalloc.get_traced_memory()[0] - before
+    del plain
+    before = tracemalloc.get_traced_memory()[0]
+    store = TrackStore()
+    store.update(states(0.0))
+    latest_b = tracemalloc.get_traced_memory()[0] - before
+    for step in range(1, store.history + 1):
+        store.update(states(float(step)))
+    full_b = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    print(f"== track store, {count:,} live tracks")
+    print(f"states alone (reference): {plain_b / count:8.0f} B/track")
+    print(f"store, latest state only: {latest_b / count:8.0f} B/track, {latest_b / 2**20:7.1f} MiB")
+    print(
+        f"store, + {store.history} recent states: {full_b / count:8.0f} B/track, "
+        f"{full_b / 2**20:7.1f} MiB ({latest_b / plain_b:.2f}x the states alone at first)"
+    )
 
 
 def _measure(name: str, wire: bytes) -> None:
