@@ -40,6 +40,7 @@ MAX_SPEED_MPS = 1_000.0
 SPEED_MARGIN = 1.5
 POSITION_SLACK_M = 1_852.0
 """CPR resolution and receive-time jitter: a jump this small is never implausible."""
+_M_PER_DEG = math.radians(EARTH_RADIUS_M)
 IMPLAUSIBLE_RESET = 3
 """After this many refusals in a row, the last position is the suspect one: drop it."""
 
@@ -126,7 +127,8 @@ class AircraftStates:
     ) -> Position | None:
         """Apply one decoded message (rs1090's fields and units); the position it gives, if any."""
         plane = self.get(str(message["icao24"]))
-        plane.last_heard_t_s = max(plane.last_heard_t_s, t_s)
+        if t_s > plane.last_heard_t_s:
+            plane.last_heard_t_s = t_s
         bds = message.get("bds")
         if df in (17, 18) and bds == "05":
             return self._airborne(plane, message, df, t_s, counts)
@@ -298,10 +300,8 @@ def position_of(plane: Aircraft, t_s: float, df: int | None, *, gnss: bool) -> P
 
 
 def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (lat, lon) points in degrees."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    """Distance between two (lat, lon) points in degrees, on the local tangent plane: within
+    0.1 % of the great circle up to the few hundred kilometres these checks compare."""
+    dlon = (b[1] - a[1] + 180.0) % 360.0 - 180.0
+    dx = dlon * math.cos(math.radians((a[0] + b[0]) * 0.5))
+    return _M_PER_DEG * math.hypot(b[0] - a[0], dx)

@@ -8,6 +8,7 @@ Degrees in, degrees out; `None` where the messages cannot be resolved.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 __all__ = ["CPR_SCALE", "airborne_global", "local", "number_of_longitude_zones"]
@@ -19,8 +20,8 @@ _AIRBORNE_SPAN_DEG = 360.0
 _SURFACE_SPAN_DEG = 90.0
 
 
-def number_of_longitude_zones(lat_deg: float) -> int:
-    """NL(lat): how many longitude zones a latitude band holds (59 at the equator, 1 at a pole)."""
+def _zone_formula(lat_deg: float) -> int:
+    """NL(lat) straight from its definition (ICAO Annex 10 vol. IV)."""
     lat = abs(lat_deg)
     if lat < 1e-9:
         return 59
@@ -30,7 +31,32 @@ def number_of_longitude_zones(lat_deg: float) -> int:
         return 1
     a = 1.0 - math.cos(math.pi / (2 * _ZONES))
     b = math.cos(math.radians(lat)) ** 2
-    return math.floor(2 * math.pi / math.acos(1.0 - a / b))
+    return int(math.floor(2 * math.pi / math.acos(1.0 - a / b)))
+
+
+def _transitions() -> list[float]:
+    """The latitudes where NL drops by one, ascending: NL(lat) is 59 minus how many lie below
+    |lat|. Found once by bisection on the formula, as the reference decoders tabulate them."""
+    edges = []
+    for zones in range(59, 1, -1):
+        low, high = 0.0, 87.0
+        for _ in range(60):
+            mid = (low + high) / 2
+            low, high = (mid, high) if _zone_formula(mid) >= zones else (low, mid)
+        edges.append(high)
+    return edges
+
+
+_TRANSITIONS = _transitions()
+
+
+def number_of_longitude_zones(lat_deg: float) -> int:
+    """NL(lat): how many longitude zones a latitude band holds (59 at the equator, 1 at a pole)."""
+    lat = abs(lat_deg)
+    if lat > 87.0:
+        return 1
+    zones = 59 - bisect.bisect_right(_TRANSITIONS, lat)
+    return zones if zones > 2 else 2
 
 
 def airborne_global(

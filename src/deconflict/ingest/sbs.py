@@ -71,7 +71,8 @@ class SbsDecoder:
             return None
         counts[f"msg{kind}"] += 1
         plane = self.states.get(fields[4].lower())
-        plane.last_heard_t_s = max(plane.last_heard_t_s, t_s)
+        if t_s > plane.last_heard_t_s:
+            plane.last_heard_t_s = t_s
         callsign, alt_ft, gs_kt, track, lat, lon, rate_fpm, squawk, on_ground = values
         if callsign:
             plane.callsign, plane.callsign_t_s = callsign, t_s
