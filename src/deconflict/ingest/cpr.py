@@ -31,7 +31,7 @@ def _zone_formula(lat_deg: float) -> int:
         return 1
     a = 1.0 - math.cos(math.pi / (2 * _ZONES))
     b = math.cos(math.radians(lat)) ** 2
-    return int(math.floor(2 * math.pi / math.acos(1.0 - a / b)))
+    return math.floor(2 * math.pi / math.acos(1.0 - a / b))
 
 
 def _transitions() -> list[float]:
