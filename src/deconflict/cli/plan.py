@@ -13,17 +13,21 @@ import csv
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
-from deconflict.detection.strategic import Buffers, Conflict, conflicts_among
 from deconflict.errors import InvalidInput
-from deconflict.geometry import Volume
-from deconflict.geometry.formats import volume_from_geojson
 from deconflict.times import format_utc
+
+if TYPE_CHECKING:
+    from deconflict.detection.strategic import Conflict
+    from deconflict.geometry import Volume
+
+# The geometry and the strategic engine (numba, shapely, pyproj) are imported when a plan is
+# read or checked, not for `deconflict plan --help`.
 
 __all__ = ["PLAN_CSV_COLUMNS", "app", "check", "read_plan", "write_conflicts"]
 
@@ -37,6 +41,8 @@ app = typer.Typer(
 
 def read_plan(document: object) -> dict[str, Volume]:
     """The volumes of a FeatureCollection by feature id; `CliError` names the first bad one."""
+    from deconflict.geometry.formats import volume_from_geojson
+
     if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
         raise CliError("input must be a GeoJSON FeatureCollection")
     features = document.get("features")
@@ -102,6 +108,8 @@ def check(
     ] = None,
 ) -> None:
     """Every pair of volumes closer than the buffers in time, altitude and on the ground."""
+    from deconflict.detection.strategic import Buffers, conflicts_among
+
     with reporting():
         try:
             buffers = Buffers(horizontal_m=buffer_h, vertical_m=buffer_v, time_s=buffer_t)
