@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from deconflict.cli.output import CliError, reporting
+from deconflict.cli.progress import progress_bars
 
 if TYPE_CHECKING:
     from deconflict.service import BackupSummary
@@ -99,7 +100,8 @@ def _verify(data_dir: Path) -> None:
             f"cannot open the restored database: {type(exc).__name__}: {exc}", 1
         ) from None
     try:
-        problems = service.verify_log()
+        with progress_bars() as bar:
+            problems = service.verify_log(progress=bar("checking log entries"))
         snapshot = service.status_snapshot()
     finally:
         service.close()

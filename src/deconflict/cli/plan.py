@@ -19,6 +19,7 @@ import typer
 
 from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
+from deconflict.cli.progress import ProgressCallback, progress_bars
 from deconflict.errors import InvalidInput
 from deconflict.times import format_utc
 
@@ -39,8 +40,9 @@ app = typer.Typer(
 )
 
 
-def read_plan(document: object) -> dict[str, Volume]:
-    """The volumes of a FeatureCollection by feature id; `CliError` names the first bad one."""
+def read_plan(document: object, progress: ProgressCallback | None = None) -> dict[str, Volume]:
+    """The volumes of a FeatureCollection by feature id; `CliError` names the first bad one.
+    `progress` is called with (features read, features) after each."""
     from deconflict.geometry.formats import volume_from_geojson
 
     if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
@@ -65,6 +67,8 @@ def read_plan(document: object) -> dict[str, Volume]:
             field = f"/features/{i}{first.pointer}: {first.detail}" if first else exc.detail
             more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
             raise CliError(f"{where}: {field}{more}") from None
+        if progress is not None:
+            progress(i + 1, len(features))
     return volumes
 
 
@@ -115,7 +119,10 @@ def check(
             buffers = Buffers(horizontal_m=buffer_h, vertical_m=buffer_v, time_s=buffer_t)
         except InvalidInput as exc:
             raise CliError(f"buffers: {exc.errors[0].pointer}: {exc.errors[0].detail}") from None
-        conflicts = conflicts_among(read_plan(read_json(volumes_file)), buffers)
+        document = read_json(volumes_file)
+        with progress_bars() as bar:
+            volumes = read_plan(document, bar("reading volumes"))
+            conflicts = conflicts_among(volumes, buffers, progress=bar("checking volumes"))
         if output is None:
             write_conflicts(conflicts, sys.stdout)
         else:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from deconflict.cli.output import CliError, reporting
+from deconflict.cli.progress import progress_bars
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ def export(
     with reporting():
         service = _open(database, data_dir)
         try:
-            bundle = service.export_bundle(notice)
+            with progress_bars() as bar:
+                bundle = service.export_bundle(notice, progress=bar("proving entries"))
         except DeconflictError as exc:
             code = 2 if isinstance(exc, InvalidInput | NotFound) else 1
             raise CliError(exc.detail, code) from None
@@ -181,7 +183,8 @@ def verify_log(database: DatabaseOpt = None, data_dir: DataDirOpt = Path("data")
     with reporting():
         service = _open(database, data_dir)
         try:
-            problems = service.verify_log()
+            with progress_bars() as bar:
+                problems = service.verify_log(progress=bar("checking log entries"))
             size = service.log_size()
         finally:
             service.close()
