@@ -6,13 +6,18 @@ import csv
 import io
 import json
 import math
+import os
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from deconflict.cli import root
+from deconflict.cli import progress, root
 from deconflict.geometry.geodesy import GEOD
 
 runner = CliRunner()
@@ -194,3 +199,78 @@ def test_not_json_or_not_a_collection_is_refused(tmp_path: Path) -> None:
     )
     assert negative.exit_code == 2
     assert "/horizontal_m" in negative.stderr
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def test_on_a_terminal_progress_goes_to_stderr_and_the_csv_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["plan", "check", str(plan_file(tmp_path, PLAN))]
+    plain = runner.invoke(root, args)
+    assert plain.exit_code == 0
+    assert plain.stderr == ""
+    monkeypatch.setattr(progress, "stderr_is_terminal", lambda: True)
+    shown = runner.invoke(root, args)
+    assert shown.exit_code == 0
+    assert shown.stdout == plain.stdout
+    assert "reading volumes" in shown.stderr
+    assert "checking volumes" in shown.stderr
+    assert f"{len(PLAN)}/{len(PLAN)}" in shown.stderr
+
+
+def test_in_a_pipe_plan_check_writes_the_csv_and_nothing_else(tmp_path: Path) -> None:
+    path = str(plan_file(tmp_path, PLAN))
+    done = subprocess.run(
+        [sys.executable, "-c", "from deconflict.cli import main; main()", "plan", "check", path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stderr == ""
+    assert done.stdout == runner.invoke(root, ["plan", "check", path]).stdout
+
+
+def test_on_a_real_terminal_the_bars_are_drawn_and_erased_on_stderr(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal, stdout to a file: the bars on the one, the CSV on the other."""
+    pty = pytest.importorskip("pty")
+    path = str(plan_file(tmp_path, PLAN))
+    out = tmp_path / "stdout.csv"
+    leader, follower = pty.openpty()
+    with out.open("wb") as sink:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from deconflict.cli import main; main()",
+                "plan",
+                "check",
+                path,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=follower,
+            env={**os.environ, "TERM": "xterm-256color"},
+        )
+    os.close(follower)
+    drawn = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if not select.select([leader], [], [], 1)[0]:
+            continue
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal (EIO on Linux)
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    assert child.wait(timeout=120) == 0
+    assert out.read_text() == runner.invoke(root, ["plan", "check", path]).stdout
+    text = drawn.decode()
+    assert "reading volumes" in text
+    assert "checking volumes" in text
+    assert text.endswith("\x1b[2K")  # erased: the cursor is back where the bars began

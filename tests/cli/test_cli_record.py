@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from deconflict.api import create_app
-from deconflict.cli import root
+from deconflict.cli import progress, root
 from deconflict.clock import FakeClock
 from deconflict.domain import AgreementTerms, KeyPurpose
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
@@ -417,7 +417,43 @@ def test_export_refuses_unknown_notices_and_missing_databases(
     assert "no deconflict database" in nothing.stderr
 
 
+def test_export_draws_progress_on_a_terminals_stderr_only(
+    exported: tuple[Path, list[str], str],
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path, _, notice_id = exported
+    again = tmp_path / "again.json"
+    args = ["bundle", "export", "--notice", notice_id, "--database", database_url, "-o", str(again)]
+    plain = run(*args)
+    assert plain.stderr == ""
+    monkeypatch.setattr(progress, "stderr_is_terminal", lambda: True)
+    shown = run(*args)
+    assert shown.exit_code == 0
+    assert "proving entries" in shown.stderr
+    assert shown.stdout == plain.stdout
+    assert json.loads(again.read_text())["entries"] == json.loads(path.read_text())["entries"]
+
+
 # --- log verify --------------------------------------------------------------------------------
+
+
+def test_log_verify_draws_progress_on_a_terminals_stderr_only(
+    service: Service, clock: FakeClock, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(service, clock.now())
+    service.publish_checkpoint(force=True)
+    size = service.log_size()
+    plain = run("log", "verify", "--database", database_url)
+    assert plain.exit_code == 0
+    assert plain.stderr == ""
+    monkeypatch.setattr(progress, "stderr_is_terminal", lambda: True)
+    shown = run("log", "verify", "--database", database_url)
+    assert shown.exit_code == 0
+    assert "checking log entries" in shown.stderr
+    assert f"{size}/{size}" in shown.stderr
+    assert shown.stdout == plain.stdout
 
 
 def test_log_verify_reports_a_tampered_database_by_index(

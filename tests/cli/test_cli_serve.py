@@ -71,8 +71,8 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str],
     """`deconflict serve` in a child process on a free port of 127.0.0.1; its first stdout line
     (text, or the JSON record with the URL) and the process. Stopped (SIGTERM) on exit.
 
-    Stderr goes to `tmp_path/serve.stderr`, so stdout is the one pipe: `communicate` then reads
-    it through the same buffer as `readline`, and no line the first read took in is lost."""
+    Stderr goes to `tmp_path/serve.stderr`, so stdout is the one pipe; read the rest of it with
+    `rest_of_stdout`."""
     command = [sys.executable, "-c", "from deconflict.cli import main; main()", "serve"]
     command += ["--port", "0", "--data-dir", str(tmp_path / "data"), "--admin-token", ADMIN_TOKEN]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -93,6 +93,15 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str],
             child.stdout.close()
 
 
+def rest_of_stdout(child: subprocess.Popen[str]) -> str:
+    """Stdout after the first line, once the child has exited. Not `communicate(timeout=...)`:
+    with a timeout it reads the pipe's file descriptor itself, past the buffer `readline` filled,
+    and loses the lines that arrived with the first one (as they do on a busy machine)."""
+    child.wait(timeout=30)
+    assert child.stdout is not None
+    return child.stdout.read()
+
+
 def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Path) -> None:
     """Behind a trusted proxy, the access line names the client it forwarded for."""
     args = ("--log-format", "json", "--trusted-proxy", "127.0.0.1")
@@ -106,7 +115,7 @@ def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Pat
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         assert httpx.get(f"{url}/parties", headers=headers, timeout=10).status_code == 200
         child.terminate()
-        out, _ = child.communicate(timeout=30)
+        out = rest_of_stdout(child)
     err = (tmp_path / "serve.stderr").read_text()
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
@@ -131,7 +140,7 @@ def test_text_logs_stay_as_they_were(tmp_path: Path) -> None:
         url = first.split()[3]
         assert httpx.get(f"{url}/health", timeout=10).status_code == 200
         child.terminate()
-        out, _ = child.communicate(timeout=30)
+        out = rest_of_stdout(child)
     assert '"GET /health HTTP/1.1" 200' in out
 
 

@@ -113,6 +113,27 @@ def test_the_populated_log_has_every_fact_type_and_verifies(
     assert service.verify_log() == []
 
 
+def test_verify_reports_each_entry_checked(service: Service, clock: FakeClock) -> None:
+    populate(service, clock)
+    size = service.log_size()
+    calls: list[tuple[int, int]] = []
+    assert service.verify_log(progress=lambda *call: calls.append(call)) == []
+    assert calls == [(done, size) for done in range(size + 1)]
+
+
+def test_verify_reports_entries_checked_against_the_heads_size_when_some_are_missing(
+    service: Service, clock: FakeClock
+) -> None:
+    populate(service, clock)
+    size = service.log_size()
+    with service.context.engine.begin() as conn:
+        conn.execute(t.log_entry_parties.delete().where(t.log_entry_parties.c.idx == 3))
+        conn.execute(t.log_entries.delete().where(t.log_entries.c.idx == 3))
+    calls: list[tuple[int, int]] = []
+    assert service.verify_log(progress=lambda *call: calls.append(call)) != []
+    assert calls == [(done, size) for done in range(size)]
+
+
 def _entry(kind: str, nth: int = 0) -> Callable[[Populated], dict[str, Any]]:
     return lambda made: {"idx": made.types[kind][nth]}
 

@@ -170,6 +170,23 @@ def test_conflicts_raised_by_later_notices_are_in_the_bundle(
     assert [e.type for e in timeline.events] == ["notice.version", "disclosure", "conflict"]
 
 
+def test_export_reports_each_entry_proved_then_each_entry_bracketed(
+    service: Service, clock: FakeClock
+) -> None:
+    a, b, _, agr = setup(service, disclosure=DisclosureRule.AFFECTED)
+    witnesses = {a: register(service, a), b: register(service, b)}
+    near = service.submit_notice(a, agr, [volume(clock)], "near")
+    service.submit_notice(b, agr, [volume(clock, lon=35.05)], "overlapping")
+    cosign(service, clock, witnesses)
+    calls: list[tuple[int, int]] = []
+    bundle = service.export_bundle(near.id, progress=lambda *call: calls.append(call))
+    notice_entries = len(verify_bundle(bundle).events)
+    steps = len(bundle["entries"]) + notice_entries
+    assert notice_entries == 3
+    assert calls == [(done, steps) for done in range(steps + 1)]
+    assert bundle == service.export_bundle(near.id)
+
+
 def test_export_refuses_what_it_cannot_prove(service: Service, clock: FakeClock) -> None:
     a, _, _, agr = setup(service)
     notice = service.submit_notice(a, agr, [volume(clock)], "x")

@@ -15,21 +15,17 @@ input.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from deconflict.cli.output import CliError, reporting
-from deconflict.service import (
-    BackupError,
-    BackupSummary,
-    BackupWriteError,
-    Service,
-    backup_sqlite,
-    database_file,
-    default_database_url,
-    restore_sqlite,
-)
+from deconflict.cli.progress import progress_bars
+
+if TYPE_CHECKING:
+    from deconflict.service import BackupSummary
+
+# The service is imported by the commands, not for `deconflict backup --help`.
 
 __all__ = ["backup", "restore"]
 
@@ -53,6 +49,8 @@ def backup(
     ),
 ) -> None:
     """Copy the database in --data-dir to one file, consistent even while the server writes."""
+    from deconflict.service import BackupError, BackupWriteError, backup_sqlite, database_file
+
     with reporting():
         source = database_file(data_dir)
         if not source.is_file():
@@ -74,6 +72,8 @@ def restore(
     ] = False,
 ) -> None:
     """Put a backup in --data-dir (stop the server first), then verify the restored log."""
+    from deconflict.service import BackupError, BackupWriteError, database_file, restore_sqlite
+
     with reporting():
         if not file.is_file():
             raise CliError(f"no backup file {file}")
@@ -91,6 +91,8 @@ def restore(
 
 def _verify(data_dir: Path) -> None:
     """Recompute the restored log; say how far each party's witness co-signed it."""
+    from deconflict.service import Service, default_database_url
+
     try:
         service = Service.open(default_database_url(data_dir))
     except Exception as exc:
@@ -98,7 +100,8 @@ def _verify(data_dir: Path) -> None:
             f"cannot open the restored database: {type(exc).__name__}: {exc}", 1
         ) from None
     try:
-        problems = service.verify_log()
+        with progress_bars() as bar:
+            problems = service.verify_log(progress=bar("checking log entries"))
         snapshot = service.status_snapshot()
     finally:
         service.close()

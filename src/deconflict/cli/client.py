@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
 from deconflict.cli.output import CliError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ApiClient", "JsonOpt", "ProblemError", "TokenOpt", "UrlOpt", "problem_message"]
 
@@ -57,9 +59,13 @@ class ApiClient:
     """A thin synchronous client for the deconflict HTTP API."""
 
     def __init__(self, url: str, token: str | None, *, timeout_s: float = 30.0) -> None:
+        import httpx  # here, not at the top: `deconflict notice --help` need not pay for it
+
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s)
+        self._http: httpx.Client = httpx.Client(
+            base_url=self.url, headers=headers, timeout=timeout_s
+        )
 
     def __enter__(self) -> ApiClient:
         return self
@@ -76,6 +82,8 @@ class ApiClient:
         params: Mapping[str, str | int] | None = None,
     ) -> Any:
         """Send one request; the decoded JSON answer, or a CliError."""
+        import httpx
+
         try:
             response = self._http.request(
                 method, path, json=body, params={k: v for k, v in (params or {}).items()}

@@ -13,17 +13,22 @@ import csv
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from deconflict.cli.files import read_json
 from deconflict.cli.output import CliError, reporting
-from deconflict.detection.strategic import Buffers, Conflict, conflicts_among
+from deconflict.cli.progress import ProgressCallback, progress_bars
 from deconflict.errors import InvalidInput
-from deconflict.geometry import Volume
-from deconflict.geometry.formats import volume_from_geojson
 from deconflict.times import format_utc
+
+if TYPE_CHECKING:
+    from deconflict.detection.strategic import Conflict
+    from deconflict.geometry import Volume
+
+# The geometry and the strategic engine (numba, shapely, pyproj) are imported when a plan is
+# read or checked, not for `deconflict plan --help`.
 
 __all__ = ["PLAN_CSV_COLUMNS", "app", "check", "read_plan", "write_conflicts"]
 
@@ -35,8 +40,11 @@ app = typer.Typer(
 )
 
 
-def read_plan(document: object) -> dict[str, Volume]:
-    """The volumes of a FeatureCollection by feature id; `CliError` names the first bad one."""
+def read_plan(document: object, progress: ProgressCallback | None = None) -> dict[str, Volume]:
+    """The volumes of a FeatureCollection by feature id; `CliError` names the first bad one.
+    `progress` is called with (features read, features) after each."""
+    from deconflict.geometry.formats import volume_from_geojson
+
     if not isinstance(document, Mapping) or document.get("type") != "FeatureCollection":
         raise CliError("input must be a GeoJSON FeatureCollection")
     features = document.get("features")
@@ -59,6 +67,8 @@ def read_plan(document: object) -> dict[str, Volume]:
             field = f"/features/{i}{first.pointer}: {first.detail}" if first else exc.detail
             more = f" (and {len(exc.errors) - 1} more)" if len(exc.errors) > 1 else ""
             raise CliError(f"{where}: {field}{more}") from None
+        if progress is not None:
+            progress(i + 1, len(features))
     return volumes
 
 
@@ -102,12 +112,17 @@ def check(
     ] = None,
 ) -> None:
     """Every pair of volumes closer than the buffers in time, altitude and on the ground."""
+    from deconflict.detection.strategic import Buffers, conflicts_among
+
     with reporting():
         try:
             buffers = Buffers(horizontal_m=buffer_h, vertical_m=buffer_v, time_s=buffer_t)
         except InvalidInput as exc:
             raise CliError(f"buffers: {exc.errors[0].pointer}: {exc.errors[0].detail}") from None
-        conflicts = conflicts_among(read_plan(read_json(volumes_file)), buffers)
+        document = read_json(volumes_file)
+        with progress_bars() as bar:
+            volumes = read_plan(document, bar("reading volumes"))
+            conflicts = conflicts_among(volumes, buffers, progress=bar("checking volumes"))
         if output is None:
             write_conflicts(conflicts, sys.stdout)
         else:

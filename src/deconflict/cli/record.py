@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.engine import make_url
 
 from deconflict.cli.output import CliError, reporting
-from deconflict.cli.timeline import render_timeline
+from deconflict.cli.progress import progress_bars
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
-from deconflict.evidence import BundleError, load_bundle, verify_bundle
-from deconflict.log import CosignatureVerifier, parse_verifier
-from deconflict.service import Service, default_database_url
+
+if TYPE_CHECKING:
+    from deconflict.service import Service
+
+# The service, the log and the evidence are imported by the commands that use them, not for
+# `deconflict bundle --help`.
 
 __all__ = ["bundle_app", "log_app"]
 
@@ -50,6 +52,10 @@ DataDirOpt = Annotated[
 
 
 def _open(database: str | None, data_dir: Path) -> Service:
+    from sqlalchemy.engine import make_url
+
+    from deconflict.service import Service, default_database_url
+
     if database is None:
         if not (data_dir / "deconflict.db").is_file():
             raise CliError(f"no deconflict database in {data_dir}; give --data-dir or --database")
@@ -72,7 +78,8 @@ def export(
     with reporting():
         service = _open(database, data_dir)
         try:
-            bundle = service.export_bundle(notice)
+            with progress_bars() as bar:
+                bundle = service.export_bundle(notice, progress=bar("proving entries"))
         except DeconflictError as exc:
             code = 2 if isinstance(exc, InvalidInput | NotFound) else 1
             raise CliError(exc.detail, code) from None
@@ -91,6 +98,8 @@ def export(
 
 def _read_trust(path: Path) -> tuple[list[str], list[str]]:
     """(log keys, witness keys) from a file of vkeys, one per line."""
+    from deconflict.log import CosignatureVerifier, parse_verifier
+
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -122,6 +131,8 @@ EMBEDDED_WARNING = (
 
 
 def _read_bundle(path: Path) -> Any:
+    from deconflict.evidence import load_bundle
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -147,6 +158,9 @@ def verify(
     ] = False,
 ) -> None:
     """Check a bundle offline against pinned keys and print the timeline it proves."""
+    from deconflict.cli.timeline import render_timeline
+    from deconflict.evidence import BundleError, verify_bundle
+
     with reporting():
         if trust is not None and trust_embedded:
             raise CliError("give --trust or --trust-embedded, not both")
@@ -169,7 +183,8 @@ def verify_log(database: DatabaseOpt = None, data_dir: DataDirOpt = Path("data")
     with reporting():
         service = _open(database, data_dir)
         try:
-            problems = service.verify_log()
+            with progress_bars() as bar:
+                problems = service.verify_log(progress=bar("checking log entries"))
             size = service.log_size()
         finally:
             service.close()

@@ -11,18 +11,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from sqlalchemy.engine import make_url
-from uvicorn.config import LOGGING_CONFIG
 
-from deconflict.api import create_app
-from deconflict.api.forwarded import TrustedProxies
 from deconflict.cli.logs import SERVE_LOGGER, LogFormat, log_config
 from deconflict.cli.output import CliError, reporting
-from deconflict.service import Service, default_database_url
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from deconflict.service import Service
+
+# uvicorn, the API and the service are imported by the functions that use them, not for
+# `deconflict serve --help`.
 
 __all__ = [
     "ServerOptions",
@@ -101,6 +103,11 @@ class ServerOptions:
 def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
     """The uvicorn server for the API. uvicorn's own proxy headers are off: the API believes
     `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from 127.0.0.1 by default)."""
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from deconflict.api import create_app
+
     app = create_app(
         service,
         max_body_bytes=options.max_body_bytes,
@@ -154,6 +161,10 @@ def run_built(
 
 def open_service(database_url: str, admin_token: str) -> Service:
     """Open (and migrate) the database; a refusal becomes one line, not a traceback."""
+    from sqlalchemy.engine import make_url
+
+    from deconflict.service import Service
+
     try:
         return Service.open(database_url, admin_token=admin_token)
     except Exception as exc:
@@ -234,6 +245,11 @@ def serve(
     ] = None,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
+    from sqlalchemy.engine import make_url
+
+    from deconflict.api.forwarded import TrustedProxies
+    from deconflict.service import default_database_url
+
     with reporting():
         if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")

@@ -17,16 +17,19 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
 from deconflict.cli.client import DEFAULT_URL, TokenOpt, UrlOpt
 from deconflict.cli.output import CliError, reporting
 from deconflict.errors import DeconflictError
-from deconflict.log import Cosigner
-from deconflict.witness import Outcome, Witness
+
+if TYPE_CHECKING:
+    from deconflict.log import Cosigner
+    from deconflict.witness import Outcome, Witness
+
+# httpx, the log and the witness are imported by the commands, not for `witness --help`.
 
 __all__ = ["app"]
 
@@ -68,6 +71,10 @@ def witness(
     """Verify and co-sign the log's checkpoints for one party (see also `witness keygen`)."""
     if ctx.invoked_subcommand is not None:
         return
+    import httpx
+
+    from deconflict.witness import Witness
+
     with reporting():
         if party is None or token is None or key is None or state is None:
             given = {"--party": party, "--token": token, "--key": key, "--state": state}
@@ -89,6 +96,8 @@ def witness(
 
 
 def _read_key(path: Path) -> Cosigner:
+    from deconflict.log import Cosigner
+
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -136,6 +145,8 @@ def keygen(
     key: Annotated[Path, typer.Option("--key", help="file to write the signer key to")],
 ) -> None:
     """Make a cosigning key: write its signer key to FILE (mode 0600), print its public key."""
+    from deconflict.log import Cosigner
+
     with reporting():
         try:
             cosigner = Cosigner.generate(party)

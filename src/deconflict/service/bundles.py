@@ -13,7 +13,7 @@ tree, so export stays fast however long the log is. The format and its verificat
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from deconflict.domain.facts import LogKeyRotated
@@ -37,8 +37,14 @@ class Bundles:
     def __init__(self, context: Context) -> None:
         self._ctx = context
 
-    def export(self, notice_id: str) -> dict[str, Any]:
-        """The proof bundle of `notice_id` against the latest checkpoint (JSON-ready)."""
+    def export(
+        self, notice_id: str, *, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
+        """The proof bundle of `notice_id` against the latest checkpoint (JSON-ready).
+
+        `progress`, if given, is called with (steps done, steps): one step per entry the bundle
+        proves (its inclusion proof), then one per entry of the notice (the cosignatures
+        around it, for each party); with 0 first."""
         with self._ctx.read() as repos:
             head = repos.checkpoints.latest()
             if head is None:
@@ -58,10 +64,11 @@ class Bundles:
             rotations = [i for i, _ in repos.entries.of_type(LogKeyRotated.entry_type, before=size)]
             tree = repos.entries.tree()
             raw = repos.entries.entries(indices + sorted(keys) + rotations)
-            entries = [
-                ProvenEntry(idx, raw[idx], tuple(tree.inclusion_proof(idx, size)))
-                for idx in sorted(raw)
-            ]
+            steps = _Steps(len(raw) + len(indices), progress)
+            entries: list[ProvenEntry] = []
+            for idx in sorted(raw):
+                entries.append(ProvenEntry(idx, raw[idx], tuple(tree.inclusion_proof(idx, size))))
+                steps.step()
             witnesses = sorted(
                 {
                     CosignatureVerifier(p, k)
@@ -76,11 +83,13 @@ class Bundles:
             )
             witness_ids = {(w.name, w.key_id) for w in witnesses}
             witness_parties = sorted({w.name for w in witnesses})
-            brackets = [
-                Bracket(party, idx, *repos.checkpoints.bracket(party, idx, size))
-                for idx in indices
-                for party in witness_parties
-            ]
+            brackets: list[Bracket] = []
+            for idx in indices:
+                brackets.extend(
+                    Bracket(party, idx, *repos.checkpoints.bracket(party, idx, size))
+                    for party in witness_parties
+                )
+                steps.step()
             brackets = [b for b in brackets if b.before is not None or b.after is not None]
             checkpoint = _cosigned_note(repos, size, witness_ids, first=False)
             befores = {b.before for b in brackets if b.before is not None}
@@ -108,6 +117,22 @@ class Bundles:
             cosigned,
             brackets,
         )
+
+
+class _Steps:
+    """Counts an export's steps for its `progress` callback."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self._done = 0
+        self._total = total
+        self._progress = progress
+        if progress is not None:
+            progress(0, total)
+
+    def step(self) -> None:
+        self._done += 1
+        if self._progress is not None:
+            self._progress(self._done, self._total)
 
 
 def _notice_indices(repos: Repositories, notice_id: str) -> list[int]:

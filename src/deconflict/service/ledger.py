@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from deconflict.domain import KeyPurpose
@@ -226,9 +227,10 @@ class Ledger:
                 )
             return signed_at
 
-    def verify(self) -> list[LogProblem]:
+    def verify(self, *, progress: Callable[[int, int], None] | None = None) -> list[LogProblem]:
         """Check every stored column of the log tables against the entries, the signed
         checkpoints and the cosignatures (`deconflict.service.log_check` says what each check
-        covers, and what it cannot); every difference, located."""
+        covers, and what it cannot); every difference, located. `progress` is called with
+        (entries checked, entries expected) as `check_log` says."""
         with self._ctx.read() as repos:
-            return check_log(repos, self._ctx.log_signer.verifier())
+            return check_log(repos, self._ctx.log_signer.verifier(), progress=progress)

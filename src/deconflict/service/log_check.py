@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -93,12 +93,21 @@ class LogProblem:
     detail: str
 
 
-def check_log(repos: Repositories, log: Ed25519Verifier) -> list[LogProblem]:
-    """Every problem with the stored log, located; none for an intact one."""
+def check_log(
+    repos: Repositories,
+    log: Ed25519Verifier,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[LogProblem]:
+    """Every problem with the stored log, located; none for an intact one.
+
+    `progress`, if given, is called with (entries checked, entries expected): the head's size,
+    or as many as are stored if that is more; with 0 first, then after each entry. The nodes,
+    checkpoints and cosignatures checked after the entries take a few percent of the time."""
     problems: list[LogProblem] = []
     head = _head_size(repos.entries.head_rows(), problems)
     entries = _Entries(head, problems)
-    entries.check(repos.entries.scan(), repos.entries.reader_rows())
+    entries.check(repos.entries.scan(), repos.entries.reader_rows(), progress)
     _check_nodes(repos.entries.nodes(), entries.tree, problems)
     checkpoints = _check_checkpoints(repos.checkpoints.all(), log, entries.tree, problems)
     for row in repos.checkpoints.cosignatures():
@@ -135,10 +144,19 @@ class _Entries:
         self._heads: dict[str, str] = {}
         """Each notice's chain head: the leaf hash (hex) of the last entry filed under it."""
 
-    def check(self, rows: Iterable[StoredEntry], readers: Iterable[tuple[int, str]]) -> None:
+    def check(
+        self,
+        rows: Iterable[StoredEntry],
+        readers: Iterable[tuple[int, str]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         pending = _ReaderRows(iter(readers), self._problems)
-        for row in rows:
+        if progress is not None:
+            progress(0, self._head)
+        for done, row in enumerate(rows, 1):
             self._entry(row, pending.take(row.idx))
+            if progress is not None:
+                progress(done, max(done, self._head))
         pending.finish()
         self.tree.append(self._batch)
         self._batch = []

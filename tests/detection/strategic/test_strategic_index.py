@@ -64,6 +64,17 @@ def test_conflicts_among_matches_reference(vols: dict[str, Volume], bufs: Buffer
     assert conflicts_among(vols, bufs) == reference_among(vols, bufs)
 
 
+@settings(max_examples=20, deadline=None)
+@given(volume_sets(), buffers)
+def test_conflicts_among_reports_each_volume_checked(
+    vols: dict[str, Volume], bufs: Buffers
+) -> None:
+    calls: list[tuple[int, int]] = []
+    found = conflicts_among(vols, bufs, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(done, len(vols)) for done in range(len(vols) + 1)]
+    assert found == conflicts_among(vols, bufs)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     volume_sets(), st.sampled_from(PLACES).flatmap(footprints), st.integers(0, 8), st.integers(1, 6)

@@ -22,7 +22,7 @@ find nothing near).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -274,13 +274,26 @@ class StrategicIndex:
         )
 
 
-def conflicts_among(volumes: Mapping[str, Volume], buffers: Buffers) -> list[Conflict]:
-    """Every conflicting pair of a set (a day's plan): `first` < `second`, sorted by both keys."""
+def conflicts_among(
+    volumes: Mapping[str, Volume],
+    buffers: Buffers,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Conflict]:
+    """Every conflicting pair of a set (a day's plan): `first` < `second`, sorted by both keys.
+
+    `progress`, if given, is called with (volumes checked, len(volumes)): with 0 once the
+    index is built, then after each volume."""
     index = StrategicIndex.build(volumes.items())
     found: list[Conflict] = []
-    for key in sorted(volumes):
+    total = len(volumes)
+    if progress is not None:
+        progress(0, total)
+    for done, key in enumerate(sorted(volumes), 1):
         index.remove(key)
         found.extend(index.conflicts_with(volumes[key], buffers, key=key))
+        if progress is not None:
+            progress(done, total)
     return found
 
 
