@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -80,9 +80,13 @@ def decode(
     with reporting():
         from deconflict.ingest.adsb import decode_beast
 
+        from deconflict.cli.progress import progress_bars
+
         where = parse_receiver(receiver)
         try:
-            positions, counts = decode_beast(_chunks(recording), where)
+            with progress_bars() as bar:
+                chunks = _chunks(recording, bar("decoding frames"))
+                positions, counts = decode_beast(chunks, where)
         except OSError as exc:
             raise CliError(f"{recording}: {exc.strerror or exc}") from None
         if output is None:
@@ -96,10 +100,16 @@ def decode(
         typer.echo(describe_counts(counts, len(positions)), err=True)
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def _chunks(path: Path, progress: Callable[[int, int], None] | None) -> Iterator[bytes]:
+    """The file in 1 MiB pieces; `progress` counts bytes read."""
+    total = path.stat().st_size
+    done = 0
     with path.open("rb") as source:
         while chunk := source.read(_CHUNK_BYTES):
             yield chunk
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
 
 
 def _number(value: float | None, digits: int) -> str:

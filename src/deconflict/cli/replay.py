@@ -101,13 +101,16 @@ def replay(
             schedule = Schedule(states, speed, loop=loop)
         except ValueError as exc:
             raise CliError(f"--speed: {exc}") from None
-        with ApiClient(url, token) as client:
+        from deconflict.cli.progress import progress_bars
+
+        with ApiClient(url, token) as client, progress_bars() as bar:
+            progress = bar("replaying states")
             if _is_admin(client):
-                summary = _as_receiver(client, schedule, prefixes, listen)
+                summary = _as_receiver(client, schedule, prefixes, listen, progress)
             else:
                 if prefixes:
                     raise CliError("--party needs the admin token; a party's tracks are its own")
-                summary = _as_party(client, schedule)
+                summary = _as_party(client, schedule, progress)
         typer.echo(summary, err=True)
 
 
@@ -122,8 +125,13 @@ def _is_admin(client: ApiClient) -> bool:
     return True
 
 
-def _run(schedule: Schedule, send: Callable[[list[tuple[Recorded, datetime]]], None]) -> int:
-    """Hand each due state to `send` with its replay time, in real time; Ctrl-C stops."""
+def _run(
+    schedule: Schedule,
+    send: Callable[[list[tuple[Recorded, datetime]]], None],
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    """Hand each due state to `send` with its replay time, in real time; Ctrl-C stops.
+    `progress` counts states through the current pass."""
     started, wall = time.monotonic(), datetime.now(UTC)
     sent = 0
     try:
@@ -135,12 +143,17 @@ def _run(schedule: Schedule, send: Callable[[list[tuple[Recorded, datetime]]], N
             due = schedule.due(elapsed)
             send([(state, wall + timedelta(seconds=offset)) for state, offset in due])
             sent += len(due)
+            if progress is not None:
+                total = len(schedule.states)
+                progress(sent % total if schedule.loop else sent, total)
     except KeyboardInterrupt:
         pass
     return sent
 
 
-def _as_party(client: ApiClient, schedule: Schedule) -> str:
+def _as_party(
+    client: ApiClient, schedule: Schedule, progress: Callable[[int, int], None] | None
+) -> str:
     from deconflict.times import format_utc
 
     totals = {"accepted": 0, "stale": 0}
@@ -154,7 +167,7 @@ def _as_party(client: ApiClient, schedule: Schedule) -> str:
             for key in totals:
                 totals[key] += int(answer.get(key, 0))
 
-    sent = _run(schedule, push)
+    sent = _run(schedule, push, progress)
     aircraft = len({s.icao24 for s in schedule.states})
     return (
         f"replayed {sent} states of {aircraft} aircraft at {schedule.speed:g}x: "
@@ -180,7 +193,11 @@ def _track(state: Recorded, when: str) -> dict[str, Any]:
 
 
 def _as_receiver(
-    client: ApiClient, schedule: Schedule, prefixes: dict[str, str], listen: str
+    client: ApiClient,
+    schedule: Schedule,
+    prefixes: dict[str, str],
+    listen: str,
+    progress: Callable[[int, int], None] | None,
 ) -> str:
     for prefix, party_id in prefixes.items():
         declared = client.call("GET", f"/parties/{party_id}/aircraft")
@@ -194,7 +211,7 @@ def _as_receiver(
                 raise CliError(
                     f"the service did not connect to {address} within {_CONNECT_WAIT_S:g} s"
                 )
-            sent = _run(schedule, send)
+            sent = _run(schedule, send, progress)
         finally:
             client.call("DELETE", f"/feeds/{feed['id']}")
     aircraft = len({s.icao24 for s in schedule.states})
