@@ -78,9 +78,8 @@ def decode(
 ) -> None:
     """Decode every position in a Beast recording, as the live feed would."""
     with reporting():
-        from deconflict.ingest.adsb import decode_beast
-
         from deconflict.cli.progress import progress_bars
+        from deconflict.ingest.adsb import decode_beast
 
         where = parse_receiver(receiver)
         try:
