@@ -9,11 +9,8 @@ attributes the aircraft as it would real ADS-B traffic.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -204,89 +201,37 @@ def _as_receiver(
         wanted = sorted({*declared.get("callsign_prefixes", []), prefix})
         body = {"icao24_ranges": declared.get("icao24_ranges", []), "callsign_prefixes": wanted}
         client.call("PUT", f"/parties/{party_id}/aircraft", body=body)
-    with _beast_server(listen) as (address, send, connected):
+    from deconflict.ingest.beast_server import BeastServer
+
+    host, _, port = listen.rpartition(":")
+    try:
+        server = BeastServer(host or "127.0.0.1", int(port))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"--listen {listen}: {exc}") from None
+    address = server.address
+
+    def send(due: list[tuple[Recorded, datetime]]) -> None:
+        for when in sorted({when for _, when in due}):
+            batch = [s for s, at in due if at == when]
+            server.send(
+                [
+                    (s.icao24, s.lat, s.lon, s.alt_m, s.gs_mps, s.trk_deg, s.vs_mps, s.callsign)
+                    for s in batch
+                ],
+                when,
+            )
+
+    try:
         feed = client.call("POST", "/feeds", body={"address": address})
         try:
-            if not connected.wait(_CONNECT_WAIT_S):
+            if not server.connected.wait(_CONNECT_WAIT_S):
                 raise CliError(
                     f"the service did not connect to {address} within {_CONNECT_WAIT_S:g} s"
                 )
             sent = _run(schedule, send, progress)
         finally:
             client.call("DELETE", f"/feeds/{feed['id']}")
+    finally:
+        server.close()
     aircraft = len({s.icao24 for s in schedule.states})
     return f"served {sent} states of {aircraft} aircraft at {schedule.speed:g}x as {address}"
-
-
-@contextmanager
-def _beast_server(
-    listen: str,
-) -> Iterator[tuple[str, Callable[[list[tuple[Recorded, datetime]]], None], threading.Event]]:
-    """A Beast feed on `listen` for the service to connect to; frames go to every connection."""
-    from deconflict.ingest import squitter
-    from deconflict.ingest.beast import TICKS_PER_S, BeastFrame, encode_frame
-
-    host, _, port = listen.rpartition(":")
-    try:
-        server = socket.create_server((host or "127.0.0.1", int(port)))
-    except (OSError, ValueError) as exc:
-        raise CliError(f"--listen {listen}: {exc}") from None
-    connections: list[socket.socket] = []
-    lock = threading.Lock()
-    introduced: set[str] = set()
-    stop = threading.Event()
-    connected = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with lock:
-                connections.append(connection)
-            connected.set()
-
-    def send(due: list[tuple[Recorded, datetime]]) -> None:
-        wire = bytearray()
-        for state, when in due:
-            second = int(when.timestamp())
-            messages = squitter.transmissions(
-                second,
-                state.icao24,
-                state.lat,
-                state.lon,
-                state.alt_m,
-                state.gs_mps,
-                state.trk_deg,
-                state.vs_mps,
-                state.callsign,
-            )
-            if state.callsign and state.icao24 not in introduced:
-                introduced.add(state.icao24)
-                messages.insert(0, squitter.identification(state.icao24, state.callsign))
-            counter = round(when.timestamp() * TICKS_PER_S) % (1 << 48)
-            for n, message in enumerate(messages):
-                wire += encode_frame(BeastFrame(0x33, counter + n, 0xA0, message))
-        with lock:
-            for connection in list(connections):
-                try:
-                    connection.sendall(wire)
-                except OSError:
-                    connections.remove(connection)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    bound_host, bound_port = server.getsockname()[:2]
-    try:
-        yield f"beast://{bound_host}:{bound_port}", send, connected
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        with lock:
-            for connection in connections:
-                connection.close()
-        server.close()
