@@ -11,6 +11,7 @@ from deconflict.domain.agreements import (
     DisclosureRule,
     Hazard,
     ProtectedArea,
+    TrackSharing,
 )
 from deconflict.domain.events import Event, EventKind, Page
 from deconflict.domain.notices import (
@@ -47,4 +48,5 @@ __all__ = [
     "PublicKey",
     "StoredNotice",
     "StoredVersion",
+    "TrackSharing",
 ]
