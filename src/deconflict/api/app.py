@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from deconflict.api import airspace, events, metrics, notices, parties, record, tokens
+from deconflict.api import aircraft, airspace, events, metrics, notices, parties, record, tokens
 from deconflict.api.docs import install_docs
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
@@ -90,6 +90,6 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (parties, tokens, airspace, notices, events, record, metrics):
+    for module in (parties, aircraft, tokens, airspace, notices, events, record, metrics):
         app.include_router(module.router)
     return app

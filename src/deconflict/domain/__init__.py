@@ -13,6 +13,7 @@ from deconflict.domain.agreements import (
     ProtectedArea,
     TrackSharing,
 )
+from deconflict.domain.aircraft import AircraftDeclaration, AircraftOwners
 from deconflict.domain.events import Event, EventKind, Page
 from deconflict.domain.notices import (
     Acknowledgement,
@@ -32,6 +33,8 @@ __all__ = [
     "Acknowledgement",
     "Agreement",
     "AgreementTerms",
+    "AircraftDeclaration",
+    "AircraftOwners",
     "ConflictReport",
     "Disclosure",
     "DisclosureRule",

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from deconflict.domain.agreements import AgreementTerms, Hazard, ProtectedArea
+from deconflict.domain.aircraft import AircraftDeclaration
 from deconflict.domain.events import EventKind
 from deconflict.domain.notices import (
     Acknowledgement,
@@ -32,6 +33,7 @@ __all__ = [
     "FACTS",
     "Acknowledged",
     "AgreementVersioned",
+    "AircraftDeclared",
     "AreaAdded",
     "AreaRemoved",
     "ConflictFound",
@@ -603,6 +605,35 @@ class KeyAdded(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class AircraftDeclared(Fact):
+    """A party declared which aircraft are its own (by the party itself, or by the admin: `by`
+    None), replacing what it declared before; told to its partners, who see its tracks."""
+
+    entry_type: ClassVar[str] = "party.aircraft"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"party_id", "icao24_ranges", "callsign_prefixes"}
+    )
+    declaration: AircraftDeclaration
+    partners: frozenset[str]
+    by: str | None
+
+    @property
+    def actor(self) -> str | None:
+        return self.by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.partners | {self.declaration.party}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("party_id"))
+
+    def body(self) -> dict[str, Any]:
+        return self.declaration.as_dict()
+
+
+@dataclass(frozen=True, slots=True)
 class TokenRotated(Fact):
     """A bearer token was replaced: a party's, or the admin's (`party_id` None), by the party
     itself or by the admin (`by` None). The old token stopped working in the same transaction.
@@ -827,6 +858,7 @@ FACTS: Mapping[str, type[Fact]] = {
         Expired,
         PartyAdded,
         KeyAdded,
+        AircraftDeclared,
         AgreementVersioned,
         AreaAdded,
         AreaRemoved,

@@ -30,9 +30,10 @@ Not checked, and why:
   the line's timestamp), so a change smaller than that passes.
 - `checkpoints.created_at` is the service's signing time. A C2SP checkpoint carries no time, so
   nothing in the log bounds it; it only decides when the next checkpoint is due.
-- A protected area's readers: its owner must be one and every other one must have shared an
-  agreement version with the owner before the entry, but an agreement committing concurrently
-  on PostgreSQL may or may not have been seen, so a partner missing from them passes.
+- The readers of a protected area or an aircraft declaration: its owner must be one and every
+  other one must have shared an agreement version with the owner before the entry, but an
+  agreement committing concurrently on PostgreSQL may or may not have been seen, so a partner
+  missing from them passes.
 - A value SQLite holds that its column's type cannot read back (a date that does not parse)
   stops the check with that error instead of a located problem.
 """
@@ -49,6 +50,7 @@ from deconflict.domain import KeyPurpose
 from deconflict.domain.facts import (
     FACTS,
     AgreementVersioned,
+    AircraftDeclared,
     AreaAdded,
     AreaRemoved,
     Disclosed,
@@ -321,8 +323,8 @@ class _Audiences:
                 allowed = None
             else:
                 required = allowed = named | members
-        elif fact is AreaAdded or fact is AreaRemoved:
-            owner = body.get("owner")
+        elif fact is AreaAdded or fact is AreaRemoved or fact is AircraftDeclared:
+            owner = body.get("party_id" if fact is AircraftDeclared else "owner")
             partners = self._partners.get(owner) if isinstance(owner, str) else None
             allowed = named | (partners or set())
         self._compare(idx, readers, required, allowed)

@@ -18,6 +18,7 @@ from deconflict.clock import Clock, SystemClock
 from deconflict.log import Ed25519Signer
 from deconflict.service.acknowledgements import Acknowledgements
 from deconflict.service.agreements import Agreements
+from deconflict.service.aircraft import Aircraft
 from deconflict.service.airspace import Airspace
 from deconflict.service.bundles import Bundles
 from deconflict.service.context import Context
@@ -62,6 +63,10 @@ class Service:
         self.update_agreement = retrying(agreements.update)
         self.get_agreement = retrying(agreements.get)
         self.list_agreements = retrying(agreements.list_all)
+
+        self.aircraft = aircraft = Aircraft(context)
+        self.declare_aircraft = retrying(aircraft.declare)
+        self.get_aircraft = retrying(aircraft.get)
 
         self.airspace = airspace = Airspace(context)
         self.add_protected_area = retrying(airspace.add_protected_area)
