@@ -43,6 +43,7 @@ from deconflict.domain.facts import (
     Published,
     TokenRevoked,
     TokenRotated,
+    TrackHistoryCommitted,
 )
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.times import parse_time
@@ -99,6 +100,7 @@ READ_BACK: list[tuple[Fact, set[str]]] = [
     (TokenRotated(None, None), set()),
     (TokenRevoked("b"), set()),
     (LogKeyRotated("log+1+old", "log+2+new", "c2ln", frozenset({"a", "b"})), {"a", "b"}),
+    (TrackHistoryCommitted(T, T, 3, "ab" * 32, frozenset({"a"})), {"a"}),
 ]
 
 
@@ -277,6 +279,7 @@ def _samples() -> list[Fact]:
         TokenRotated("a", None),
         TokenRotated(None, None),
         TokenRevoked("a"),
+        TrackHistoryCommitted(T, T + timedelta(minutes=1), 0, "00" * 32, frozenset()),
     ]
 
 
@@ -290,7 +293,7 @@ def _fact_types() -> set[type[Fact]]:
 
 def test_the_samples_cover_every_recorded_fact_type() -> None:
     assert {type(f) for f in _samples()} == _fact_types()
-    assert len(_fact_types()) == 17
+    assert len(_fact_types()) == 18
 
 
 @pytest.mark.parametrize("fact", _samples(), ids=lambda f: type(f).__name__)
@@ -330,3 +333,15 @@ def test_an_aircraft_declaration_is_told_to_the_party_and_its_partners() -> None
         "callsign_prefixes": ["NRT"],
     }
     assert (fact.events(), fact.filed_under, fact.cites) == ((), (None, None), None)
+
+
+def test_a_minute_of_track_history_names_no_reader() -> None:
+    fact = TrackHistoryCommitted(T, T + timedelta(minutes=1), 3, "ab" * 32, frozenset({"a", "b"}))
+    assert (fact.entry_type, fact.actor, fact.audience) == ("track.history", None, {"a", "b"})
+    assert fact.body() == {
+        "minute_start": STAMP,
+        "minute_end": "2030-06-01T09:01:00.250000Z",
+        "count": 3,
+        "commitment": "ab" * 32,
+    }
+    assert fact.named_readers(None, fact.body()) == frozenset()

@@ -51,6 +51,7 @@ __all__ = [
     "Published",
     "TokenRevoked",
     "TokenRotated",
+    "TrackHistoryCommitted",
 ]
 
 
@@ -847,6 +848,43 @@ class HazardRemoved(Fact):
         return {"hazard_id": self.hazard_id, "agreement_id": self.agreement_id}
 
 
+@dataclass(frozen=True, slots=True)
+class TrackHistoryCommitted(Fact):
+    """The live picture kept `count` track states in the minute from `minute_start` to
+    `minute_end` (service time), stored beside the log; `commitment` is their hash
+    (`deconflict.tracks.commitment`), so a later report can prove what was seen and when.
+
+    Every party reads it (`service.visibility.history_readers` says why); the body names no
+    party, so `log verify` holds its readers to the parties logged before it."""
+
+    entry_type: ClassVar[str] = "track.history"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"minute_start", "minute_end", "count", "commitment"}
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset({"minute_start", "minute_end"})
+    minute_start: datetime
+    minute_end: datetime
+    count: int
+    commitment: str
+    readers: frozenset[str]
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.readers
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset()
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "minute_start": _stamp(self.minute_start),
+            "minute_end": _stamp(self.minute_end),
+            "count": self.count,
+            "commitment": self.commitment,
+        }
+
+
 FACTS: Mapping[str, type[Fact]] = {
     cls.entry_type: cls
     for cls in (
@@ -867,6 +905,7 @@ FACTS: Mapping[str, type[Fact]] = {
         TokenRotated,
         TokenRevoked,
         LogKeyRotated,
+        TrackHistoryCommitted,
     )
 }
 """The fact class of each log entry type. What a recorded entry says about its own index

@@ -21,7 +21,8 @@ Checked, table by table:
   (`Fact.named_readers`); for an entry filed under a notice, the notice's originator (the party of
   its `notice.version` entries); for a `notice.version` entry, the parties the disclosure
   entries of that version name; for `expired`, every party any version was disclosed to before
-  it; for a hazard, the members of the agreement's latest version logged before it.
+  it; for a hazard, the members of the agreement's latest version logged before it; for
+  `track.history`, every party logged before it.
 
 Not checked, and why:
 
@@ -59,7 +60,9 @@ from deconflict.domain.facts import (
     HazardAdded,
     HazardRemoved,
     KeyAdded,
+    PartyAdded,
     Published,
+    TrackHistoryCommitted,
 )
 from deconflict.errors import DeconflictError
 from deconflict.log import (
@@ -280,6 +283,8 @@ class _Audiences:
         self._recipients: dict[str, set[str]] = {}
         self._members: dict[str, frozenset[str]] = {}
         self._partners: dict[str, set[str]] = {}
+        self._parties: set[str] = set()
+        """Every party added so far."""
         self._published: list[
             tuple[int, frozenset[str], tuple[str | None, int | None], frozenset[str]]
         ] = []
@@ -323,6 +328,10 @@ class _Audiences:
                 allowed = None
             else:
                 required = allowed = named | members
+        elif fact is PartyAdded:
+            self._parties.update(named)
+        elif fact is TrackHistoryCommitted:
+            required = allowed = frozenset(self._parties)
         elif fact is AreaAdded or fact is AreaRemoved or fact is AircraftDeclared:
             owner = body.get("party_id" if fact is AircraftDeclared else "owner")
             partners = self._partners.get(owner) if isinstance(owner, str) else None

@@ -28,6 +28,8 @@ from deconflict.service.notices import Notices
 from deconflict.service.parties import Parties
 from deconflict.service.status import Status
 from deconflict.service.timers import Timers
+from deconflict.service.track_history import TrackHistory
+from deconflict.service.tracks import Tracks
 from deconflict.storage.database import create_engine, migrate
 from deconflict.storage.settings import SettingStore
 
@@ -112,6 +114,15 @@ class Service:
         self.export_bundle = retrying(bundles.export)
 
         self.timers = Timers(context)
+
+        self.tracks = tracks = Tracks(context)
+        self.track_audience = retrying(tracks.audience)
+        self.unseen_notices = retrying(tracks.unseen_notices)
+
+        self.track_history = history = TrackHistory(context)
+        self.record_track_history = retrying(history.record)
+        self.prune_track_history = retrying(history.prune)
+        self.track_history_states = retrying(history.states)
 
         self.status = status = Status(context)
         self.status_snapshot = retrying(status.snapshot)
