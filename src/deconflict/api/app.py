@@ -88,7 +88,7 @@ def create_app(
     app.state.service = service
     app.state.sse_heartbeat_s = sse_heartbeat_s
     app.state.auth_limiter = AuthFailureLimiter(auth_fail_limit, service.clock)
-    app.state.live = live or LivePicture(service)
+    app.state.live = live if live is not None else LivePicture(service)
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=max_body_bytes,
