@@ -64,6 +64,7 @@ def test_the_server_serves_the_live_picture_it_is_given_even_an_empty_one(
         (("--feed", "tcp://127.0.0.1:30005"), "--feed: 'tcp://127.0.0.1:30005' is not beast://"),
         (("--feed", "sbs://a:1", "--feed", "sbs://a:1"), "--feed sbs://a:1 is given twice"),
         (("--receiver", "91,0"), "--receiver: expected LAT,LON"),
+        (("--track-history-days", "0"), "--track-history-days"),
     ],
 )
 def test_bad_flags_exit_2_before_listening(

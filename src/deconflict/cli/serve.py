@@ -257,6 +257,14 @@ def serve(
             help="the receivers' position, degrees: needed to decode surface positions",
         ),
     ] = None,
+    track_history_days: Annotated[
+        float,
+        typer.Option(
+            "--track-history-days",
+            min=0.001,
+            help="how long the stored track history is kept, days",
+        ),
+    ] = 7.0,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
     with reporting():
@@ -295,7 +303,7 @@ def serve(
             database = default_database_url(data_dir)
         sock = bind(host, port)
         service = open_service(database, token)
-        live = LivePicture(service, receiver=at)
+        live = LivePicture(service, receiver=at, history_retention_s=track_history_days * 86_400.0)
         try:
             server = build_server(service, options, live=live)
             say = _announcer(log_format)
