@@ -59,3 +59,15 @@ def test_protected_area_from_f3548(world: Any, feature: Any) -> None:
     assert response.status_code == 201, response.text
     area = response.json()
     assert (area["owner"], area["name"], area["volume"]["type"]) == ("bravo", "range", "Feature")
+
+
+def test_track_sharing_defaults_to_alerts_only_and_is_versioned_like_any_term(world: Any) -> None:
+    assert world.get("alpha", "/agreements/ab").json()["track_sharing"] == "alerts_only"
+    terms = {"name": "ab", "members": ["alpha", "bravo"], "track_sharing": "all_members"}
+    second = world.client.put("/agreements/ab", json=terms, headers=world.headers("admin"))
+    assert (second.json()["version"], second.json()["track_sharing"]) == (2, "all_members")
+    old = world.get("alpha", "/agreements/ab", params={"version": 1}).json()
+    assert old["track_sharing"] == "alerts_only"
+    bad = world.post("admin", "/agreements", {**terms, "track_sharing": "everyone"})
+    assert bad.status_code == 422
+    assert [e["pointer"] for e in bad.json()["errors"]] == ["/track_sharing"]

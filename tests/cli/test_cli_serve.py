@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from deconflict.cli import root
 from deconflict.cli.serve import ServerOptions, TlsFiles, build_server
+from deconflict.live import LivePicture
 from deconflict.service import Service
 
 
@@ -46,12 +47,24 @@ def test_the_options_reach_the_app_and_uvicorn_trusts_no_proxy_itself(service: S
     assert build_server(service, ServerOptions()).config.app.state.auth_limiter.limit == 20
 
 
+def test_the_server_serves_the_live_picture_it_is_given_even_an_empty_one(
+    service: Service,
+) -> None:
+    live = LivePicture(service)
+    assert len(live) == 0
+    assert build_server(service, ServerOptions(), live=live).config.app.state.live is live
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--trusted-proxy", "proxy.example"), "--trusted-proxy: 'proxy.example' is not an IP"),
         (("--auth-fail-limit", "-1"), "--auth-fail-limit"),
         (("--metrics-token", "short"), "--metrics-token must have at least 16 characters"),
+        (("--feed", "tcp://127.0.0.1:30005"), "--feed: 'tcp://127.0.0.1:30005' is not beast://"),
+        (("--feed", "sbs://a:1", "--feed", "sbs://a:1"), "--feed sbs://a:1 is given twice"),
+        (("--receiver", "91,0"), "--receiver: expected LAT,LON"),
+        (("--track-history-days", "0"), "--track-history-days"),
     ],
 )
 def test_bad_flags_exit_2_before_listening(
@@ -142,6 +155,24 @@ def test_text_logs_stay_as_they_were(tmp_path: Path) -> None:
         child.terminate()
         out = rest_of_stdout(child)
     assert '"GET /health HTTP/1.1" 200' in out
+
+
+def test_serve_reads_the_feeds_it_is_given(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    feeds = ("--feed", f"beast://127.0.0.1:{port}", "--feed", f"sbs://127.0.0.1:{port}")
+    with serving(tmp_path, *feeds, "--receiver", "43.6,1.4") as (child, first):
+        url = first.split()[3]
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        shown = httpx.get(f"{url}/feeds", headers=headers, timeout=10).json()["items"]
+        assert [(f["kind"], f["address"]) for f in shown] == [
+            ("beast", f"beast://127.0.0.1:{port}"),
+            ("sbs", f"sbs://127.0.0.1:{port}"),
+        ]
+        child.terminate()
+        out, _ = child.communicate(timeout=30)
+    assert f"feed feed-1: beast://127.0.0.1:{port}" in out
 
 
 def self_signed(directory: Path, name: str = "server") -> TlsFiles:

@@ -12,6 +12,7 @@ from deconflict.domain import (
     Acknowledgement,
     AckState,
     AgreementTerms,
+    AircraftDeclaration,
     ConflictReport,
     Disclosure,
     EventKind,
@@ -26,6 +27,7 @@ from deconflict.domain.facts import (
     FACTS,
     Acknowledged,
     AgreementVersioned,
+    AircraftDeclared,
     AreaAdded,
     AreaRemoved,
     ConflictFound,
@@ -41,6 +43,7 @@ from deconflict.domain.facts import (
     Published,
     TokenRevoked,
     TokenRotated,
+    TrackHistoryCommitted,
 )
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.times import parse_time
@@ -61,6 +64,7 @@ VOLUME = Volume(
 REPORT = ConflictReport(0, "notice", "n2", 1, 0, "b", T, T, None, 0.0, 1.5, None)
 HAZARD_REPORT = ConflictReport(0, "hazard", "hz1", None, 0, None, T, T, None, 0.0, 0.0, None)
 VERSION = StoredVersion("n1", 2, NoticeKind.AMENDMENT, 1, "x", (), T, T, T, None)
+AIRCRAFT = AircraftDeclaration("a", ((0x3C0000, 0x3C00FF),), ("NRT",))
 
 # Every fact type, and the part of its audience that its own entry does not name (other
 # entries do: the notice's originator and recipients, the agreement's members or partners).
@@ -86,6 +90,8 @@ READ_BACK: list[tuple[Fact, set[str]]] = [
     (PartyAdded("a", "Alpha"), set()),
     (KeyAdded("a", KeyPurpose.COSIGN, "k", None), set()),
     (AgreementVersioned("agr", 3, AgreementTerms("t", ("a", "b"))), set()),
+    (AircraftDeclared(AIRCRAFT, frozenset({"b"}), "a"), {"b"}),
+    (AircraftDeclared(AIRCRAFT, frozenset({"a", "b"}), None), {"b"}),
     (AreaAdded(ProtectedArea("pa1", "a", "base", VOLUME, T), frozenset({"b"})), {"b"}),
     (AreaRemoved("pa1", "a", frozenset({"b"})), {"b"}),
     (HazardAdded(Hazard("hz1", "agr", "a", "sam", VOLUME, T), frozenset({"b"})), {"b"}),
@@ -94,6 +100,7 @@ READ_BACK: list[tuple[Fact, set[str]]] = [
     (TokenRotated(None, None), set()),
     (TokenRevoked("b"), set()),
     (LogKeyRotated("log+1+old", "log+2+new", "c2ln", frozenset({"a", "b"})), {"a", "b"}),
+    (TrackHistoryCommitted(T, T, 3, "ab" * 32, frozenset({"a"})), {"a"}),
 ]
 
 
@@ -262,6 +269,8 @@ def _samples() -> list[Fact]:
         PartyAdded("a", "Alpha"),
         KeyAdded("a", KeyPurpose.ACK, "k", None),
         AgreementVersioned("agr", 1, AgreementTerms("t", ("a", "b"))),
+        AircraftDeclared(AIRCRAFT, frozenset({"b"}), None),
+        AircraftDeclared(AircraftDeclaration("a"), frozenset(), "a"),
         AreaAdded(ProtectedArea("pa1", "a", "base", volume, T), frozenset({"b"})),
         AreaRemoved("pa1", "a", frozenset({"b"})),
         HazardAdded(Hazard("hz1", "agr", "a", "crane", volume, T), frozenset({"b"})),
@@ -270,6 +279,7 @@ def _samples() -> list[Fact]:
         TokenRotated("a", None),
         TokenRotated(None, None),
         TokenRevoked("a"),
+        TrackHistoryCommitted(T, T + timedelta(minutes=1), 0, "00" * 32, frozenset()),
     ]
 
 
@@ -283,7 +293,7 @@ def _fact_types() -> set[type[Fact]]:
 
 def test_the_samples_cover_every_recorded_fact_type() -> None:
     assert {type(f) for f in _samples()} == _fact_types()
-    assert len(_fact_types()) == 16
+    assert len(_fact_types()) == 18
 
 
 @pytest.mark.parametrize("fact", _samples(), ids=lambda f: type(f).__name__)
@@ -312,3 +322,26 @@ def test_a_log_key_rotation_is_heard_by_every_party_and_states_both_keys() -> No
     assert (fact.entry_type, fact.actor, fact.audience) == ("log.key", None, {"a", "b"})
     assert fact.body() == {"old_key": "log+1+old", "new_key": "log+2+new", "signature": "c2ln"}
     assert (fact.cites, fact.events()) == (None, ())
+
+
+def test_an_aircraft_declaration_is_told_to_the_party_and_its_partners() -> None:
+    fact = AircraftDeclared(AIRCRAFT, frozenset({"b"}), None)
+    assert (fact.entry_type, fact.actor, fact.audience) == ("party.aircraft", None, {"a", "b"})
+    assert fact.body() == {
+        "party_id": "a",
+        "icao24_ranges": [["3c0000", "3c00ff"]],
+        "callsign_prefixes": ["NRT"],
+    }
+    assert (fact.events(), fact.filed_under, fact.cites) == ((), (None, None), None)
+
+
+def test_a_minute_of_track_history_names_no_reader() -> None:
+    fact = TrackHistoryCommitted(T, T + timedelta(minutes=1), 3, "ab" * 32, frozenset({"a", "b"}))
+    assert (fact.entry_type, fact.actor, fact.audience) == ("track.history", None, {"a", "b"})
+    assert fact.body() == {
+        "minute_start": STAMP,
+        "minute_end": "2030-06-01T09:01:00.250000Z",
+        "count": 3,
+        "commitment": "ab" * 32,
+    }
+    assert fact.named_readers(None, fact.body()) == frozenset()

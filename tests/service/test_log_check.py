@@ -25,6 +25,7 @@ from deconflict.domain import AgreementTerms, KeyPurpose
 from deconflict.log import Cosigner, Ed25519Verifier, open_checkpoint, parse_entry
 from deconflict.service import ADMIN, Caller, LogProblem, Service
 from deconflict.storage import tables as t
+from deconflict.tracks import TrackKey, TrackState
 
 WITNESSES = ("a", "b")
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -63,6 +64,11 @@ def populate(service: Service, clock: FakeClock) -> Populated:
     area = service.add_protected_area(a, "base", volume(clock, lon=37.0))
     service.remove_hazard(b, hazard.id)
     service.remove_protected_area(a, area.id)
+    service.declare_aircraft(a, "a", [["3c0000", "3c00ff"]], ["AAA"])
+    seen = TrackState(
+        TrackKey("a", "a1"), clock.now().timestamp(), 1.0, 2.0, 3.0, 4.0, 5.0, 0, "push"
+    )
+    service.record_track_history(clock.now(), clock.now() + timedelta(minutes=1), [seen])
     lines: dict[tuple[int, str], str] = {}
     log = Ed25519Verifier.from_vkey(service.log_verifier_key())
     sizes = []
@@ -105,9 +111,11 @@ def test_the_populated_log_has_every_fact_type_and_verifies(
             "hazard.removed",
             "notice.version",
             "party.added",
+            "party.aircraft",
             "party.key",
             "protected_area.added",
             "protected_area.removed",
+            "track.history",
         ]
     )
     assert service.verify_log() == []
@@ -289,6 +297,22 @@ CASES = [
         lambda made, row: {"idx": made.types["party.added"][0]},
         lambda made, key: f"entry {made.types['party.added'][0]}",
         "readable by 'c', whom it does not concern",
+    ),
+    Case(
+        "log_entry_parties.party_id: an aircraft declaration given to d, who is no partner",
+        t.log_entry_parties,
+        lambda made: {"idx": made.types["party.aircraft"][0], "party_id": "c"},
+        lambda made, row: {"party_id": "d"},
+        _at_entry,
+        "readable by 'd', whom it does not concern",
+    ),
+    Case(
+        "log_entry_parties.party_id: a minute of track history taken from b",
+        t.log_entry_parties,
+        lambda made: {"idx": made.types["track.history"][0], "party_id": "b"},
+        lambda made, row: {"party_id": "d"},
+        _at_entry,
+        "not readable by 'b', whom it concerns",
     ),
     Case(
         "log_head.id no longer 1",

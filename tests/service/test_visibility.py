@@ -92,3 +92,29 @@ def test_a_recipient_sees_its_own_disclosure_and_acknowledgement_and_the_conflic
     assert originator.acknowledgements(acks) == acks
     assert [c.other_id for c in recipient.conflicts(conflicts)] == ["notice-b", "hazard-None"]
     assert len(originator.conflicts(conflicts)) == 3
+
+
+def test_whose_tracks_a_caller_sees_and_who_reads_a_minute_of_history(service: Service) -> None:
+    from deconflict.domain import AgreementTerms, TrackSharing
+    from deconflict.service.visibility import TrackAudience, history_readers, track_audience
+    from deconflict.tracks import TrackKey
+
+    a, _, c, agr = setup(service)  # a and b share an agreement (alerts_only); c shares none
+    with service.context.read() as repos:
+        assert track_audience(repos, a) == TrackAudience(frozenset({"a"}))
+        assert track_audience(repos, c) == TrackAudience(frozenset({"c"}))
+        assert track_audience(repos, ADMIN) == TrackAudience(None)
+    terms = service.get_agreement(ADMIN, agr).terms
+    service.update_agreement(
+        ADMIN,
+        agr,
+        AgreementTerms(terms.name, terms.members, track_sharing=TrackSharing.ALL_MEMBERS),
+    )
+    with service.context.read() as repos:
+        audience = track_audience(repos, a)
+        assert audience == TrackAudience(frozenset({"a", "b"}))
+        assert history_readers(repos) == {"a", "b", "c"}
+    assert audience.admits(TrackKey("b", "1"))
+    assert audience.admits(TrackKey(None, "4840d6"))
+    assert not audience.admits(TrackKey("c", "1"))
+    assert TrackAudience(None).admits(TrackKey("c", "1"))

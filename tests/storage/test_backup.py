@@ -33,7 +33,7 @@ def live(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
 def test_a_backup_is_one_file_in_rollback_journal_mode(live: Path, tmp_path: Path) -> None:
     assert Path(f"{live}-wal").exists()
     summary = backup_sqlite(live, tmp_path / "copy.db")
-    assert (summary.log_size, summary.checkpoint_size, summary.revision) == (1, None, "0005")
+    assert (summary.log_size, summary.checkpoint_size, summary.revision) == (1, None, "0006")
     assert not Path(f"{tmp_path / 'copy.db'}-wal").exists()
     with sqlite3.connect(tmp_path / "copy.db") as copy:
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
@@ -62,7 +62,9 @@ def test_a_failed_copy_leaves_nothing_behind(live: Path, tmp_path: Path) -> None
 def test_a_damaged_backup_is_refused(live: Path, tmp_path: Path) -> None:
     backup_sqlite(live, tmp_path / "copy.db")
     raw = bytearray((tmp_path / "copy.db").read_bytes())
-    raw[len(raw) // 2 : len(raw) // 2 + 512] = b"\xff" * 512
+    page = int.from_bytes(raw[16:18], "big")
+    middle = len(raw) // 2 // page * page  # a page's b-tree header, never unused space
+    raw[middle : middle + 512] = b"\xff" * 512
     (tmp_path / "broken.db").write_bytes(bytes(raw))
     with pytest.raises(BackupError) as caught:
         restore_sqlite(tmp_path / "broken.db", tmp_path / "r" / "deconflict.db")

@@ -8,7 +8,18 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from deconflict.api import airspace, events, metrics, notices, parties, record, tokens
+from deconflict.api import (
+    aircraft,
+    airspace,
+    events,
+    feeds,
+    metrics,
+    notices,
+    parties,
+    record,
+    tokens,
+    tracks,
+)
 from deconflict.api.docs import install_docs
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
@@ -17,6 +28,7 @@ from deconflict.api.metrics import Metrics, MetricsMiddleware
 from deconflict.api.problems import install_problem_handlers
 from deconflict.api.ratelimit import AuthFailureLimiter
 from deconflict.api.schemas import ProblemOut
+from deconflict.live import LivePicture
 from deconflict.service import Service
 
 __all__ = ["create_app"]
@@ -53,8 +65,11 @@ def create_app(
     auth_fail_limit: int = 20,
     trusted_proxies: Sequence[str] = (),
     metrics_token: str | None = None,
+    live: LivePicture | None = None,
 ) -> FastAPI:
-    """The HTTP API around `service`; the caller owns the service (and closes it).
+    """The HTTP API around `service` and its live picture; the caller owns the service and the
+    picture it passes (and closes them). Without `live` the app makes its own, which runs no
+    thread until a feed is added (`app.state.live`; close it to stop its feeds).
 
     `auth_fail_limit` failed authentications per client address and minute, on the service's
     clock, then 429 (0: no limit). The client address is the peer's, or, when the peer is one of
@@ -73,7 +88,12 @@ def create_app(
     app.state.service = service
     app.state.sse_heartbeat_s = sse_heartbeat_s
     app.state.auth_limiter = AuthFailureLimiter(auth_fail_limit, service.clock)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=max_body_bytes)
+    app.state.live = live if live is not None else LivePicture(service)
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=max_body_bytes,
+        route_limits={("POST", "/tracks"): tracks.TRACKS_BODY_BYTES},
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.metrics = Metrics(service)
     app.state.metrics_token = metrics_token
@@ -90,6 +110,17 @@ def create_app(
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (parties, tokens, airspace, notices, events, record, metrics):
+    for module in (
+        parties,
+        aircraft,
+        tokens,
+        airspace,
+        notices,
+        events,
+        tracks,
+        feeds,
+        record,
+        metrics,
+    ):
         app.include_router(module.router)
     return app

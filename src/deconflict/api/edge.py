@@ -2,8 +2,10 @@
 
 `EdgeMiddleware` refuses a body over the limit from its `Content-Length` before reading anything,
 and counts streamed bytes so a chunked body is refused as soon as it passes the limit, never
-buffered whole. `StrictJSONRoute` parses bodies with orjson, which refuses what RFC 8259 refuses
-(NaN, Infinity, numbers that overflow a double), and names the offending field when it can.
+buffered whole. A route may have a limit of its own (`route_limits`, by method and path), as
+`POST /tracks` has for its batches. `StrictJSONRoute` parses bodies with orjson, which refuses
+what RFC 8259 refuses (NaN, Infinity, numbers that overflow a double), and names the offending
+field when it can.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from email.message import Message as EmailMessage
 from typing import Any
 
@@ -33,7 +35,13 @@ from deconflict.api.problems import (
 )
 from deconflict.errors import FieldError
 
-__all__ = ["EdgeMiddleware", "StrictJSONRoute", "body_digest", "parse_json_strict"]
+__all__ = [
+    "EdgeMiddleware",
+    "StrictJSONRoute",
+    "body_digest",
+    "is_json_media_type",
+    "parse_json_strict",
+]
 
 _DIGEST_STATE_KEY = "body_digest"
 
@@ -41,21 +49,26 @@ _DIGEST_STATE_KEY = "body_digest"
 class EdgeMiddleware:
     """Body size limit and the last line of defence against unexpected exceptions."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        route_limits: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.route_limits = dict(route_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
+        limit = self.route_limits.get((str(scope.get("method", "")), path), self.max_body_bytes)
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
+        if declared is not None and declared > limit:
             await send_problem(
-                scope,
-                send,
-                too_large_problem(BodyTooLargeError(self.max_body_bytes, declared), path),
+                scope, send, too_large_problem(BodyTooLargeError(limit, declared), path)
             )
             return
 
@@ -67,8 +80,8 @@ class EdgeMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen_bytes += len(message.get("body", b""))
-                if seen_bytes > self.max_body_bytes:
-                    raise BodyTooLargeError(self.max_body_bytes, seen_bytes)
+                if seen_bytes > limit:
+                    raise BodyTooLargeError(limit, seen_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -148,7 +161,8 @@ def parse_json_strict(raw: bytes) -> Any:
         ) from None
 
 
-def _is_json_media_type(content_type: str | None) -> bool:
+def is_json_media_type(content_type: str | None) -> bool:
+    """Whether a body of this type is JSON (`application/json` or `…+json`; none said is JSON)."""
     if content_type is None:
         return True
     message = EmailMessage()
@@ -180,7 +194,7 @@ class StrictJSONRoute(APIRoute):
             parsed = _ParsedRequest(request.scope, request.receive)
             raw = await parsed.body()
             if raw:
-                if not _is_json_media_type(parsed.headers.get("content-type")):
+                if not is_json_media_type(parsed.headers.get("content-type")):
                     raise MalformedBodyError(
                         f"body must be JSON (application/json), not "
                         f"{parsed.headers.get('content-type')}"

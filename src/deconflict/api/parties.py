@@ -19,7 +19,7 @@ from deconflict.api.schemas import (
     PartyList,
     PartyOut,
 )
-from deconflict.domain import AgreementTerms, DisclosureRule, KeyPurpose
+from deconflict.domain import AgreementTerms, DisclosureRule, KeyPurpose, TrackSharing
 from deconflict.errors import FieldError, InvalidInput
 
 __all__ = ["router"]
@@ -39,6 +39,7 @@ def _terms(body: AgreementIn) -> AgreementTerms:
         buffer_t_s=body.buffer_t_s,
         datum_margin_m=body.datum_margin_m,
         disclosure=DisclosureRule(body.disclosure),
+        track_sharing=TrackSharing(body.track_sharing),
     )
 
 

@@ -84,6 +84,11 @@ class AgreementIn(_In):
     buffer_t_s: float = _DEFAULTS.buffer_t_s
     datum_margin_m: float = _DEFAULTS.datum_margin_m
     disclosure: Literal["all_members", "affected"] = "all_members"
+    track_sharing: Literal["alerts_only", "all_members"] = Field(
+        default="alerts_only",
+        description="whose live tracks a member sees: all_members, or alerts_only (none of "
+        "another member's until an alert concerns it)",
+    )
     id: str | None = Field(default=None, description="chosen id on creation; ignored on update")
 
 
@@ -176,6 +181,7 @@ class AgreementTermsOut(BaseModel):
     buffer_t_s: float
     datum_margin_m: float
     disclosure: str
+    track_sharing: str
 
 
 class AgreementOut(AgreementTermsOut):

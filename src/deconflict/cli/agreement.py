@@ -20,6 +20,11 @@ class Disclosure(StrEnum):
     AFFECTED = "affected"
 
 
+class TrackSharing(StrEnum):
+    ALERTS_ONLY = "alerts_only"
+    ALL_MEMBERS = "all_members"
+
+
 def _rows(agreements: list[dict[str, Any]]) -> list[list[object]]:
     return [
         [
@@ -75,6 +80,10 @@ def add(
     disclosure: Annotated[
         Disclosure | None, typer.Option("--disclosure", help="who sees a notice")
     ] = None,
+    track_sharing: Annotated[
+        TrackSharing | None,
+        typer.Option("--track-sharing", help="whose live tracks a member sees"),
+    ] = None,
     agreement_id: Annotated[str | None, typer.Option("--id", help="choose the id")] = None,
     url: UrlOpt = DEFAULT_URL,
     token: TokenOpt = None,
@@ -89,6 +98,7 @@ def add(
         ("buffer_h_m", buffer_h),
         ("buffer_v_m", buffer_v),
         ("disclosure", disclosure.value if disclosure else None),
+        ("track_sharing", track_sharing.value if track_sharing else None),
         ("id", agreement_id),
     ):
         if value is not None:

@@ -1,4 +1,5 @@
-"""`deconflict serve`: the service and its HTTP API in one process, with the scheduler running."""
+"""`deconflict serve`: the service, its live picture and its HTTP API in one process, with the
+scheduler and the picture's periodic work running, and any receiver feeds given by `--feed`."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from deconflict.cli.output import CliError, reporting
 if TYPE_CHECKING:
     import uvicorn
 
+    from deconflict.live import LivePicture
     from deconflict.service import Service
 
-# uvicorn, the API and the service are imported by the functions that use them, not for
-# `deconflict serve --help`.
+# uvicorn, the API, the live picture and the service are imported by the functions that use
+# them, not for `deconflict serve --help`.
 
 __all__ = [
     "ServerOptions",
@@ -100,9 +102,12 @@ class ServerOptions:
     tls: TlsFiles | None = None
 
 
-def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
-    """The uvicorn server for the API. uvicorn's own proxy headers are off: the API believes
-    `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from 127.0.0.1 by default)."""
+def build_server(
+    service: Service, options: ServerOptions, *, live: LivePicture | None = None
+) -> uvicorn.Server:
+    """The uvicorn server for the API (over `live`, if given). uvicorn's own proxy headers are
+    off: the API believes `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from
+    127.0.0.1 by default)."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
@@ -110,6 +115,7 @@ def build_server(service: Service, options: ServerOptions) -> uvicorn.Server:
 
     app = create_app(
         service,
+        live=live,
         max_body_bytes=options.max_body_bytes,
         auth_fail_limit=options.auth_fail_limit,
         trusted_proxies=options.trusted_proxies,
@@ -243,18 +249,56 @@ def serve(
             "the admin token always may",
         ),
     ] = None,
+    feed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--feed",
+            metavar="beast://HOST:PORT|sbs://HOST:PORT",
+            help="a receiver to read ADS-B from: Beast binary (dump1090/readsb port 30005) or "
+            "SBS-1 text (port 30003); repeatable, and more can be added with POST /feeds",
+        ),
+    ] = None,
+    receiver: Annotated[
+        str | None,
+        typer.Option(
+            "--receiver",
+            metavar="LAT,LON",
+            help="the receivers' position, degrees: needed to decode surface positions",
+        ),
+    ] = None,
+    track_history_days: Annotated[
+        float,
+        typer.Option(
+            "--track-history-days",
+            min=0.001,
+            help="how long the stored track history is kept, days",
+        ),
+    ] = 7.0,
 ) -> None:
     """Run the deconfliction service and its HTTP API (docs at /docs)."""
     from sqlalchemy.engine import make_url
 
     from deconflict.api.forwarded import TrustedProxies
-    from deconflict.service import default_database_url
+    from deconflict.cli.adsb import parse_receiver
+    from deconflict.ingest.feeds import FeedAddress
+    from deconflict.live import LivePicture
+    from deconflict.service import ADMIN, default_database_url
 
     with reporting():
         if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--admin-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
         if metrics_token is not None and len(metrics_token) < MIN_ADMIN_TOKEN_CHARS:
             raise CliError(f"--metrics-token must have at least {MIN_ADMIN_TOKEN_CHARS} characters")
+        feeds: list[str] = []
+        for address in feed or ():
+            try:
+                parsed = str(FeedAddress.parse(address))
+            except ValueError as exc:
+                raise CliError(f"--feed: {exc}") from None
+            if parsed in feeds:
+                raise CliError(f"--feed {parsed} is given twice")
+            feeds.append(parsed)
+        at = parse_receiver(receiver)
         proxies = tuple(trusted_proxy or ())
         try:
             TrustedProxies(proxies)
@@ -276,8 +320,9 @@ def serve(
             database = default_database_url(data_dir)
         sock = bind(host, port)
         service = open_service(database, token)
+        live = LivePicture(service, receiver=at, history_retention_s=track_history_days * 86_400.0)
         try:
-            server = build_server(service, options)
+            server = build_server(service, options, live=live)
             say = _announcer(log_format)
             url = display_url(sock, tls=options.tls is not None)
             say(f"deconflict serving on {url}  (API docs: {url}/docs)", url=url)
@@ -285,9 +330,14 @@ def serve(
             say(f"database: {safe}", database=safe)
             if generated:
                 say(f"admin token (generated): {token}", admin_token=token)
+            for address in feeds:
+                status = live.sources.add(ADMIN, address)
+                say(f"feed {status.id}: {status.address}", feed_id=status.id, feed=status.address)
             say(f"pid {os.getpid()}; stop with Ctrl-C", pid=os.getpid())
             service.run_scheduler()
+            live.start()
             run_built(server, sock)
         finally:
+            live.close()
             service.close()
             sock.close()

@@ -11,7 +11,9 @@ from deconflict.domain.agreements import (
     DisclosureRule,
     Hazard,
     ProtectedArea,
+    TrackSharing,
 )
+from deconflict.domain.aircraft import AircraftDeclaration, AircraftOwners
 from deconflict.domain.events import Event, EventKind, Page
 from deconflict.domain.notices import (
     Acknowledgement,
@@ -31,6 +33,8 @@ __all__ = [
     "Acknowledgement",
     "Agreement",
     "AgreementTerms",
+    "AircraftDeclaration",
+    "AircraftOwners",
     "ConflictReport",
     "Disclosure",
     "DisclosureRule",
@@ -47,4 +51,5 @@ __all__ = [
     "PublicKey",
     "StoredNotice",
     "StoredVersion",
+    "TrackSharing",
 ]

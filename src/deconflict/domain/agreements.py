@@ -11,7 +11,14 @@ from typing import Any
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
 
-__all__ = ["Agreement", "AgreementTerms", "DisclosureRule", "Hazard", "ProtectedArea"]
+__all__ = [
+    "Agreement",
+    "AgreementTerms",
+    "DisclosureRule",
+    "Hazard",
+    "ProtectedArea",
+    "TrackSharing",
+]
 
 
 class DisclosureRule(StrEnum):
@@ -19,6 +26,14 @@ class DisclosureRule(StrEnum):
 
     ALL_MEMBERS = "all_members"
     AFFECTED = "affected"
+
+
+class TrackSharing(StrEnum):
+    """Whose live tracks a member sees: only those an alert concerns (the default), or every
+    member's."""
+
+    ALERTS_ONLY = "alerts_only"
+    ALL_MEMBERS = "all_members"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,7 @@ class AgreementTerms:
     datum_margin_m: float = 150.0
     """Added to the vertical buffer when two altitudes use different references."""
     disclosure: DisclosureRule = DisclosureRule.ALL_MEMBERS
+    track_sharing: TrackSharing = TrackSharing.ALERTS_ONLY
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -81,11 +97,12 @@ class AgreementTerms:
             "buffer_t_s": self.buffer_t_s,
             "datum_margin_m": self.datum_margin_m,
             "disclosure": self.disclosure.value,
+            "track_sharing": self.track_sharing.value,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AgreementTerms:
-        """The inverse of `as_dict`."""
+        """The inverse of `as_dict`; terms stored before `track_sharing` share alerts only."""
         return cls(
             name=data["name"],
             members=tuple(data["members"]),
@@ -97,6 +114,7 @@ class AgreementTerms:
             buffer_t_s=data["buffer_t_s"],
             datum_margin_m=data["datum_margin_m"],
             disclosure=DisclosureRule(data["disclosure"]),
+            track_sharing=TrackSharing(data.get("track_sharing", TrackSharing.ALERTS_ONLY)),
         )
 
     def escalation_due(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from deconflict.domain.agreements import AgreementTerms, Hazard, ProtectedArea
+from deconflict.domain.aircraft import AircraftDeclaration
 from deconflict.domain.events import EventKind
 from deconflict.domain.notices import (
     Acknowledgement,
@@ -32,6 +33,7 @@ __all__ = [
     "FACTS",
     "Acknowledged",
     "AgreementVersioned",
+    "AircraftDeclared",
     "AreaAdded",
     "AreaRemoved",
     "ConflictFound",
@@ -49,6 +51,7 @@ __all__ = [
     "Published",
     "TokenRevoked",
     "TokenRotated",
+    "TrackHistoryCommitted",
 ]
 
 
@@ -603,6 +606,35 @@ class KeyAdded(Fact):
 
 
 @dataclass(frozen=True, slots=True)
+class AircraftDeclared(Fact):
+    """A party declared which aircraft are its own (by the party itself, or by the admin: `by`
+    None), replacing what it declared before; told to its partners, who see its tracks."""
+
+    entry_type: ClassVar[str] = "party.aircraft"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"party_id", "icao24_ranges", "callsign_prefixes"}
+    )
+    declaration: AircraftDeclaration
+    partners: frozenset[str]
+    by: str | None
+
+    @property
+    def actor(self) -> str | None:
+        return self.by
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.partners | {self.declaration.party}
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return _named(party, body.get("party_id"))
+
+    def body(self) -> dict[str, Any]:
+        return self.declaration.as_dict()
+
+
+@dataclass(frozen=True, slots=True)
 class TokenRotated(Fact):
     """A bearer token was replaced: a party's, or the admin's (`party_id` None), by the party
     itself or by the admin (`by` None). The old token stopped working in the same transaction.
@@ -816,6 +848,43 @@ class HazardRemoved(Fact):
         return {"hazard_id": self.hazard_id, "agreement_id": self.agreement_id}
 
 
+@dataclass(frozen=True, slots=True)
+class TrackHistoryCommitted(Fact):
+    """The live picture kept `count` track states in the minute from `minute_start` to
+    `minute_end` (service time), stored beside the log; `commitment` is their hash
+    (`deconflict.tracks.commitment`), so a later report can prove what was seen and when.
+
+    Every party reads it (`service.visibility.history_readers` says why); the body names no
+    party, so `log verify` holds its readers to the parties logged before it."""
+
+    entry_type: ClassVar[str] = "track.history"
+    body_fields: ClassVar[frozenset[str]] = frozenset(
+        {"minute_start", "minute_end", "count", "commitment"}
+    )
+    body_times: ClassVar[frozenset[str]] = frozenset({"minute_start", "minute_end"})
+    minute_start: datetime
+    minute_end: datetime
+    count: int
+    commitment: str
+    readers: frozenset[str]
+
+    @property
+    def audience(self) -> frozenset[str]:
+        return self.readers
+
+    @classmethod
+    def named_readers(cls, party: str | None, body: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset()
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "minute_start": _stamp(self.minute_start),
+            "minute_end": _stamp(self.minute_end),
+            "count": self.count,
+            "commitment": self.commitment,
+        }
+
+
 FACTS: Mapping[str, type[Fact]] = {
     cls.entry_type: cls
     for cls in (
@@ -827,6 +896,7 @@ FACTS: Mapping[str, type[Fact]] = {
         Expired,
         PartyAdded,
         KeyAdded,
+        AircraftDeclared,
         AgreementVersioned,
         AreaAdded,
         AreaRemoved,
@@ -835,6 +905,7 @@ FACTS: Mapping[str, type[Fact]] = {
         TokenRotated,
         TokenRevoked,
         LogKeyRotated,
+        TrackHistoryCommitted,
     )
 }
 """The fact class of each log entry type. What a recorded entry says about its own index

@@ -21,7 +21,8 @@ Checked, table by table:
   (`Fact.named_readers`); for an entry filed under a notice, the notice's originator (the party of
   its `notice.version` entries); for a `notice.version` entry, the parties the disclosure
   entries of that version name; for `expired`, every party any version was disclosed to before
-  it; for a hazard, the members of the agreement's latest version logged before it.
+  it; for a hazard, the members of the agreement's latest version logged before it; for
+  `track.history`, every party logged before it.
 
 Not checked, and why:
 
@@ -30,9 +31,10 @@ Not checked, and why:
   the line's timestamp), so a change smaller than that passes.
 - `checkpoints.created_at` is the service's signing time. A C2SP checkpoint carries no time, so
   nothing in the log bounds it; it only decides when the next checkpoint is due.
-- A protected area's readers: its owner must be one and every other one must have shared an
-  agreement version with the owner before the entry, but an agreement committing concurrently
-  on PostgreSQL may or may not have been seen, so a partner missing from them passes.
+- The readers of a protected area or an aircraft declaration: its owner must be one and every
+  other one must have shared an agreement version with the owner before the entry, but an
+  agreement committing concurrently on PostgreSQL may or may not have been seen, so a partner
+  missing from them passes.
 - A value SQLite holds that its column's type cannot read back (a date that does not parse)
   stops the check with that error instead of a located problem.
 """
@@ -49,6 +51,7 @@ from deconflict.domain import KeyPurpose
 from deconflict.domain.facts import (
     FACTS,
     AgreementVersioned,
+    AircraftDeclared,
     AreaAdded,
     AreaRemoved,
     Disclosed,
@@ -57,7 +60,9 @@ from deconflict.domain.facts import (
     HazardAdded,
     HazardRemoved,
     KeyAdded,
+    PartyAdded,
     Published,
+    TrackHistoryCommitted,
 )
 from deconflict.errors import DeconflictError
 from deconflict.log import (
@@ -296,6 +301,8 @@ class _Audiences:
         self._recipients: dict[str, set[str]] = {}
         self._members: dict[str, frozenset[str]] = {}
         self._partners: dict[str, set[str]] = {}
+        self._parties: set[str] = set()
+        """Every party added so far."""
         self._published: list[
             tuple[int, frozenset[str], tuple[str | None, int | None], frozenset[str]]
         ] = []
@@ -339,8 +346,12 @@ class _Audiences:
                 allowed = None
             else:
                 required = allowed = named | members
-        elif fact is AreaAdded or fact is AreaRemoved:
-            owner = body.get("owner")
+        elif fact is PartyAdded:
+            self._parties.update(named)
+        elif fact is TrackHistoryCommitted:
+            required = allowed = frozenset(self._parties)
+        elif fact is AreaAdded or fact is AreaRemoved or fact is AircraftDeclared:
+            owner = body.get("party_id" if fact is AircraftDeclared else "owner")
             partners = self._partners.get(owner) if isinstance(owner, str) else None
             allowed = named | (partners or set())
         self._compare(idx, readers, required, allowed)

@@ -18,6 +18,7 @@ from deconflict.clock import Clock, SystemClock
 from deconflict.log import Ed25519Signer
 from deconflict.service.acknowledgements import Acknowledgements
 from deconflict.service.agreements import Agreements
+from deconflict.service.aircraft import Aircraft
 from deconflict.service.airspace import Airspace
 from deconflict.service.bundles import Bundles
 from deconflict.service.context import Context
@@ -27,6 +28,8 @@ from deconflict.service.notices import Notices
 from deconflict.service.parties import Parties
 from deconflict.service.status import Status
 from deconflict.service.timers import Timers
+from deconflict.service.track_history import TrackHistory
+from deconflict.service.tracks import Tracks
 from deconflict.storage.database import create_engine, migrate
 from deconflict.storage.settings import SettingStore
 
@@ -62,6 +65,10 @@ class Service:
         self.update_agreement = retrying(agreements.update)
         self.get_agreement = retrying(agreements.get)
         self.list_agreements = retrying(agreements.list_all)
+
+        self.aircraft = aircraft = Aircraft(context)
+        self.declare_aircraft = retrying(aircraft.declare)
+        self.get_aircraft = retrying(aircraft.get)
 
         self.airspace = airspace = Airspace(context)
         self.add_protected_area = retrying(airspace.add_protected_area)
@@ -107,6 +114,15 @@ class Service:
         self.export_bundle = retrying(bundles.export)
 
         self.timers = Timers(context)
+
+        self.tracks = tracks = Tracks(context)
+        self.track_audience = retrying(tracks.audience)
+        self.unseen_notices = retrying(tracks.unseen_notices)
+
+        self.track_history = history = TrackHistory(context)
+        self.record_track_history = retrying(history.record)
+        self.prune_track_history = retrying(history.prune)
+        self.track_history_states = retrying(history.states)
 
         self.status = status = Status(context)
         self.status_snapshot = retrying(status.snapshot)

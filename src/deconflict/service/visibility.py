@@ -1,8 +1,11 @@
 """Who may see what: the one place the service decides it, for every route, stream and read.
 
 A party sees its own notices and the versions disclosed to it; the agreements it is a member
-of; its partners' protected areas (the parties it shares an agreement with); the hazards of
-its agreements; the events whose audience holds it; the log entries that concern it. Anything
+of; its partners' protected areas and aircraft declarations (the parties it shares an
+agreement with); the hazards of its agreements; the events whose audience holds it; the log
+entries that concern it (every minute of track history among them); its own live tracks,
+unattributed traffic, and the tracks of the members of its agreements whose terms share
+tracks with all members. Anything
 else is NotFound, worded exactly as for a thing that does not exist, so an answer reveals
 nothing about what others hold. The admin sets the mechanism up and sees all of it, but takes
 no part: the daily work (notices, acknowledgements, cosignatures) belongs to a party.
@@ -13,18 +16,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from deconflict.domain import Acknowledgement, ConflictReport, Disclosure, StoredNotice
+from deconflict.domain import (
+    Acknowledgement,
+    ConflictReport,
+    Disclosure,
+    StoredNotice,
+    TrackSharing,
+)
 from deconflict.errors import Forbidden, InvalidInput, NotFound
 from deconflict.storage.repositories import Repositories
+from deconflict.tracks import TrackKey
 
 __all__ = [
     "ADMIN",
     "Caller",
     "NoticeView",
+    "TrackAudience",
     "area_owners",
     "audience_of",
     "hazard_agreements",
     "hidden_notice",
+    "history_readers",
     "known_parties",
     "may_manage_party",
     "notice_view",
@@ -32,6 +44,7 @@ __all__ = [
     "read_agreement",
     "require_admin",
     "require_party",
+    "track_audience",
 ]
 
 
@@ -161,3 +174,38 @@ def hazard_agreements(repos: Repositories, caller: Caller) -> list[str] | None:
 def audience_of(caller: Caller) -> str | None:
     """Whose events and log entries the caller reads: its own (None: all, for the admin)."""
     return caller.party_id
+
+
+@dataclass(frozen=True, slots=True)
+class TrackAudience:
+    """Whose live tracks a caller sees: unattributed traffic always, and attributed tracks of
+    `owners` (None: every owner's, for the admin)."""
+
+    owners: frozenset[str] | None
+
+    def admits(self, key: TrackKey) -> bool:
+        return key.party is None or self.owners is None or key.party in self.owners
+
+
+def track_audience(repos: Repositories, caller: Caller) -> TrackAudience:
+    """A party sees its own tracks, and those of every member of an agreement it belongs to
+    whose current terms share tracks with all members (`alerts_only` shares none yet: the
+    alerts that will share them come next)."""
+    party = caller.party_id
+    if party is None:
+        return TrackAudience(None)
+    owners = {party}
+    for agreement_id in repos.agreements.of_member(party):
+        agreement = repos.agreements.get(agreement_id)
+        if agreement is not None and agreement.terms.track_sharing is TrackSharing.ALL_MEMBERS:
+            owners.update(agreement.terms.members)
+    return TrackAudience(frozenset(owners))
+
+
+def history_readers(repos: Repositories) -> frozenset[str]:
+    """Who may read the log entry committing to a minute of track history: every party. The
+    entry holds a count and a hash, no track and no owner, so it tells a party nothing of
+    another's tracks (only how many states all of them had that minute, unattributed traffic
+    included), while every party can hold the record to each minute. Naming the owners, so
+    that only they read it, would tell each owner who else flew."""
+    return frozenset(repos.parties.ids())

@@ -92,6 +92,15 @@ class LogEntryStore:
     def append(self, pending: Iterable[PendingEntry]) -> int:
         return append_entries(self._conn, pending, lock=self._postgres)
 
+    def lock_head(self) -> None:
+        """Take now the lock `append` takes at commit (on PostgreSQL; SQLite's one writer holds
+        it already), so that nothing is logged between what this transaction reads and its
+        own entries."""
+        if self._postgres:
+            self._conn.execute(
+                sa.select(t.log_head.c.size).where(t.log_head.c.id == 1).with_for_update()
+            )
+
     def tree(self, size: int | None = None) -> MerkleTree:
         """The stored tree (at `size`, if given, without reading the head)."""
         return MerkleTree(SqlNodeStore(self._conn, size))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from deconflict.storage.agreements import AgreementStore
+from deconflict.storage.aircraft import AircraftStore
 from deconflict.storage.airspace import AirspaceStore
 from deconflict.storage.checkpoints import CheckpointStore
 from deconflict.storage.conflicts import ConflictStore
@@ -16,6 +17,7 @@ from deconflict.storage.notices import NoticeStore
 from deconflict.storage.parties import PartyStore
 from deconflict.storage.settings import SettingStore
 from deconflict.storage.status import StatusStore
+from deconflict.storage.track_history import TrackHistoryStore
 
 __all__ = ["Repositories"]
 
@@ -25,6 +27,7 @@ class Repositories:
 
     def __init__(self, conn: sa.Connection, *, postgres: bool) -> None:
         self.agreements = AgreementStore(conn, postgres=postgres)
+        self.aircraft = AircraftStore(conn, postgres=postgres)
         self.airspace = AirspaceStore(conn)
         self.checkpoints = CheckpointStore(conn, postgres=postgres)
         self.conflicts = ConflictStore(conn)
@@ -36,3 +39,4 @@ class Repositories:
         self.parties = PartyStore(conn)
         self.settings = SettingStore(conn)
         self.status = StatusStore(conn)
+        self.track_history = TrackHistoryStore(conn)

@@ -14,6 +14,8 @@ __all__ = [
     "agreement_members",
     "agreement_versions",
     "agreements",
+    "aircraft_prefixes",
+    "aircraft_ranges",
     "checkpoints",
     "conflicts",
     "cosignatures",
@@ -34,6 +36,7 @@ __all__ = [
     "party_keys",
     "protected_areas",
     "settings",
+    "track_history",
 ]
 
 
@@ -97,6 +100,23 @@ party_keys = sa.Table(
     sa.Column("added_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("party_id", "purpose", "key_b64", name="uq_party_keys_key"),
 )
+
+aircraft_ranges = sa.Table(
+    "aircraft_ranges",
+    metadata,
+    sa.Column("party_id", Id, sa.ForeignKey("parties.id"), primary_key=True),
+    sa.Column("first_icao24", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_icao24", sa.Integer, nullable=False),
+)
+"""The ICAO address ranges (inclusive, 24-bit integers) a party declares its own."""
+
+aircraft_prefixes = sa.Table(
+    "aircraft_prefixes",
+    metadata,
+    sa.Column("prefix", sa.String(8), primary_key=True),
+    sa.Column("party_id", Id, sa.ForeignKey("parties.id"), nullable=False, index=True),
+)
+"""The callsign prefixes a party declares its own: one party per prefix."""
 
 agreements = sa.Table(
     "agreements",
@@ -348,4 +368,27 @@ cosignatures = sa.Table(
     sa.Column("first_line", sa.Text, nullable=False),
     sa.Column("first_timestamp", UTCDateTime, nullable=False),
     sa.Column("first_received_at", UTCDateTime, nullable=False),
+)
+
+track_history = sa.Table(
+    "track_history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    # The minute of service time the state was kept in: its batch, which one log entry commits to.
+    sa.Column("minute", UTCDateTime, nullable=False, index=True),
+    sa.Column("party", Id, nullable=True),
+    sa.Column("track_id", Id, nullable=False),
+    sa.Column("t_s", sa.Double, nullable=False),
+    sa.Column("lat", sa.Double, nullable=False),
+    sa.Column("lon", sa.Double, nullable=False),
+    sa.Column("alt_m", sa.Double, nullable=False),
+    sa.Column("gs_mps", sa.Double, nullable=False),
+    sa.Column("trk_deg", sa.Double, nullable=False),
+    sa.Column("vs_mps", sa.Double, nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("callsign", sa.String(8), nullable=True),
+    sa.Column("icao24", sa.String(6), nullable=True),
+    sa.Column("squawk", sa.String(4), nullable=True),
+    sa.Column("notice_id", Id, nullable=True),
+    sa.Column("on_ground", sa.Boolean, nullable=False),
 )
