@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import socket
 import ssl
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +24,7 @@ from deconflict.cli import root
 from deconflict.cli.serve import ServerOptions, TlsFiles, build_server
 from deconflict.live import LivePicture
 from deconflict.service import Service
+from serving import ADMIN_TOKEN, rest_of_stdout, serving
 
 
 def run(*args: str) -> Any:
@@ -74,45 +70,6 @@ def test_bad_flags_exit_2_before_listening(
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "data").exists()
-
-
-ADMIN_TOKEN = "serve-test-admin-token-0123456789"
-
-
-@contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`deconflict serve` in a child process on a free port of 127.0.0.1; its first stdout line
-    (text, or the JSON record with the URL) and the process. Stopped (SIGTERM) on exit.
-
-    Stderr goes to `tmp_path/serve.stderr`, so stdout is the one pipe; read the rest of it with
-    `rest_of_stdout`."""
-    command = [sys.executable, "-c", "from deconflict.cli import main; main()", "serve"]
-    command += ["--port", "0", "--data-dir", str(tmp_path / "data"), "--admin-token", ADMIN_TOKEN]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with (tmp_path / "serve.stderr").open("w") as stderr:
-        child = subprocess.Popen(
-            [*command, *args], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env
-        )
-    try:
-        assert child.stdout is not None
-        first = child.stdout.readline()
-        assert first, (tmp_path / "serve.stderr").read_text() or "no output"
-        yield child, first
-    finally:
-        if child.poll() is None:
-            child.terminate()
-        child.wait(timeout=30)
-        if child.stdout is not None:
-            child.stdout.close()
-
-
-def rest_of_stdout(child: subprocess.Popen[str]) -> str:
-    """Stdout after the first line, once the child has exited. Not `communicate(timeout=...)`:
-    with a timeout it reads the pipe's file descriptor itself, past the buffer `readline` filled,
-    and loses the lines that arrived with the first one (as they do on a busy machine)."""
-    child.wait(timeout=30)
-    assert child.stdout is not None
-    return child.stdout.read()
 
 
 def test_json_logs_are_one_object_per_line_with_the_request_fields(tmp_path: Path) -> None:
