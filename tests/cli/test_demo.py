@@ -146,3 +146,31 @@ def test_demo_witnesses_co_sign_the_log(demo: dict[str, Any]) -> None:
                 opened = open_checkpoint(response.text, log_key, witnesses)
                 cosigned = {c.name for c in opened.cosignatures}
     assert cosigned == {"north", "south"}
+
+
+def test_the_demo_shows_live_traffic_from_its_feed_and_a_push_to_each_party_its_share(
+    demo: dict[str, Any],
+) -> None:
+    url = demo["url"]
+    tokens = {p["id"]: p["token"] for p in demo["parties"]}
+
+    def seen(party: str) -> set[tuple[str | None, str]]:
+        answer = httpx.get(
+            f"{url}/tracks",
+            params={"format": "states"},
+            headers={"Authorization": f"Bearer {tokens[party]}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return {(t["party"], t["id"]) for t in answer.json()["tracks"]}
+
+    deadline = time.monotonic() + 30
+    while len(seen("north")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert seen("north") == {(None, "730123"), ("north", "710011"), ("north", "drone-1")}
+    assert seen("south") == {(None, "730123"), ("south", "710021")}
+    feeds = httpx.get(
+        f"{url}/feeds", headers={"Authorization": f"Bearer {demo['admin_token']}"}, timeout=10
+    ).json()["items"]
+    assert [f["connected"] for f in feeds] == [True]
+    assert feeds[0]["counts"]["df17"] > 0

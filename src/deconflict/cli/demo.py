@@ -21,7 +21,14 @@ import orjson
 import typer
 
 from deconflict.cli.output import CliError, print_table, reporting
-from deconflict.cli.serve import ServerOptions, bind, display_url, open_service, run_server
+from deconflict.cli.serve import (
+    ServerOptions,
+    bind,
+    build_server,
+    display_url,
+    open_service,
+    run_built,
+)
 
 if TYPE_CHECKING:
     from deconflict.cli.demo_script import DemoWorld
@@ -85,7 +92,9 @@ def _start_witnesses(
     return threads
 
 
-def _print_banner(url: str, admin_token: str, world: DemoWorld, data_dir: Path) -> None:
+def _print_banner(
+    url: str, admin_token: str, world: DemoWorld, data_dir: Path, feed_address: str
+) -> None:
     from deconflict.cli.demo_script import AGREEMENT_ID, SCRIPT_OFFSET
 
     north, south = world.parties
@@ -122,6 +131,13 @@ def _print_banner(url: str, admin_token: str, world: DemoWorld, data_dir: Path) 
         f"  deconflict bundle export --notice {world.notices['conflicting']} "
         f"--data-dir {data_dir} -o bundle.json && "
         "deconflict bundle verify bundle.json --trust-embedded",
+        "",
+        "The live picture: three aircraft circle the area on a Beast feed the service reads",
+        f"({feed_address}): NRT11 is north's and STH21 south's by the callsign prefixes they",
+        "declared, IAW123 is unattributed civil traffic; north also pushes its drone-1.",
+        '  curl -s -H "Authorization: Bearer $NORTH" "$URL/tracks?format=states"',
+        '  curl -sN -H "Authorization: Bearer $SOUTH" "$URL/tracks/stream"',
+        f'  curl -s -H "Authorization: Bearer {admin_token}" "$URL/feeds"',
         "",
         "Stop with Ctrl-C.",
     ]
@@ -186,7 +202,9 @@ def demo(
         run_script,
         write_example_notice,
     )
+    from deconflict.cli.demo_traffic import DemoTraffic
     from deconflict.clock import FakeClock, SystemClock
+    from deconflict.live import LivePicture
     from deconflict.service import Service, default_database_url
 
     with reporting():
@@ -202,6 +220,8 @@ def demo(
             scripted.close()
         service = open_service(database, admin_token)
         stop_witnesses = threading.Event()
+        live = LivePicture(service)
+        traffic: DemoTraffic | None = None
         try:
             fired = service.tick()
             service.run_scheduler()
@@ -218,11 +238,17 @@ def demo(
                 "notices": world.notices,
             }
             (data_dir / MARKER).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-            _print_banner(url, admin_token, world, data_dir)
+            live.start()
+            traffic = DemoTraffic(service, live)
+            _print_banner(url, admin_token, world, data_dir, traffic.address)
             service.publish_checkpoint(force=True)
             _start_witnesses(service, world, url, data_dir, stop_witnesses)
-            run_server(service, sock, ServerOptions(log_level="warning"), exit_after_s=exit_after)
+            server = build_server(service, ServerOptions(log_level="warning"), live=live)
+            run_built(server, sock, exit_after_s=exit_after)
         finally:
             stop_witnesses.set()
+            if traffic is not None:
+                traffic.close()
+            live.close()
             service.close()
             sock.close()
