@@ -95,7 +95,7 @@ def create_app(
         route_limits={("POST", "/tracks"): tracks.TRACKS_BODY_BYTES},
     )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.state.metrics = Metrics(service)
+    app.state.metrics = Metrics(service, app.state.live)
     app.state.metrics_token = metrics_token
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(ForwardedMiddleware, trusted=TrustedProxies(trusted_proxies))

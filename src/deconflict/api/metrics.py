@@ -4,7 +4,8 @@ tests, never share or collide).
 Requests are counted by route template (never the raw path, which would grow without bound),
 method and status, with a latency histogram; events pushed over SSE are counted as they go;
 the log's size, notices by state and each witness's lag are read from the service at each
-scrape. Counters and gauges for the feeds are registered now, for the feed code to fill.
+scrape, and so are the live picture's feeds (frames, each skip reason, connected, last frame)
+and its tracks.
 `/metrics` needs the admin token or the metrics token (`--metrics-token`), and a wrong one
 counts against the address's limit of failed authentications like any other.
 """
@@ -22,20 +23,20 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deconflict.api.deps import ServiceDep, limited
 from deconflict.errors import Forbidden, Unauthorized
-from deconflict.service import Service
+from deconflict.live import LivePicture
+from deconflict.service import ADMIN, Service
 
 __all__ = ["Metrics", "MetricsMiddleware", "router"]
 
@@ -77,10 +78,47 @@ class _ServiceCollector(Collector):
         yield last
 
 
-class Metrics:
-    """The app's registry and the metrics the API (and later the feeds) update."""
+class _LiveCollector(Collector):
+    """Reads the live picture's feeds and tracks at each scrape."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, live: LivePicture) -> None:
+        self._live = live
+
+    def collect(self) -> Iterator[Metric]:
+        frames = CounterMetricFamily(
+            "deconflict_feed_frames", "Frames (or SBS lines) a feed read", labels=["feed"]
+        )
+        skipped = CounterMetricFamily(
+            "deconflict_feed_skipped", "Frames a feed skipped, by reason", labels=["feed", "reason"]
+        )
+        connected = GaugeMetricFamily(
+            "deconflict_feed_connected", "1 while the feed is connected", labels=["feed"]
+        )
+        last = GaugeMetricFamily(
+            "deconflict_feed_last_frame_timestamp_seconds",
+            "When the feed's latest frame arrived (Unix time)",
+            labels=["feed"],
+        )
+        for status in self._live.sources.statuses(ADMIN):
+            frames.add_metric(
+                [status.address], status.counts.get("frames", 0) + status.counts.get("lines", 0)
+            )
+            for reason, count in sorted(status.counts.items()):
+                if reason not in ("frames", "lines") and not reason.startswith(("df", "msg")):
+                    skipped.add_metric([status.address, reason], count)
+            connected.add_metric([status.address], 1.0 if status.connected else 0.0)
+            if status.last_frame_at is not None:
+                last.add_metric([status.address], status.last_frame_at.timestamp())
+        yield from (frames, skipped, connected, last)
+        yield GaugeMetricFamily(
+            "deconflict_tracks_live", "Tracks in the live picture", value=len(self._live)
+        )
+
+
+class Metrics:
+    """The app's registry and the metrics the API updates."""
+
+    def __init__(self, service: Service, live: LivePicture) -> None:
         self.registry = registry = CollectorRegistry()
         self.requests = Counter(
             "deconflict_http_requests",
@@ -100,22 +138,11 @@ class Metrics:
             "Events pushed over Server-Sent Events",
             registry=registry,
         )
-        self.feed_messages = Counter(
-            "deconflict_feed_messages", "Messages taken from a feed", ["feed"], registry=registry
-        )
-        self.feed_errors = Counter(
-            "deconflict_feed_errors", "Feed messages refused or lost", ["feed"], registry=registry
-        )
-        self.feed_last_message = Gauge(
-            "deconflict_feed_last_message_timestamp_seconds",
-            "When a feed's latest message arrived (Unix time)",
-            ["feed"],
-            registry=registry,
-        )
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
         registry.register(_ServiceCollector(service))
+        registry.register(_LiveCollector(live))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
