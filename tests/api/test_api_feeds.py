@@ -4,54 +4,28 @@ recording: started, shown, decoded onto the picture with their owner, stopped.""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from deconflict.live import LivePicture
+from tcp_server import serving, wait_for
 
 SAMPLE = Path(__file__).parents[2] / ".." / "shared" / "data" / "adsb" / "sample_dump1090.bin"
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="needs ../shared/data/adsb")
 
 
-@contextmanager
-def serving(data: bytes, hold_s: float = 3.0) -> Iterator[int]:
-    """A TCP server on 127.0.0.1 sending `data` to each connection, then holding it open."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
+def sending(data: bytes, hold_s: float = 3.0) -> Callable[[socket.socket, int], None]:
+    """Send `data` to each connection, then hold it open for `hold_s`."""
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.sendall(data)
-                stop.wait(hold_s)
+    def send(connection: socket.socket, _n: int) -> None:
+        connection.sendall(data)
+        time.sleep(hold_s)
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        server.close()
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
+    return send
 
 
 @pytest.fixture
@@ -88,7 +62,7 @@ def test_a_beast_feed_puts_its_aircraft_on_the_picture_with_their_owner(
         headers=world.headers("alpha"),
     )
     assert declared.status_code == 200
-    with serving(SAMPLE.read_bytes()) as port:
+    with serving(sending(SAMPLE.read_bytes())) as port:
         address = f"beast://127.0.0.1:{port}"
         created = world.post("admin", "/feeds", {"address": address})
         assert created.status_code == 201, created.text

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,45 +11,10 @@ import pytest
 from deconflict.clock import SystemClock
 from deconflict.ingest.aircraft import Position
 from deconflict.ingest.feeds import FeedAddress, Feeds
+from tcp_server import serving, wait_for
 
 SAMPLE = Path(__file__).parents[2] / ".." / "shared" / "data" / "adsb" / "sample_dump1090.bin"
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="needs ../shared/data/adsb")
-
-
-@contextmanager
-def serving(send: Callable[[socket.socket, int], None]) -> Iterator[int]:
-    """A TCP server on 127.0.0.1 that calls send(connection, n) for its n-th connection."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def accept() -> None:
-        n = 0
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            n += 1
-            with connection:
-                send(connection, n)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        server.close()
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.02)
 
 
 def test_addresses_parse_and_print_back() -> None:

@@ -154,10 +154,10 @@ class AircraftStates:
         t_s: float,
         counts: Counter[str],
     ) -> Position | None:
-        lat_cpr, lon_cpr = message.get("lat_cpr"), message.get("lon_cpr")
-        if not isinstance(lat_cpr, int) or not isinstance(lon_cpr, int):
-            counts["undecodable"] += 1
+        fields = _cpr_fields(message, counts)
+        if fields is None:
             return None
+        lat_cpr, lon_cpr = fields
         altitude = message.get("altitude")
         gnss = message.get("source") == "GNSS"
         if isinstance(altitude, int | float):
@@ -205,10 +205,10 @@ class AircraftStates:
         t_s: float,
         counts: Counter[str],
     ) -> Position | None:
-        lat_cpr, lon_cpr = message.get("lat_cpr"), message.get("lon_cpr")
-        if not isinstance(lat_cpr, int) or not isinstance(lon_cpr, int):
-            counts["undecodable"] += 1
+        fields = _cpr_fields(message, counts)
+        if fields is None:
             return None
+        lat_cpr, lon_cpr = fields
         speed, track = message.get("groundspeed"), message.get("track")
         if isinstance(speed, int | float):
             plane.gs_mps, plane.velocity_t_s = knots_to_mps(float(speed)), t_s
@@ -252,6 +252,15 @@ class AircraftStates:
         plane.lat, plane.lon = found
         plane.position_t_s, plane.surface, plane.refused = t_s, surface, 0
         return True
+
+
+def _cpr_fields(message: Mapping[str, object], counts: Counter[str]) -> tuple[int, int] | None:
+    """The message's CPR latitude and longitude; None, counted undecodable, if it has none."""
+    lat_cpr, lon_cpr = message.get("lat_cpr"), message.get("lon_cpr")
+    if not isinstance(lat_cpr, int) or not isinstance(lon_cpr, int):
+        counts["undecodable"] += 1
+        return None
+    return lat_cpr, lon_cpr
 
 
 def _velocity(plane: Aircraft, message: Mapping[str, object], t_s: float) -> None:
