@@ -188,6 +188,7 @@ def run_schemathesis(
     url: str, token: str, excluded: list[str], report_dir: Path, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
     """`st run` with the token; the HAR entries, the JSON report and the seconds it took."""
+    report_dir = report_dir.resolve()
     command = [str(ST), "run", f"{url}/openapi.json", "--checks", CHECKS]
     command += ["--header", f"Authorization: Bearer {token}"]
     command += ["--max-examples", str(args.max_examples), "--seed", str(args.seed)]
@@ -197,7 +198,10 @@ def run_schemathesis(
     for path in [*excluded, "/events/stream"]:
         command += ["--exclude-path", path]
     started = time.monotonic()
-    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    # In the run's own directory: schemathesis keeps the crashes it found under its working
+    # directory and replays them first next time, which a seeded run must not depend on.
+    report_dir.mkdir(parents=True)
+    finished = subprocess.run(command, capture_output=True, text=True, check=False, cwd=report_dir)
     seconds = time.monotonic() - started
     (report_dir / "st.out").write_text(finished.stdout + finished.stderr)
     hars = glob.glob(str(report_dir / "har-*.json"))
