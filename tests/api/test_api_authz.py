@@ -337,10 +337,10 @@ def _created(response: Any) -> Any:
     return response.json()
 
 
-def _witness(m: Matrix, party: str) -> Cosigner:
+def _witness(world: Any, party: str) -> Cosigner:
     witness = Cosigner.generate(party)
     key = base64.b64encode(witness.verifier().public_key).decode()
-    _created(m.world.post(party, f"/parties/{party}/keys", {"purpose": "cosign", "key_b64": key}))
+    _created(world.post(party, f"/parties/{party}/keys", {"purpose": "cosign", "key_b64": key}))
     return witness
 
 
@@ -384,7 +384,7 @@ def matrix(world: Any, feature: Any, service: Service, clock: FakeClock) -> Matr
     revoked = world.client.delete("/parties/delta/token", headers=world.headers("admin"))
     assert revoked.status_code == 204, revoked.text
 
-    witnesses = {party: _witness(m, party) for party in ("alpha", "bravo", "charlie")}
+    witnesses = {party: _witness(world, party) for party in ("alpha", "bravo", "charlie")}
     service.publish_checkpoint(force=True)
     log = Ed25519Verifier.from_vkey(service.log_verifier_key())
     checkpoint: Checkpoint = open_checkpoint(service.log_checkpoint(), log).checkpoint
@@ -394,8 +394,11 @@ def matrix(world: Any, feature: Any, service: Service, clock: FakeClock) -> Matr
         _created(world.post(party, "/log/cosignatures", {"size": m.size, "cosignature": line}))
     m.stranger_cosignature = Cosigner.generate("nobody").cosign(checkpoint, clock.now()).line()
 
-    m.members = {"ab": ["alpha", "bravo"], "ab_affected": ["alpha", "bravo"]}
-    m.members["bc"] = ["bravo", "charlie"]
+    m.members = {
+        "ab": ["alpha", "bravo"],
+        "ab_affected": ["alpha", "bravo"],
+        "bc": ["bravo", "charlie"],
+    }
     m.resources = {
         "notice": {
             "own": notices["own"],
