@@ -132,11 +132,14 @@ def make_world(url: str) -> dict[str, str]:
 
 
 def _values(entry: dict[str, Any]) -> list[Any]:
-    """The path segments, query values and JSON body leaves of a HAR request."""
+    """The path segments, query values, header values and JSON body leaves of a HAR request."""
     request = entry["request"]
     path = unquote(request["url"].split("?", 1)[0])
     found: list[Any] = path.split("/")
     found += [unquote(q["value"]) for q in request.get("queryString", [])]
+    found += [
+        h["value"] for h in request.get("headers", []) if h["name"].lower() != "authorization"
+    ]
     text = request.get("postData", {}).get("text")
     if text:
         try:

@@ -225,8 +225,10 @@ class Sent:
 
     def __str__(self) -> str:
         query = f"?{self.query}" if self.query else ""
+        headers = "".join(f" {name}: {value[:100]}" for name, value in self.headers)
         body = "" if self.body is None else f" body={self.body[:300]!r}"
-        return f"[{self.who or 'no token'}] {self.method} {self.path[:300]}{query[:300]}{body}"
+        who = self.who or "no token"
+        return f"[{who}] {self.method} {self.path[:300]}{query[:300]}{headers}{body}"
 
 
 def _leaves(value: Any) -> Iterator[Any]:
@@ -431,7 +433,7 @@ def _requests(draw: st.DrawFn, fuzz: Fuzz) -> Sent:
         query=urlencode(pairs),
         body=_encoded(body),
         headers=headers,
-        values=(*params.values(), *(v for _, v in pairs), *_leaves(body)),
+        values=(*params.values(), *(v for _, v in pairs), *(v for _, v in headers), *_leaves(body)),
     )
 
 
