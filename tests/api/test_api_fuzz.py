@@ -502,6 +502,7 @@ def fuzz(app: Any, world: Any, feature: Any, service: Service, clock: Any) -> It
         "agreement_id": ["ab", "ab_affected", "bc"],
         "area_id": [area.json()["id"]],
         "hazard_id": [hazard.json()["id"]],
+        "feed_id": ["feed-1"],
         "index": [0, 1, size - 1],
         "size": [1, size],
         "old": [0, 1],
