@@ -194,6 +194,19 @@ def test_idempotency_same_key_other_body_is_a_422(world: Any, feature: Any) -> N
     assert _ok(world.get("alpha", "/notices")) == before
 
 
+def test_an_idempotency_key_longer_than_it_is_stored_is_a_422(world: Any, feature: Any) -> None:
+    """The key is stored in 200 characters; PostgreSQL refused a longer one with a 500."""
+    body = {"agreement_id": "ab", "purpose": "keyed", "volumes": [feature(50.0, 10.0)]}
+    before = _ok(world.get("alpha", "/notices"))
+    headers = {**world.headers("alpha"), "Idempotency-Key": "k" * 201}
+    response = world.client.post("/notices", json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert [e.get("parameter") for e in response.json()["errors"]] == ["Idempotency-Key"]
+    assert _ok(world.get("alpha", "/notices")) == before
+    headers["Idempotency-Key"] = "k" * 200
+    _ok(world.client.post("/notices", json=body, headers=headers), 201)
+
+
 def test_pagination_walks_every_notice_exactly_once(world: Any, feature: Any) -> None:
     for i in range(7):
         body = {"agreement_id": "ab", "purpose": f"p{i}", "volumes": [feature(40.0 + i, 20.0)]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deconflict.domain import AgreementTerms
-from deconflict.errors import NotFound
+from deconflict.errors import InvalidInput, NotFound
 from deconflict.service import ADMIN, Caller, Service
 
 
@@ -25,3 +25,13 @@ def test_a_party_knows_itself_and_its_partners_only(service: Service) -> None:
     assert str(hidden.value) == "party 'c' not found"
     assert str(missing.value) == "party 'zz' not found"
     assert service.get_party(ADMIN, "d").id == "d"
+
+
+@pytest.mark.parametrize("party_id", ["a" * 64 + "\n", "ab\n"])
+def test_a_chosen_id_with_a_trailing_newline_is_refused(service: Service, party_id: str) -> None:
+    """`$` matches before a final newline: such an id passed the check, then overflowed
+    PostgreSQL's column (a 500) or was never found again (a 404 answering a create)."""
+    with pytest.raises(InvalidInput) as refused:
+        service.add_party(ADMIN, "Newline", party_id=party_id)
+    assert [e.pointer for e in refused.value.errors] == ["/id"]
+    assert service.list_parties(ADMIN) == []

@@ -24,6 +24,7 @@ from deconflict.api.docs import install_docs
 from deconflict.api.edge import EdgeMiddleware
 from deconflict.api.forwarded import ForwardedMiddleware, TrustedProxies
 from deconflict.api.headers import SecurityHeadersMiddleware
+from deconflict.api.links import install_links
 from deconflict.api.metrics import Metrics, MetricsMiddleware
 from deconflict.api.problems import install_problem_handlers
 from deconflict.api.ratelimit import AuthFailureLimiter
@@ -123,4 +124,5 @@ def create_app(
         metrics,
     ):
         app.include_router(module.router)
+    install_links(app)
     return app

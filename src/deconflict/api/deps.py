@@ -78,7 +78,7 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         min_length=1,
-        max_length=255,
+        max_length=200,
         description="repeat a submission safely: same key and body return the same notice",
     ),
 ]

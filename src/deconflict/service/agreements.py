@@ -6,6 +6,7 @@ from deconflict.domain import Agreement, AgreementTerms
 from deconflict.domain.facts import AgreementVersioned
 from deconflict.errors import FieldError, InvalidInput, NotFound
 from deconflict.service.context import Context, Tx
+from deconflict.service.parties import PARTY_ID
 from deconflict.service.visibility import Caller, read_agreement, require_admin
 
 __all__ = ["Agreements"]
@@ -30,6 +31,10 @@ class Agreements:
         self, caller: Caller, terms: AgreementTerms, *, agreement_id: str | None = None
     ) -> Agreement:
         require_admin(caller)
+        if agreement_id is not None and not PARTY_ID.fullmatch(agreement_id):
+            raise InvalidInput.at(
+                "/id", "must be lower-case letters, digits, '-' or '_', at most 64"
+            )
         with self._ctx.transaction() as tx:
             _check_members(tx, terms)
             agreement_id = agreement_id or tx.new_id("agr")

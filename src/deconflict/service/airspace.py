@@ -13,7 +13,17 @@ from deconflict.geometry import Volume
 from deconflict.service.context import Context
 from deconflict.service.visibility import Caller, area_owners, hazard_agreements, require_party
 
-__all__ = ["Airspace"]
+__all__ = ["MAX_NAME", "Airspace"]
+
+MAX_NAME = 200
+"""The longest name of an area or hazard, as the tables store it."""
+
+
+def _named(name: str) -> str:
+    """The name, stripped, if it is 1 to MAX_NAME characters (as stored)."""
+    if not name.strip() or len(name.strip()) > MAX_NAME:
+        raise InvalidInput.at("/name", f"must be 1 to {MAX_NAME} characters")
+    return name.strip()
 
 
 class Airspace:
@@ -22,12 +32,11 @@ class Airspace:
 
     def add_protected_area(self, caller: Caller, name: str, volume: Volume) -> ProtectedArea:
         owner = require_party(caller)
-        if not name.strip():
-            raise InvalidInput.at("/name", "must not be empty")
+        name = _named(name)
         with self._ctx.transaction() as tx:
             agreement_ids = tx.agreements.of_member(owner)
             self._ctx.lock_agreements(tx, agreement_ids)
-            area = ProtectedArea(tx.new_id("pa"), owner, name.strip(), volume, tx.now)
+            area = ProtectedArea(tx.new_id("pa"), owner, name, volume, tx.now)
             tx.airspace.add_area(area)
             tx.record_index_change(agreement_ids, "add", "protected_area", area.id)
             tx.record(AreaAdded(area, frozenset(tx.agreements.partners(owner))))
@@ -49,13 +58,12 @@ class Airspace:
 
     def add_hazard(self, caller: Caller, agreement_id: str, name: str, volume: Volume) -> Hazard:
         party = require_party(caller)
-        if not name.strip():
-            raise InvalidInput.at("/name", "must not be empty")
+        name = _named(name)
         with self._ctx.transaction() as tx:
             if party not in tx.agreements.members(agreement_id):
                 raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
             self._ctx.lock_agreements(tx, [agreement_id])
-            hazard = Hazard(tx.new_id("hz"), agreement_id, party, name.strip(), volume, tx.now)
+            hazard = Hazard(tx.new_id("hz"), agreement_id, party, name, volume, tx.now)
             tx.airspace.add_hazard(hazard)
             tx.record_index_change([agreement_id], "add", "hazard", hazard.id)
             tx.record(HazardAdded(hazard, frozenset(tx.agreements.members(agreement_id))))

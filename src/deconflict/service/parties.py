@@ -115,7 +115,7 @@ class Parties:
         require_admin(caller)
         if not name.strip() or len(name) > 200:
             raise InvalidInput.at("/name", "must be 1 to 200 characters")
-        if party_id is not None and not PARTY_ID.match(party_id):
+        if party_id is not None and not PARTY_ID.fullmatch(party_id):
             raise InvalidInput.at(
                 "/id", "must be lower-case letters, digits, '-' or '_', at most 64"
             )
