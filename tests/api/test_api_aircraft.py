@@ -18,7 +18,7 @@ def _put(world: Any, who: str | None, party: str, body: object) -> Any:
     ("who", "put", "get"),
     [
         ("alpha", 200, 200),
-        ("bravo", 403, 200),
+        ("bravo", 404, 200),
         ("charlie", 404, 404),
         ("admin", 200, 200),
         (None, 401, 401),

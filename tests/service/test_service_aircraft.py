@@ -7,7 +7,7 @@ import json
 import pytest
 from test_service_notices import setup
 
-from deconflict.errors import Conflict, Forbidden, InvalidInput, NotFound
+from deconflict.errors import Conflict, InvalidInput, NotFound
 from deconflict.service import ADMIN, Service
 
 
@@ -26,9 +26,9 @@ def test_a_party_declares_its_aircraft_and_its_partners_read_them(service: Servi
 
 def test_only_the_party_or_the_admin_may_declare(service: Service) -> None:
     a, b, c, _ = setup(service)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match="party 'a' not found"):
         service.declare_aircraft(b, "a", [], ["NRT"])
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="party 'a' not found"):
         service.declare_aircraft(c, "a", [], ["NRT"])
     with pytest.raises(NotFound):
         service.declare_aircraft(ADMIN, "nobody", [], ["NRT"])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from deconflict.domain import AircraftDeclaration, AircraftOwners
 from deconflict.domain.aircraft import clashes, icao24_hex
 from deconflict.domain.facts import AircraftDeclared
-from deconflict.errors import Conflict, Forbidden, NotFound
+from deconflict.errors import Conflict, NotFound
 from deconflict.service.context import Context
 from deconflict.service.parties import PARTY_ID
 from deconflict.service.visibility import Caller, known_parties, may_manage_party
@@ -48,13 +48,13 @@ class Aircraft:
         icao24_ranges: Sequence[Sequence[str]],
         callsign_prefixes: Sequence[str],
     ) -> AircraftDeclaration:
-        """Replace the party's declaration (the admin or the party itself; a partner gets
-        Forbidden, anyone else NotFound)."""
+        """Replace the party's declaration (the admin or the party itself). Anyone else gets
+        NotFound, worded as for a party that does not exist, as for its keys."""
         declaration = AircraftDeclaration.parse(party_id, icao24_ranges, callsign_prefixes)
         with self._ctx.transaction() as tx:
             _visible_party(tx, caller, party_id)
             if not may_manage_party(caller, party_id):
-                raise Forbidden("only the admin or the party itself may declare its aircraft")
+                raise NotFound(f"party {party_id!r} not found")
             tx.aircraft.lock()
             if tx.aircraft.get(party_id) == declaration:
                 return declaration
