@@ -13,7 +13,7 @@ from datetime import datetime
 from deconflict.domain.facts import TrackHistoryCommitted
 from deconflict.service.context import Context
 from deconflict.service.visibility import history_readers
-from deconflict.tracks import TrackState, commitment
+from deconflict.tracks import TrackState, commitment, in_batch_order
 
 __all__ = ["TrackHistory"]
 
@@ -29,7 +29,7 @@ class TrackHistory:
         (and nothing written) for a minute without states."""
         if not states:
             return None
-        ordered = sorted(states, key=lambda s: (s.key.party or "", s.key.id, s.t_s))
+        ordered = in_batch_order(states)
         with self._ctx.transaction() as tx:
             # The parties read under the log's lock are exactly those logged before the entry.
             tx.entries.lock_head()

@@ -1,6 +1,12 @@
 """tracks: the live air picture's pure core: track states, the store, and the history record."""
 
-from deconflict.tracks.history import THIN_EVERY_S, Thinner, commitment, state_json
+from deconflict.tracks.history import (
+    THIN_EVERY_S,
+    Thinner,
+    commitment,
+    in_batch_order,
+    state_json,
+)
 from deconflict.tracks.state import TrackKey, TrackState
 from deconflict.tracks.store import DEFAULT_STALE_AFTER_S, Track, TrackStore, Updated
 
@@ -14,5 +20,6 @@ __all__ = [
     "TrackStore",
     "Updated",
     "commitment",
+    "in_batch_order",
     "state_json",
 ]

@@ -18,7 +18,7 @@ import rfc8785
 from deconflict.times import format_utc
 from deconflict.tracks.state import TrackKey, TrackState
 
-__all__ = ["THIN_EVERY_S", "Thinner", "commitment", "state_json"]
+__all__ = ["THIN_EVERY_S", "Thinner", "commitment", "in_batch_order", "state_json"]
 
 THIN_EVERY_S = 5.0
 """At most one state per track in this time goes into the history, besides those kept on purpose."""
@@ -65,8 +65,13 @@ def state_json(state: TrackState) -> dict[str, object]:
     return out
 
 
+def in_batch_order(states: Iterable[TrackState]) -> list[TrackState]:
+    """The states in the order a batch is committed and stored: (party, id, time), with
+    unattributed traffic (party None) first."""
+    return sorted(states, key=lambda s: (s.key.party or "", s.key.id, s.t_s))
+
+
 def commitment(states: Sequence[TrackState]) -> str:
     """The hex SHA-256 of the batch, in (party, id, time) order."""
-    ordered = sorted(states, key=lambda s: (s.key.party or "", s.key.id, s.t_s))
-    batch: list[Any] = [state_json(s) for s in ordered]
+    batch: list[Any] = [state_json(s) for s in in_batch_order(states)]
     return hashlib.sha256(rfc8785.dumps(batch)).hexdigest()
