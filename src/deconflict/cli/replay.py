@@ -9,6 +9,7 @@ attributes the aircraft as it would real ADS-B traffic.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -211,12 +212,12 @@ def _as_receiver(
     address = server.address
 
     def send(due: list[tuple[Recorded, datetime]]) -> None:
-        for when in sorted({when for _, when in due}):
-            batch = [s for s, at in due if at == when]
+        # `due` is in schedule order, so the states of one moment stand together.
+        for when, group in itertools.groupby(due, key=lambda pair: pair[1]):
             server.send(
                 [
                     (s.icao24, s.lat, s.lon, s.alt_m, s.gs_mps, s.trk_deg, s.vs_mps, s.callsign)
-                    for s in batch
+                    for s, _ in group
                 ],
                 when,
             )
