@@ -140,16 +140,14 @@ class _Feed:
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         stream = BeastStream()
-        pending = b""
         try:
-            await self._chunks(reader, stream, pending)
+            await self._chunks(reader, stream)
         finally:
             if stream.deframer.pending_bytes:
                 self.counts["truncated"] += 1
 
-    async def _chunks(
-        self, reader: asyncio.StreamReader, stream: BeastStream, pending: bytes
-    ) -> None:
+    async def _chunks(self, reader: asyncio.StreamReader, stream: BeastStream) -> None:
+        pending = b""  # an SBS line begun but not finished
         while chunk := await reader.read(_READ_BYTES):
             now = self._clock.now()
             if self.address.kind == "beast":
