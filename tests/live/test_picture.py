@@ -39,7 +39,7 @@ def live(service: Service) -> Iterator[LivePicture]:
 
 def pushed(track_id: str, t_s: float, **changes: object) -> PushedTrack:
     base = PushedTrack(track_id, t_s, 48.85, 2.35, 9000.0, 220.0, 90.0, 0.0)
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)
 
 
 def position(icao24: str, t_s: float, **changes: object) -> Position:

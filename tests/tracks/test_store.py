@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 
 from deconflict.tracks import Thinner, TrackKey, TrackState, TrackStore, commitment, state_json
 
@@ -14,7 +13,7 @@ PUBLIC = TrackKey(None, "4840d6")
 
 def state(key: TrackKey, t_s: float, **changes: object) -> TrackState:
     base = TrackState(key, t_s, 48.85, 2.35, 9000.0, 220.0, 90.0, 0.0, "push")
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)
 
 
 def test_the_latest_state_wins_and_older_ones_are_counted_stale() -> None:
@@ -100,4 +99,4 @@ def test_the_commitment_is_sha256_of_the_canonical_array_in_party_id_time_order(
         "icao24": "4840d6",
     }
     assert commitment(list(reversed(states))) == commitment(states)
-    assert commitment([replace(states[0], lat=48.850001), *states[1:]]) != commitment(states)
+    assert commitment([states[0]._replace(lat=48.850001), *states[1:]]) != commitment(states)

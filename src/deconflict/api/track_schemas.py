@@ -7,9 +7,10 @@ batch without one becomes `PushedTrack`s for the live picture. The names and uni
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict  # typing.TypedDict: pydantic needs Python 3.12
 
 from deconflict.api.problems import json_pointer
 from deconflict.errors import FieldError, InvalidInput
@@ -18,6 +19,7 @@ from deconflict.times import parse_utc
 from deconflict.tracks import TrackState, state_json
 
 __all__ = [
+    "PUSH_SCHEMA",
     "FeatureCollectionOut",
     "PushOut",
     "TrackIn",
@@ -31,29 +33,32 @@ __all__ = [
 _ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
-class TrackIn(BaseModel):
-    """One state of one of the pusher's tracks."""
+class TrackIn(TypedDict):
+    """One state of one of the pusher's tracks. A typed dict rather than a model: validating
+    a batch of 1,000 builds no model objects, a third of the cost."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
-    id: str = Field(pattern=_ID, description="the pusher's own track id")
-    time: str = Field(description="RFC 3339 with an offset; at most 5 s ahead, 60 s old")
-    lat: float = Field(ge=-90, le=90, description="degrees WGS84")
-    lon: float = Field(ge=-180, le=180, description="degrees WGS84")
-    alt_m: float = Field(ge=-1000, le=100_000, description="pressure altitude, metres")
-    gs_mps: float = Field(ge=0, le=1500, description="ground speed, m/s")
-    trk_deg: float = Field(ge=0, lt=360, description="track angle, degrees from true north")
-    vs_mps: float = Field(ge=-200, le=200, description="vertical speed, m/s, up positive")
-    callsign: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,8}$")
-    icao24: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{6}$")
-    squawk: str | None = Field(default=None, pattern=r"^[0-7]{4}$")
-    notice_id: str | None = Field(
-        default=None, pattern=_ID, description="a notice the pusher may see"
-    )
+    __pydantic_config__ = ConfigDict(strict=True, extra="forbid")  # type: ignore[misc]
+    id: Annotated[str, Field(pattern=_ID, description="the pusher's own track id")]
+    time: Annotated[str, Field(description="RFC 3339 with an offset; at most 5 s ahead, 60 s old")]
+    lat: Annotated[float, Field(ge=-90, le=90, description="degrees WGS84")]
+    lon: Annotated[float, Field(ge=-180, le=180, description="degrees WGS84")]
+    alt_m: Annotated[float, Field(ge=-1000, le=100_000, description="pressure altitude, metres")]
+    gs_mps: Annotated[float, Field(ge=0, le=1500, description="ground speed, m/s")]
+    trk_deg: Annotated[
+        float, Field(ge=0, lt=360, description="track angle, degrees from true north")
+    ]
+    vs_mps: Annotated[float, Field(ge=-200, le=200, description="vertical speed, m/s, up positive")]
+    callsign: NotRequired[Annotated[str | None, Field(pattern=r"^[A-Z0-9]{1,8}$")]]
+    icao24: NotRequired[Annotated[str | None, Field(pattern=r"^[0-9A-Fa-f]{6}$")]]
+    squawk: NotRequired[Annotated[str | None, Field(pattern=r"^[0-7]{4}$")]]
+    notice_id: NotRequired[
+        Annotated[str | None, Field(pattern=_ID, description="a notice the pusher may see")]
+    ]
 
 
-class TracksIn(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-    tracks: list[TrackIn] = Field(description=f"at most {MAX_TRACKS} tracks")
+class TracksIn(TypedDict):
+    __pydantic_config__ = ConfigDict(strict=True, extra="forbid")  # type: ignore[misc]
+    tracks: Annotated[list[TrackIn], Field(description=f"at most {MAX_TRACKS} tracks")]
 
 
 class PushOut(BaseModel):
@@ -91,6 +96,8 @@ class FeatureCollectionOut(BaseModel):
 
 
 _BATCH = TypeAdapter(TracksIn)
+PUSH_SCHEMA = _BATCH.json_schema()
+"""The JSON Schema of a batch, for the OpenAPI document (a typed dict has no route model)."""
 
 
 def pushed_tracks(body: Any) -> list[PushedTrack]:
@@ -104,27 +111,27 @@ def pushed_tracks(body: Any) -> list[PushedTrack]:
         ) from None
     errors: list[FieldError] = []
     tracks: list[PushedTrack] = []
-    for i, t in enumerate(batch.tracks):
+    for i, t in enumerate(batch["tracks"]):
         try:
-            t_s = parse_utc(t.time, f"/tracks/{i}/time").timestamp()
+            t_s = parse_utc(t["time"], f"/tracks/{i}/time").timestamp()
         except InvalidInput as exc:
             errors.extend(exc.errors)
             continue
-        icao24 = None if t.icao24 is None else t.icao24.lower()
+        icao24 = t.get("icao24")
         tracks.append(
             PushedTrack(
-                t.id,
+                t["id"],
                 t_s,
-                t.lat,
-                t.lon,
-                t.alt_m,
-                t.gs_mps,
-                t.trk_deg,
-                t.vs_mps,
-                t.callsign,
-                icao24,
-                t.squawk,
-                t.notice_id,
+                t["lat"],
+                t["lon"],
+                t["alt_m"],
+                t["gs_mps"],
+                t["trk_deg"],
+                t["vs_mps"],
+                t.get("callsign"),
+                None if icao24 is None else icao24.lower(),
+                t.get("squawk"),
+                t.get("notice_id"),
             )
         )
     if errors:

@@ -23,9 +23,9 @@ from deconflict.api.deps import CallerDep, ServiceDep
 from deconflict.api.edge import is_json_media_type, parse_json_strict
 from deconflict.api.problems import MalformedBodyError, problem_response
 from deconflict.api.track_schemas import (
+    PUSH_SCHEMA,
     FeatureCollectionOut,
     PushOut,
-    TracksIn,
     TracksOut,
     pushed_tracks,
     render_feature,
@@ -54,7 +54,7 @@ LiveDep = Annotated[LivePicture, Depends(get_live)]
 
 _PUSH_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": TracksIn.model_json_schema()}},
+    "content": {"application/json": {"schema": PUSH_SCHEMA}},
 }
 
 

