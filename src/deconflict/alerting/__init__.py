@@ -22,6 +22,13 @@ from deconflict.alerting.subjects import (
     alert_id,
     key_order,
 )
+from deconflict.alerting.tactical import (
+    TiersFor,
+    between_parties,
+    formation,
+    tactical_conditions,
+    tactical_conditions_near,
+)
 
 __all__ = [
     "DEFAULT_CLEAR_AFTER_S",
@@ -36,11 +43,16 @@ __all__ = [
     "PartyChannel",
     "Raised",
     "Subject",
+    "TiersFor",
     "TrackArea",
     "TrackNotice",
     "TrackPair",
     "Transition",
     "Updated",
     "alert_id",
+    "between_parties",
+    "formation",
     "key_order",
+    "tactical_conditions",
+    "tactical_conditions_near",
 ]
