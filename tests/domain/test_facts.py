@@ -23,11 +23,15 @@ from deconflict.domain import (
     StoredVersion,
 )
 from deconflict.domain import facts as facts_module
+from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
 from deconflict.domain.facts import (
     FACTS,
     Acknowledged,
     AgreementVersioned,
     AircraftDeclared,
+    AlertCleared,
+    AlertRaised,
+    AlertUpdated,
     AreaAdded,
     AreaRemoved,
     ConflictFound,
@@ -47,6 +51,7 @@ from deconflict.domain.facts import (
 )
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.times import parse_time
+from deconflict.tracks import TrackKey
 
 T = datetime(2030, 6, 1, 9, 0, 0, 250_000, tzinfo=UTC)
 STAMP = "2030-06-01T09:00:00.250000Z"
@@ -65,6 +70,29 @@ REPORT = ConflictReport(0, "notice", "n2", 1, 0, "b", T, T, None, 0.0, 1.5, None
 HAZARD_REPORT = ConflictReport(0, "hazard", "hz1", None, 0, None, T, T, None, 0.0, 0.0, None)
 VERSION = StoredVersion("n1", 2, NoticeKind.AMENDMENT, 1, "x", (), T, T, T, None)
 AIRCRAFT = AircraftDeclaration("a", ((0x3C0000, 0x3C00FF),), ("NRT",))
+
+
+def _alert(state: AlertState) -> AlertRecord:
+    """A tactical alert between a's and b's aircraft; cleared ones say when and why."""
+    cleared = state is AlertState.CLEARED
+    return AlertRecord(
+        id="alr_0123456789abcdef0123",
+        kind=AlertKind.TACTICAL,
+        tier="warning",
+        state=state,
+        reason="cleared" if cleared else None,
+        tracks=(TrackKey("a", "a1"), TrackKey("b", "b1")),
+        parties=frozenset({"a", "b"}),
+        agreement_ids=("agr",),
+        raised_at=T,
+        reported_at=T,
+        cleared_at=T if cleared else None,
+        tcpa_s=42.0,
+        dcpa_m=120.5,
+        separation_m=9000.0,
+        states=({"party": "a", "id": "a1", "time": "2026-06-01T08:00:00Z", "lat": 1.0},),
+    )
+
 
 # Every fact type, and the part of its audience that its own entry does not name (other
 # entries do: the notice's originator and recipients, the agreement's members or partners).
@@ -101,6 +129,9 @@ READ_BACK: list[tuple[Fact, set[str]]] = [
     (TokenRevoked("b"), set()),
     (LogKeyRotated("log+1+old", "log+2+new", "c2ln", frozenset({"a", "b"})), {"a", "b"}),
     (TrackHistoryCommitted(T, T, 3, "ab" * 32, frozenset({"a"})), {"a"}),
+    (AlertRaised(_alert(AlertState.ACTIVE)), set()),
+    (AlertUpdated(_alert(AlertState.ACTIVE)), set()),
+    (AlertCleared(_alert(AlertState.CLEARED)), set()),
 ]
 
 
@@ -280,6 +311,9 @@ def _samples() -> list[Fact]:
         TokenRotated(None, None),
         TokenRevoked("a"),
         TrackHistoryCommitted(T, T + timedelta(minutes=1), 0, "00" * 32, frozenset()),
+        AlertRaised(_alert(AlertState.ACTIVE)),
+        AlertUpdated(_alert(AlertState.ACTIVE)),
+        AlertCleared(_alert(AlertState.CLEARED)),
     ]
 
 
@@ -293,7 +327,7 @@ def _fact_types() -> set[type[Fact]]:
 
 def test_the_samples_cover_every_recorded_fact_type() -> None:
     assert {type(f) for f in _samples()} == _fact_types()
-    assert len(_fact_types()) == 18
+    assert len(_fact_types()) == 21
 
 
 @pytest.mark.parametrize("fact", _samples(), ids=lambda f: type(f).__name__)

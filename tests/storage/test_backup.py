@@ -33,7 +33,7 @@ def live(tmp_path: Path, clock: FakeClock) -> Iterator[Path]:
 def test_a_backup_is_one_file_in_rollback_journal_mode(live: Path, tmp_path: Path) -> None:
     assert Path(f"{live}-wal").exists()
     summary = backup_sqlite(live, tmp_path / "copy.db")
-    assert (summary.log_size, summary.checkpoint_size, summary.revision) == (1, None, "0006")
+    assert (summary.log_size, summary.checkpoint_size, summary.revision) == (1, None, "0007")
     assert not Path(f"{tmp_path / 'copy.db'}-wal").exists()
     with sqlite3.connect(tmp_path / "copy.db") as copy:
         assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)

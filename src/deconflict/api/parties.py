@@ -20,6 +20,7 @@ from deconflict.api.schemas import (
     PartyOut,
 )
 from deconflict.domain import AgreementTerms, DisclosureRule, KeyPurpose, TrackSharing
+from deconflict.domain.agreements import alert_tiers
 from deconflict.errors import FieldError, InvalidInput
 
 __all__ = ["router"]
@@ -40,6 +41,10 @@ def _terms(body: AgreementIn) -> AgreementTerms:
         datum_margin_m=body.datum_margin_m,
         disclosure=DisclosureRule(body.disclosure),
         track_sharing=TrackSharing(body.track_sharing),
+        alert_tiers=alert_tiers([t.model_dump() for t in body.alert_tiers]),
+        clear_after_s=body.clear_after_s,
+        intra_party_alerts=body.intra_party_alerts,
+        channel_silent_after_s=body.channel_silent_after_s,
     )
 
 

@@ -70,6 +70,13 @@ class KeyIn(_In):
     key_b64: str = Field(description="Ed25519 public key, 32 raw bytes, base64")
 
 
+class AlertTierIn(_In):
+    name: str = Field(min_length=1, max_length=64)
+    rpz_m: float = Field(description="horizontal separation, metres")
+    hpz_m: float = Field(description="vertical separation, metres")
+    lookahead_s: float = Field(description="how far ahead a loss of separation is predicted")
+
+
 class AgreementIn(_In):
     name: str
     members: list[str] = Field(description="party ids, at least two")
@@ -88,6 +95,23 @@ class AgreementIn(_In):
         default="alerts_only",
         description="whose live tracks a member sees: all_members, or alerts_only (none of "
         "another member's until an alert concerns it)",
+    )
+    alert_tiers: list[AlertTierIn] = Field(
+        default=[AlertTierIn.model_validate(t) for t in _DEFAULTS.as_dict()["alert_tiers"]],
+        description="the live picture's alert levels, least severe first; each inner one no "
+        "larger than the one before",
+    )
+    clear_after_s: float = Field(
+        default=_DEFAULTS.clear_after_s,
+        description="an alert clears once no tier has been met for this long",
+    )
+    intra_party_alerts: bool = Field(
+        default=_DEFAULTS.intra_party_alerts,
+        description="whether one party's own aircraft alert against each other",
+    )
+    channel_silent_after_s: float = Field(
+        default=_DEFAULTS.channel_silent_after_s,
+        description="a member not heard from for this long has a silent channel",
     )
     id: str | None = Field(default=None, description="chosen id on creation; ignored on update")
 
@@ -182,6 +206,10 @@ class AgreementTermsOut(BaseModel):
     datum_margin_m: float
     disclosure: str
     track_sharing: str
+    alert_tiers: list[dict[str, Any]]
+    clear_after_s: float
+    intra_party_alerts: bool
+    channel_silent_after_s: float
 
 
 class AgreementOut(AgreementTermsOut):

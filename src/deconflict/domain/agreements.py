@@ -8,16 +8,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from deconflict.detection.tactical import AlertTier, AlertTiers
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
 
 __all__ = [
+    "DEFAULT_ALERT_TIERS",
     "Agreement",
     "AgreementTerms",
     "DisclosureRule",
     "Hazard",
     "ProtectedArea",
     "TrackSharing",
+    "alert_tiers",
 ]
 
 
@@ -34,6 +37,14 @@ class TrackSharing(StrEnum):
 
     ALERTS_ONLY = "alerts_only"
     ALL_MEMBERS = "all_members"
+
+
+DEFAULT_ALERT_TIERS = AlertTiers.of(
+    AlertTier("caution", rpz_m=9260.0, hpz_m=304.8, lookahead_s=120.0),
+    AlertTier("warning", rpz_m=5556.0, hpz_m=228.6, lookahead_s=60.0),
+)
+"""Caution at 5 NM / 1,000 ft two minutes ahead, warning at 3 NM / 750 ft one minute ahead:
+in the spirit of DAIDALUS's and EUROCONTROL STCA's two levels."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,14 @@ class AgreementTerms:
     """Added to the vertical buffer when two altitudes use different references."""
     disclosure: DisclosureRule = DisclosureRule.ALL_MEMBERS
     track_sharing: TrackSharing = TrackSharing.ALERTS_ONLY
+    alert_tiers: AlertTiers = DEFAULT_ALERT_TIERS
+    """The live picture's alert levels between members' aircraft, least severe first."""
+    clear_after_s: float = 10.0
+    """An alert clears once no tier has been met for this long, so it does not flicker."""
+    intra_party_alerts: bool = False
+    """Whether a party's own aircraft alert against each other (formations fly close)."""
+    channel_silent_after_s: float = 60.0
+    """A member not heard from for this long has a silent channel."""
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -69,6 +88,8 @@ class AgreementTerms:
             "buffer_v_m",
             "buffer_t_s",
             "datum_margin_m",
+            "clear_after_s",
+            "channel_silent_after_s",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0 <= value < float("inf")):
@@ -98,11 +119,20 @@ class AgreementTerms:
             "datum_margin_m": self.datum_margin_m,
             "disclosure": self.disclosure.value,
             "track_sharing": self.track_sharing.value,
+            "alert_tiers": [
+                {"name": t.name, "rpz_m": t.rpz_m, "hpz_m": t.hpz_m, "lookahead_s": t.lookahead_s}
+                for t in self.alert_tiers.tiers
+            ],
+            "clear_after_s": self.clear_after_s,
+            "intra_party_alerts": self.intra_party_alerts,
+            "channel_silent_after_s": self.channel_silent_after_s,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AgreementTerms:
-        """The inverse of `as_dict`; terms stored before `track_sharing` share alerts only."""
+        """The inverse of `as_dict`; terms stored before `track_sharing` share alerts only, and
+        those stored before the alert rules take the default ones."""
+        tiers = data.get("alert_tiers")
         return cls(
             name=data["name"],
             members=tuple(data["members"]),
@@ -115,6 +145,10 @@ class AgreementTerms:
             datum_margin_m=data["datum_margin_m"],
             disclosure=DisclosureRule(data["disclosure"]),
             track_sharing=TrackSharing(data.get("track_sharing", TrackSharing.ALERTS_ONLY)),
+            alert_tiers=DEFAULT_ALERT_TIERS if tiers is None else alert_tiers(tiers),
+            clear_after_s=data.get("clear_after_s", 10.0),
+            intra_party_alerts=data.get("intra_party_alerts", False),
+            channel_silent_after_s=data.get("channel_silent_after_s", 60.0),
         )
 
     def escalation_due(
@@ -125,6 +159,24 @@ class AgreementTerms:
             return None
         after = timedelta(seconds=self.ack_deadline_s + self.escalation_after_s[tier])
         return min(disclosed_at + after, operation_start)
+
+
+def alert_tiers(tiers: list[Mapping[str, Any]]) -> AlertTiers:
+    """Alert tiers from their JSON values; `InvalidInput` at `/alert_tiers/...` if bad."""
+    made = []
+    for k, tier in enumerate(tiers):
+        try:
+            made.append(AlertTier(tier["name"], tier["rpz_m"], tier["hpz_m"], tier["lookahead_s"]))
+        except InvalidInput as exc:
+            raise exc.under(f"/alert_tiers/{k}") from None
+    try:
+        return AlertTiers(tuple(made))
+    except InvalidInput as exc:
+        errors = [
+            FieldError("/alert_tiers" + e.pointer.removeprefix("/tiers"), e.detail)
+            for e in exc.errors
+        ]
+        raise InvalidInput(str(exc), errors) from None
 
 
 @dataclass(frozen=True, slots=True)

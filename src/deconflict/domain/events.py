@@ -11,7 +11,7 @@ __all__ = ["Event", "EventKind", "Page"]
 
 
 class EventKind(StrEnum):
-    """Things that happen to notices and that parties must hear about."""
+    """Things that happen to notices and alerts, that parties must hear about."""
 
     DISCLOSED = "disclosed"
     SHORT_NOTICE = "short_notice"
@@ -19,6 +19,9 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ESCALATION = "escalation"
     EXPIRED = "expired"
+    ALERT_RAISED = "alert_raised"
+    ALERT_UPDATED = "alert_updated"
+    ALERT_CLEARED = "alert_cleared"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from deconflict.storage.agreements import AgreementStore
 from deconflict.storage.aircraft import AircraftStore
 from deconflict.storage.airspace import AirspaceStore
+from deconflict.storage.alerts import AlertStore
 from deconflict.storage.checkpoints import CheckpointStore
 from deconflict.storage.conflicts import ConflictStore
 from deconflict.storage.disclosures import DisclosureStore
@@ -28,6 +29,7 @@ class Repositories:
     def __init__(self, conn: sa.Connection, *, postgres: bool) -> None:
         self.agreements = AgreementStore(conn, postgres=postgres)
         self.aircraft = AircraftStore(conn, postgres=postgres)
+        self.alerts = AlertStore(conn)
         self.airspace = AirspaceStore(conn)
         self.checkpoints = CheckpointStore(conn, postgres=postgres)
         self.conflicts = ConflictStore(conn)

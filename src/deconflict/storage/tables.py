@@ -16,6 +16,8 @@ __all__ = [
     "agreements",
     "aircraft_prefixes",
     "aircraft_ranges",
+    "alert_parties",
+    "alerts",
     "checkpoints",
     "conflicts",
     "cosignatures",
@@ -392,3 +394,26 @@ track_history = sa.Table(
     sa.Column("notice_id", Id, nullable=True),
     sa.Column("on_ground", sa.Boolean, nullable=False),
 )
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("raised_at", UTCDateTime, nullable=False),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("cleared_at", UTCDateTime, nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_alerts_state", "state"),
+)
+"""Each alert as last reported: `data` is its `AlertRecord.data()`."""
+
+alert_parties = sa.Table(
+    "alert_parties",
+    metadata,
+    sa.Column("alert_id", Id, sa.ForeignKey("alerts.id"), primary_key=True),
+    sa.Column("party_id", Id, primary_key=True),
+    sa.Index("ix_alert_parties_party_id", "party_id"),
+)
+"""Who hears each alert, for listing a party's alerts."""

@@ -8,7 +8,8 @@ the API has always served (`times.format_iso`). Each fact declares the fields it
 verifier reading an entry knows exactly what it may hold.
 
 `base` holds what every fact is; `notices` a notice's life, `setup` the mechanism's set-up
-(parties, keys, agreements, areas), `tracks` the live picture's record. `FACTS` maps each log
+(parties, keys, agreements, areas), `tracks` the live picture's record, `alerts` its
+alerts' transitions. `FACTS` maps each log
 entry type to its class.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from deconflict.domain.facts.alerts import AlertCleared, AlertFact, AlertRaised, AlertUpdated
 from deconflict.domain.facts.base import EventDraft, Fact, NoticeFact
 from deconflict.domain.facts.notices import (
     Acknowledged,
@@ -45,6 +47,10 @@ __all__ = [
     "Acknowledged",
     "AgreementVersioned",
     "AircraftDeclared",
+    "AlertCleared",
+    "AlertFact",
+    "AlertRaised",
+    "AlertUpdated",
     "AreaAdded",
     "AreaRemoved",
     "ConflictFound",
@@ -87,6 +93,9 @@ FACTS: Mapping[str, type[Fact]] = {
         TokenRevoked,
         LogKeyRotated,
         TrackHistoryCommitted,
+        AlertRaised,
+        AlertUpdated,
+        AlertCleared,
     )
 }
 """The fact class of each log entry type. What a recorded entry says about its own index
