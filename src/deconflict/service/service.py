@@ -20,6 +20,7 @@ from deconflict.service.acknowledgements import Acknowledgements
 from deconflict.service.agreements import Agreements
 from deconflict.service.aircraft import Aircraft
 from deconflict.service.airspace import Airspace
+from deconflict.service.alerts import Alerts
 from deconflict.service.bundles import Bundles
 from deconflict.service.context import Context
 from deconflict.service.events import Events
@@ -123,6 +124,13 @@ class Service:
         self.record_track_history = retrying(history.record)
         self.prune_track_history = retrying(history.prune)
         self.track_history_states = retrying(history.states)
+
+        self.alerts = alerts = Alerts(context)
+        self.alert_rules = retrying(alerts.rules)
+        self.record_alerts = retrying(alerts.record)
+        self.active_alerts = retrying(alerts.active)
+        self.list_alerts = retrying(alerts.list_heard)
+        self.get_alert = retrying(alerts.get)
 
         self.status = status = Status(context)
         self.status_snapshot = retrying(status.snapshot)

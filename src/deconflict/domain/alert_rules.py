@@ -1,0 +1,83 @@
+"""Which agreement's alert rules apply to a pair of aircraft owners, decided from the
+agreements alone so the live picture can ask it 100k times a cycle without the database.
+
+A pair's agreements are those that hold both owners; unattributed traffic (owner None) is
+held by every agreement, so a party's aircraft and unattributed traffic fall under the
+party's agreements, and two unattributed tracks under none. Of several agreements the most
+protective applies: the one whose outermost tier reaches furthest (radius, then height, then
+look-ahead). A pair of one party's own aircraft is alerted only where that agreement says so
+(`intra_party_alerts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from deconflict.detection.tactical import AlertTiers
+from deconflict.domain.agreements import Agreement
+
+__all__ = ["AlertRules", "PairRule"]
+
+
+@dataclass(frozen=True, slots=True)
+class PairRule:
+    """The tiers a pair is alerted under, and every agreement that holds the pair."""
+
+    tiers: AlertTiers
+    agreement_ids: tuple[str, ...]
+    clear_after_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRules:
+    """The latest version of every agreement, as the live picture needs them."""
+
+    agreements: tuple[Agreement, ...]
+    _memo: dict[tuple[str | None, str | None], PairRule | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @classmethod
+    def of(cls, agreements: Iterable[Agreement]) -> AlertRules:
+        return cls(tuple(sorted(agreements, key=lambda a: a.id)))
+
+    def for_pair(self, a: str | None, b: str | None) -> PairRule | None:
+        """The rule for a pair of owners, or None when such a pair is not alerted."""
+        key = (a, b) if (a or "") <= (b or "") else (b, a)
+        if key not in self._memo:
+            self._memo[key] = self._rule(*key)
+        return self._memo[key]
+
+    def tiers_for(self, a: str | None, b: str | None) -> AlertTiers | None:
+        rule = self.for_pair(a, b)
+        return None if rule is None else rule.tiers
+
+    def members_of(self, party: str) -> tuple[Agreement, ...]:
+        return tuple(g for g in self.agreements if party in g.terms.members)
+
+    @property
+    def clear_after_s(self) -> float:
+        """The longest hold any agreement asks for (one alert book serves them all)."""
+        return max((g.terms.clear_after_s for g in self.agreements), default=10.0)
+
+    def _rule(self, a: str | None, b: str | None) -> PairRule | None:
+        if a is None and b is None:
+            return None
+        owners = {p for p in (a, b) if p is not None}
+        holding = [g for g in self.agreements if owners <= set(g.terms.members)]
+        if a == b:
+            holding = [g for g in holding if g.terms.intra_party_alerts]
+        if not holding:
+            return None
+        chosen = max(holding, key=lambda g: _reach(g.terms.alert_tiers))
+        return PairRule(
+            chosen.terms.alert_tiers,
+            tuple(g.id for g in holding),
+            chosen.terms.clear_after_s,
+        )
+
+
+def _reach(tiers: AlertTiers) -> tuple[float, float, float]:
+    outer = tiers.outermost
+    return (outer.rpz_m, outer.hpz_m, outer.lookahead_s)

@@ -1,0 +1,59 @@
+"""Use cases for the live picture's alerts: the rules that raise them, each transition recorded
+with its log entry and event in one transaction, and what each party may read of them.
+
+The live component finds the alerts and calls `record`; it takes no caller, as the
+scheduler's own work does not. A party reads the alerts it hears (`AlertRecord.parties`), the
+admin reads all; an alert a party does not hear answers as a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from deconflict.domain.alert_rules import AlertRules
+from deconflict.domain.alerts import AlertRecord, AlertState
+from deconflict.domain.facts import AlertFact
+from deconflict.errors import NotFound
+from deconflict.service.context import Context
+from deconflict.service.visibility import Caller
+
+__all__ = ["Alerts"]
+
+
+class Alerts:
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    def rules(self) -> AlertRules:
+        """The latest version of every agreement, for the detection loop."""
+        with self._ctx.read() as repos:
+            found = [repos.agreements.get(agreement_id) for agreement_id in repos.agreements.ids()]
+        return AlertRules.of(a for a in found if a is not None)
+
+    def record(self, facts: Sequence[AlertFact]) -> None:
+        """Store each alert's new report with its entry, events and audience, all at once."""
+        if not facts:
+            return
+        with self._ctx.transaction() as tx:
+            for fact in facts:
+                tx.alerts.put(fact.alert)
+                tx.record(fact)
+
+    def active(self) -> list[AlertRecord]:
+        """Every alert not yet cleared (after a restart, those the last run left open)."""
+        with self._ctx.read() as repos:
+            return repos.alerts.active()
+
+    def list_heard(
+        self, caller: Caller, *, state: AlertState | None = None, limit: int = 100
+    ) -> list[AlertRecord]:
+        """The newest alerts the caller hears (all, for the admin), newest first."""
+        with self._ctx.read() as repos:
+            return repos.alerts.heard_by(caller.party_id, state=state, limit=limit)
+
+    def get(self, caller: Caller, alert_id: str) -> AlertRecord:
+        with self._ctx.read() as repos:
+            alert = repos.alerts.get(alert_id)
+        if alert is None or not (caller.is_admin or caller.party_id in alert.parties):
+            raise NotFound(f"alert {alert_id!r} not found")
+        return alert
