@@ -306,3 +306,27 @@ def test_time_may_not_go_back() -> None:
 def test_a_negative_clear_after_is_refused(clear_after_s: float) -> None:
     with pytest.raises(ValueError, match="clear_after_s"):
         AlertBook(clear_after_s=clear_after_s)
+
+
+def test_a_partial_look_raises_and_updates_but_never_clears() -> None:
+    book = AlertBook(clear_after_s=1.0)
+    a, b = SUBJECTS["A"], SUBJECTS["B"]
+    assert [spelled(t) for t in book.note(0.0, {a: met()})] == ["raised A caution"]
+    # B raised and A escalated between cycles; A is not looked at long after its hold: kept.
+    noted = book.note(5.0, {b: met(), a: met("warning")})
+    assert [spelled(t) for t in noted] == ["updated A warning", "raised B caution"]
+    assert [spelled(t) for t in book.note(9.0, {b: met()})] == []
+    assert len(book) == 2
+    # The next full cycle sees neither: both have been quiet for their hold.
+    assert [spelled(t) for t in book.step(10.0, {})] == ["cleared A cleared", "cleared B cleared"]
+
+
+def test_each_subject_may_hold_for_its_own_clear_after() -> None:
+    book = AlertBook(clear_after_s=10.0)
+    a, b = SUBJECTS["A"], SUBJECTS["B"]
+    book.step(0.0, {a: met(), b: met()})
+    holds = {a: 2.0, b: 10.0}
+    assert [spelled(t) for t in book.step(1.0, {}, holds.__getitem__)] == []
+    assert [spelled(t) for t in book.step(2.0, {}, holds.__getitem__)] == ["cleared A cleared"]
+    assert [spelled(t) for t in book.step(9.0, {}, holds.__getitem__)] == []
+    assert [spelled(t) for t in book.step(10.0, {}, holds.__getitem__)] == ["cleared B cleared"]

@@ -41,8 +41,11 @@ from starlette.routing import Mount
 
 from deconflict.api import create_app
 from deconflict.clock import FakeClock
+from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
+from deconflict.domain.facts import AlertRaised
 from deconflict.log import Checkpoint, Cosigner, Ed25519Verifier, open_checkpoint, parse_entry
 from deconflict.service import ADMIN, Service
+from deconflict.tracks import TrackKey
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef"
 METRICS_TOKEN = "matrix-metrics-token-0123456789abcdef"
@@ -81,6 +84,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "hazard": ("own", "shared", "unshared"),
     "event": ("own", "unshared", "disclosed", "undisclosed"),
     "entry": ("own", "shared", "unshared", "disclosed", "undisclosed"),
+    "alert": ("own", "unshared"),
 }
 """Which relations have a resource of each kind. Disclosure concerns notices, their events and
 log entries; a draft (bravo's shared notice) has neither events nor entries."""
@@ -91,6 +95,7 @@ PARAM_KINDS = {
     "area_id": "area",
     "hazard_id": "hazard",
     "index": "entry",
+    "alert_id": "alert",
     "feed_id": None,
 }
 MISSING: dict[str, str | int] = {
@@ -100,6 +105,7 @@ MISSING: dict[str, str | int] = {
     "area": "pa_0000000000000deadbeef",
     "hazard": "hz_0000000000000deadbeef",
     "entry": 1_000_000,
+    "alert": "alr_00000000000000000000",
 }
 """An id of each kind that names nothing."""
 
@@ -287,6 +293,11 @@ MATRIX: dict[tuple[str, str], Row] = {
                                     "vs_mps": 0.0}]}),
     ("GET", "/tracks"): Row(None,
         "200     -       -       -       -       200     401     401     401     401"),
+    ("GET", "/alerts"): Row("alert",
+        "seen    -       hidden  -       -       seen    401     401     401     401",
+        listed=_ids),
+    ("GET", "/alerts/{alert_id}"): Row("alert",
+        "200     -       404     -       -       200     401     401     401     401"),
     ("GET", "/feeds"): Row(None,
         "403     -       -       -       -       200     401     401     401     401"),
     ("POST", "/feeds"): Row(None,
@@ -378,6 +389,24 @@ def _entry(service: Service, entry_type: str, **body: Any) -> int:
     return index
 
 
+def _alert(service: Service, clock: FakeClock, pair: tuple[str, str], agreement: str) -> str:
+    """A tactical alert between the two parties' aircraft, recorded as the live picture would."""
+    alert = AlertRecord(
+        id=f"alr_{pair[0][:4]}{pair[1][:4]}000000000000",
+        kind=AlertKind.TACTICAL,
+        tier="warning",
+        state=AlertState.ACTIVE,
+        reason=None,
+        tracks=tuple(TrackKey(party, "t1") for party in pair),
+        parties=frozenset(pair),
+        agreement_ids=(agreement,),
+        raised_at=clock.now(),
+        reported_at=clock.now(),
+    )
+    service.record_alerts([AlertRaised(alert)])
+    return alert.id
+
+
 @pytest.fixture
 def matrix(world: Any, feature: Any, service: Service, clock: FakeClock) -> Matrix:
     m = Matrix(world, feature, now=clock.now().isoformat())
@@ -418,6 +447,14 @@ def matrix(world: Any, feature: Any, service: Service, clock: FakeClock) -> Matr
         _created(world.post(party, "/log/cosignatures", {"size": m.size, "cosignature": line}))
     m.stranger_cosignature = Cosigner.generate("nobody").cosign(checkpoint, clock.now()).line()
 
+    alerts = {
+        relation: _alert(service, clock, pair, agreement)
+        for relation, pair, agreement in (
+            ("own", ("alpha", "bravo"), "ab"),
+            ("unshared", ("bravo", "charlie"), "bc"),
+        )
+    }
+
     m.members = {
         "ab": ["alpha", "bravo"],
         "ab_affected": ["alpha", "bravo"],
@@ -435,6 +472,7 @@ def matrix(world: Any, feature: Any, service: Service, clock: FakeClock) -> Matr
         "agreement": {"own": "ab", "shared": "ab_affected", "unshared": "bc"},
         "area": areas,
         "hazard": hazards,
+        "alert": alerts,
         "event": {
             "own": notices["own"],
             "unshared": notices["other_agreement"],
@@ -603,6 +641,7 @@ def test_every_resource_of_the_matrix_exists(matrix: Matrix) -> None:
             "hazard": ("/hazards", _ids),
             "event": ("/events?limit=500", _event_notices),
             "entry": ("/log/entries?limit=10000", _indices),
+            "alert": ("/alerts", _ids),
         }.items()
     }
     for kind, resources in matrix.resources.items():

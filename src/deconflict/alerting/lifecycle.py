@@ -20,9 +20,10 @@ epoch seconds on the caller's clock, and must not go back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from deconflict.alerting.conditions import Condition
 from deconflict.alerting.subjects import Subject, alert_id
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 DEFAULT_CLEAR_AFTER_S = 10.0
+
+S = TypeVar("S", bound=Subject)
+"""Any one kind of subject, so a check's `dict[TrackPair, Condition]` is taken as it is."""
 
 
 class ClearReason(StrEnum):
@@ -156,6 +160,11 @@ class AlertBook:
     def __len__(self) -> int:
         return len(self._open)
 
+    @property
+    def now_s(self) -> float:
+        """The latest time the book was stepped to (-inf before the first)."""
+        return self._now_s
+
     def __contains__(self, subject: object) -> bool:
         return subject in self._open
 
@@ -175,9 +184,39 @@ class AlertBook:
         found = [s for s in self._open if any(key in tracks for key in s.tracks)]
         return sorted(found, key=lambda s: s.sort_key())
 
-    def step(self, now_s: float, met: Mapping[Subject, Condition]) -> list[Transition]:
-        """The transitions of the cycle at `now_s` in which the subjects of `met` met a tier."""
+    def step(
+        self,
+        now_s: float,
+        met: Mapping[S, Condition],
+        hold_s: Callable[[Subject], float] | None = None,
+    ) -> list[Transition]:
+        """The transitions of the cycle at `now_s` in which the subjects of `met` met a tier.
+        `hold_s` gives a subject's own `clear_after_s` where rules differ by subject (each
+        agreement has its own); the book's otherwise."""
         self._advance(now_s)
+        out = self._met(now_s, met)
+        quiet = [
+            s
+            for s, held in self._open.items()
+            if s not in met
+            and now_s - held.last_met_s >= (self.clear_after_s if hold_s is None else hold_s(s))
+        ]
+        out += [(s.sort_key(), self._close(s, ClearReason.CLEARED, now_s)) for s in quiet]
+        out.sort(key=lambda item: item[0])
+        return [transition for _, transition in out]
+
+    def note(self, now_s: float, met: Mapping[S, Condition]) -> list[Transition]:
+        """`step` for a partial look (the few tracks just updated, between cycles): raises and
+        updates as `step` does, but clears nothing, since what it did not look at may still be
+        met."""
+        self._advance(now_s)
+        out = self._met(now_s, met)
+        out.sort(key=lambda item: item[0])
+        return [transition for _, transition in out]
+
+    def _met(
+        self, now_s: float, met: Mapping[S, Condition]
+    ) -> list[tuple[tuple[object, ...], Transition]]:
         out: list[tuple[tuple[object, ...], Transition]] = []
         for subject, condition in met.items():
             held = self._open.get(subject)
@@ -191,14 +230,7 @@ class AlertBook:
                 previous = held.alert.condition
                 held.alert = dataclasses.replace(held.alert, condition=condition, reported_s=now_s)
                 out.append((subject.sort_key(), Updated(held.alert, previous)))
-        quiet = [
-            s
-            for s, held in self._open.items()
-            if s not in met and now_s - held.last_met_s >= self.clear_after_s
-        ]
-        out += [(s.sort_key(), self._close(s, ClearReason.CLEARED, now_s)) for s in quiet]
-        out.sort(key=lambda item: item[0])
-        return [transition for _, transition in out]
+        return out
 
     def clear(
         self, subjects: Iterable[Subject], now_s: float, reason: ClearReason

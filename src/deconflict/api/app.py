@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from deconflict.api import (
     aircraft,
     airspace,
+    alerts,
     events,
     feeds,
     metrics,
@@ -119,6 +120,7 @@ def create_app(
         notices,
         events,
         tracks,
+        alerts,
         feeds,
         record,
         metrics,

@@ -11,6 +11,7 @@ look-ahead). A pair of one party's own aircraft is alerted only where that agree
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -52,6 +53,15 @@ class AlertRules:
     def tiers_for(self, a: str | None, b: str | None) -> AlertTiers | None:
         rule = self.for_pair(a, b)
         return None if rule is None else rule.tiers
+
+    def alerts_any(self, owners: Iterable[str | None]) -> bool:
+        """Whether any pair of these owners (one owner twice included) is alerted: when not,
+        the loop need not look at the picture at all."""
+        chosen = sorted(set(owners), key=lambda p: (p is None, p or ""))
+        return any(
+            self.for_pair(a, b) is not None
+            for a, b in itertools.combinations_with_replacement(chosen, 2)
+        )
 
     def members_of(self, party: str) -> tuple[Agreement, ...]:
         return tuple(g for g in self.agreements if party in g.terms.members)

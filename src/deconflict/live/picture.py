@@ -3,9 +3,12 @@ followed by streams, and kept for the record a minute at a time.
 
 `LivePicture` owns the track store (behind one lock), the feeds, the publish/subscribe bus and
 the history buffer, and runs on the service's clock: times inside are epoch seconds of it.
-Its periodic work, `tick()`, drops stale tracks (announcing `track_lost`), writes each ended
-minute's thinned states with the log entry committing to them, and lets history older than
-the retention go. `start()` runs it on a thread of its own; tests call it on a fake clock.
+Its periodic work, `tick()`, drops stale tracks (announcing `track_lost`, and closing their
+alerts), writes each ended minute's thinned states with the log entry committing to them, and
+lets history older than the retention go. `detect()` runs the detection loop (`Detector`):
+the tracks that arrived since it last ran against the picture, and every `detect_every_s` of
+service time the whole picture. `start()` runs each on a thread of its own, the detection
+woken by every arrival; tests call them on a fake clock.
 What a caller may see is the service's to say (`Service.track_audience`).
 """
 
@@ -21,18 +24,23 @@ from deconflict.domain import AircraftOwners
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.ingest.aircraft import Position
 from deconflict.live.bus import DEFAULT_QUEUE, Subscription, TrackBus
+from deconflict.live.detector import Detector
 from deconflict.live.history import MINUTE_S, HistoryBuffer
 from deconflict.live.positions import state_of
 from deconflict.live.push import PushedTrack, latest_per_id, time_errors
 from deconflict.live.sources import Sources
 from deconflict.service import Caller, Service
 from deconflict.service.visibility import TrackAudience, require_party
-from deconflict.tracks import DEFAULT_STALE_AFTER_S, TrackState, TrackStore
+from deconflict.tracks import DEFAULT_STALE_AFTER_S, TrackKey, TrackState, TrackStore
 
 __all__ = ["DEFAULT_RETENTION_S", "LivePicture", "PushResult"]
 
 log = logging.getLogger(__name__)
 
+DEFAULT_DETECT_EVERY_S = 1.0
+"""The detection loop's full cycle, in service time."""
+ARRIVAL_GATHER_S = 0.05
+"""The least time between two checks of arrived tracks (the warning's latency budget is 250 ms)."""
 DEFAULT_RETENTION_S = 7 * 86_400.0
 """Stored track history older than this goes."""
 OWNERS_REFRESH_S = 30.0
@@ -64,6 +72,7 @@ class LivePicture:
         receiver: tuple[float, float] | None = None,
         subscriber_queue: int = DEFAULT_QUEUE,
         feed_backoff_s: tuple[float, float] = (0.5, 30.0),
+        detect_every_s: float = DEFAULT_DETECT_EVERY_S,
     ) -> None:
         self.service = service
         self.history_retention_s = history_retention_s
@@ -82,6 +91,12 @@ class LivePicture:
         self._pruned_s = float("-inf")
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.detector = Detector(service)
+        self.detect_every_s = detect_every_s
+        self._arrived: dict[TrackKey, TrackState] = {}
+        self._arrival = threading.Event()
+        self._cycled_s = float("-inf")
+        self._detect_thread: threading.Thread | None = None
 
     def now_s(self) -> float:
         return self.service.clock.now().timestamp()
@@ -125,6 +140,9 @@ class LivePicture:
             updated = self._store.update(states)
             self._history.keep(updated.applied, now_s)
             self.bus.publish("track", updated.applied)
+            self._arrived.update((s.key, s) for s in updated.applied)
+        if updated.applied:
+            self._arrival.set()
         return updated.accepted, updated.stale
 
     # reading
@@ -153,6 +171,9 @@ class LivePicture:
             self._history.forget(s.key for s in lost)
             self.bus.publish("track_lost", tuple(lost))
             due = self._history.take_due(now_s)
+            for state in lost:
+                self._arrived.pop(state.key, None)
+        self.detector.lost({s.key for s in lost}, now_s)
         for n, (minute_s, states) in enumerate(due):
             try:
                 self.service.record_track_history(_at(minute_s), _at(minute_s + MINUTE_S), states)
@@ -167,6 +188,20 @@ class LivePicture:
         if now_s - self._owners_read_s >= OWNERS_REFRESH_S:
             self._read_owners()
         return len(lost)
+
+    def detect(self) -> int:
+        """Check the tracks that arrived since the last call against the picture, and the whole
+        picture once `detect_every_s` has passed; how many alert transitions were recorded."""
+        now_s = self.now_s()
+        with self._lock:
+            arrived = list(self._arrived.values())
+            self._arrived.clear()
+            states = self._store.states()
+        recorded = self.detector.arrived(arrived, states, now_s)
+        if now_s - self._cycled_s >= self.detect_every_s:
+            recorded += self.detector.cycle(states, now_s)
+            self._cycled_s = now_s
+        return recorded
 
     def start(self, interval_s: float = 1.0) -> None:
         """Run `tick` every `interval_s` (wall time; the work reads the service clock) on a
@@ -183,14 +218,35 @@ class LivePicture:
 
         self._thread = threading.Thread(target=loop, name="deconflict-live", daemon=True)
         self._thread.start()
+        self.detector.start(self.now_s())
+
+        def detecting() -> None:
+            while not self._stopping.is_set():
+                self._arrival.wait(self.detect_every_s)
+                self._arrival.clear()
+                if self._stopping.is_set():
+                    return
+                try:
+                    self.detect()
+                except Exception:
+                    log.exception("detection failed; retrying")
+                # Let arrivals gather a moment: a busy feed is checked in batches, not per push.
+                self._stopping.wait(ARRIVAL_GATHER_S)
+
+        self._detect_thread = threading.Thread(
+            target=detecting, name="deconflict-detect", daemon=True
+        )
+        self._detect_thread.start()
 
     def close(self) -> None:
         """Stop the feeds, the periodic work and every stream."""
         self._stopping.set()
         self.sources.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._arrival.set()
+        for thread in (self._thread, self._detect_thread):
+            if thread is not None:
+                thread.join(timeout=5)
+        self._thread = self._detect_thread = None
         self.bus.close()
 
     # owners

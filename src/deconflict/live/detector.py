@@ -1,0 +1,171 @@
+"""The detection loop: alerts raised, updated and cleared from the live picture, and recorded.
+
+`cycle` runs the tactical check over every fresh track (the live picture calls it once a
+second of service time by default) and steps the alert book: it is what raises, updates and,
+after `clear_after_s` without a tier met, clears. `arrived` checks just-updated tracks against
+the rest as they come in, so a warning need not wait for the next cycle; it raises and updates
+but never clears, since it looks at only part of the picture. `lost` closes the alerts of
+tracks gone stale, and `start` closes those a previous run left open (`service_restart`).
+
+Each transition becomes an alert fact heard by the parties owning the aircraft, recorded with
+its log entry and event in one transaction, so the record shows when each was warned.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from deconflict.alerting import (
+    AlertBook,
+    Cleared,
+    ClearReason,
+    Raised,
+    Subject,
+    TrackPair,
+    Transition,
+    Updated,
+    tactical_conditions,
+    tactical_conditions_near,
+)
+from deconflict.domain.alert_rules import AlertRules
+from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
+from deconflict.domain.facts import AlertCleared, AlertFact, AlertRaised, AlertUpdated
+from deconflict.service import Service
+from deconflict.tracks import TrackKey, TrackState, state_json
+
+__all__ = ["RULES_REFRESH_S", "Detector"]
+
+RULES_REFRESH_S = 5.0
+"""How often the agreements' alert rules are read again (agreements change)."""
+
+
+def _at(t_s: float) -> datetime:
+    return datetime.fromtimestamp(t_s, UTC)
+
+
+class Detector:
+    """One alert book over the live picture; see the module. Thread-safe."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._rules: AlertRules | None = None
+        self._rules_read_s = float("-inf")
+        self._book = AlertBook()
+        self.recorded = 0
+        """Alert transitions recorded since start."""
+
+    def start(self, now_s: float) -> int:
+        """Close the alerts a previous run left open; how many."""
+        stored = self.service.active_alerts()
+        facts: list[AlertFact] = [
+            AlertCleared(_closed(a, ClearReason.SERVICE_RESTART, now_s)) for a in stored
+        ]
+        self._record(facts)
+        return len(facts)
+
+    def cycle(self, states: Sequence[TrackState], now_s: float) -> int:
+        """Check every track against every other; how many transitions were recorded."""
+        rules = self._current_rules(now_s)
+        alerted = rules.alerts_any(s.key.party for s in states)
+        met = tactical_conditions(states, rules.tiers_for) if alerted else {}
+        with self._lock:
+            transitions = self._book.step(now_s, met, lambda s: _hold_s(s, rules))
+            facts = [self._fact(t, rules) for t in transitions]
+            self._record(facts)
+        return len(facts)
+
+    def arrived(
+        self, updated: Sequence[TrackState], states: Sequence[TrackState], now_s: float
+    ) -> int:
+        """Check just-updated tracks against the picture; raises and updates only."""
+        if not updated:
+            return 0
+        rules = self._current_rules(now_s)
+        if not rules.alerts_any(s.key.party for s in (*updated, *states)):
+            return 0
+        met = tactical_conditions_near(updated, states, rules.tiers_for)
+        if not met:
+            return 0
+        with self._lock:
+            transitions = self._book.note(max(now_s, self._book.now_s), met)
+            facts = [self._fact(t, rules) for t in transitions]
+            self._record(facts)
+        return len(facts)
+
+    def lost(self, keys: Collection[TrackKey], now_s: float) -> int:
+        """Close the alerts about tracks gone stale (`track_lost`)."""
+        if not keys:
+            return 0
+        rules = self._current_rules(now_s)
+        with self._lock:
+            subjects = self._book.involving(keys)
+            transitions = self._book.clear(subjects, now_s, ClearReason.TRACK_LOST)
+            facts = [self._fact(t, rules) for t in transitions]
+            self._record(facts)
+        return len(facts)
+
+    def open_alerts(self) -> int:
+        with self._lock:
+            return len(self._book)
+
+    def _current_rules(self, now_s: float) -> AlertRules:
+        if self._rules is None or abs(now_s - self._rules_read_s) >= RULES_REFRESH_S:
+            self._rules = self.service.alert_rules()
+            self._rules_read_s = now_s
+        return self._rules
+
+    def _record(self, facts: Sequence[AlertFact]) -> None:
+        self.service.record_alerts(facts)
+        self.recorded += len(facts)
+
+    def _fact(self, transition: Transition, rules: AlertRules) -> AlertFact:
+        alert = transition.alert
+        subject = alert.subject
+        assert isinstance(subject, TrackPair)  # the only kind the loop raises so far
+        condition = alert.condition
+        first, second = subject.first, subject.second
+        rule = rules.for_pair(first.party, second.party)
+        agreement_ids = () if rule is None else rule.agreement_ids
+        cleared = isinstance(transition, Cleared)
+        record = AlertRecord(
+            id=alert.id,
+            kind=AlertKind.TACTICAL,
+            tier=condition.tier,
+            state=AlertState.CLEARED if cleared else AlertState.ACTIVE,
+            reason=transition.reason.value if isinstance(transition, Cleared) else None,
+            tracks=subject.tracks,
+            parties=frozenset(k.party for k in subject.tracks if k.party is not None),
+            agreement_ids=agreement_ids,
+            raised_at=_at(alert.raised_s),
+            reported_at=_at(transition.at_s),
+            cleared_at=_at(transition.at_s) if cleared else None,
+            tcpa_s=condition.tcpa_s,
+            dcpa_m=condition.dcpa_m,
+            separation_m=condition.separation_m,
+            states=tuple(state_json(s) for s in condition.states),
+        )
+        if isinstance(transition, Raised):
+            return AlertRaised(record)
+        if isinstance(transition, Updated):
+            return AlertUpdated(record)
+        return AlertCleared(record)
+
+
+def _hold_s(subject: Subject, rules: AlertRules) -> float:
+    """How long the subject's alert holds without a tier met: its agreement's `clear_after_s`."""
+    if isinstance(subject, TrackPair):
+        rule = rules.for_pair(subject.first.party, subject.second.party)
+        if rule is not None:
+            return rule.clear_after_s
+    return rules.clear_after_s
+
+
+def _closed(alert: AlertRecord, reason: ClearReason, now_s: float) -> AlertRecord:
+    at = _at(now_s)
+    return replace(
+        alert, state=AlertState.CLEARED, reason=reason.value, reported_at=at, cleared_at=at
+    )
