@@ -1,6 +1,15 @@
 """alerting: the pure core of live alerts."""
 
 from deconflict.alerting.conditions import Condition, Extra
+from deconflict.alerting.intrusion import (
+    DEFAULT_INTRUSION_LOOKAHEAD_S,
+    ENTERING,
+    INSIDE,
+    Area,
+    AreaIndex,
+    AreaKind,
+    intrusion_conditions,
+)
 from deconflict.alerting.lifecycle import (
     DEFAULT_CLEAR_AFTER_S,
     Alert,
@@ -32,8 +41,14 @@ from deconflict.alerting.tactical import (
 
 __all__ = [
     "DEFAULT_CLEAR_AFTER_S",
+    "DEFAULT_INTRUSION_LOOKAHEAD_S",
+    "ENTERING",
+    "INSIDE",
     "Alert",
     "AlertBook",
+    "Area",
+    "AreaIndex",
+    "AreaKind",
     "ClearReason",
     "Cleared",
     "Condition",
@@ -52,6 +67,7 @@ __all__ = [
     "alert_id",
     "between_parties",
     "formation",
+    "intrusion_conditions",
     "key_order",
     "tactical_conditions",
     "tactical_conditions_near",
