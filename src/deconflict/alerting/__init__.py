@@ -1,6 +1,15 @@
 """alerting: the pure core of live alerts."""
 
 from deconflict.alerting.conditions import Condition, Extra
+from deconflict.alerting.conformance import (
+    DEFAULT_OUTSIDE_FOR_S,
+    OUTSIDE,
+    Buffers,
+    ConformanceWatch,
+    NoticeVolumes,
+    Outside,
+    outside_notices,
+)
 from deconflict.alerting.intrusion import (
     DEFAULT_INTRUSION_LOOKAHEAD_S,
     ENTERING,
@@ -42,19 +51,25 @@ from deconflict.alerting.tactical import (
 __all__ = [
     "DEFAULT_CLEAR_AFTER_S",
     "DEFAULT_INTRUSION_LOOKAHEAD_S",
+    "DEFAULT_OUTSIDE_FOR_S",
     "ENTERING",
     "INSIDE",
+    "OUTSIDE",
     "Alert",
     "AlertBook",
     "Area",
     "AreaIndex",
     "AreaKind",
+    "Buffers",
     "ClearReason",
     "Cleared",
     "Condition",
+    "ConformanceWatch",
     "Extra",
     "Kind",
     "Materiality",
+    "NoticeVolumes",
+    "Outside",
     "PartyChannel",
     "Raised",
     "Subject",
@@ -69,6 +84,7 @@ __all__ = [
     "formation",
     "intrusion_conditions",
     "key_order",
+    "outside_notices",
     "tactical_conditions",
     "tactical_conditions_near",
 ]
