@@ -1,4 +1,16 @@
-"""alerting: the pure core of live alerts."""
+"""alerting: the pure core of live alerts, from the track picture to raised, updated and cleared.
+
+Four checks each find, in one cycle, the subjects that meet a tier and the figures of the
+moment (a `Condition`): `tactical_conditions` grades pairs of tracks predicted to lose
+separation with the tiers the caller's rule gives each pair of owners (and
+`tactical_conditions_near` does the same for a few just-updated tracks, on arrival);
+`intrusion_conditions` finds tracks in, or about to enter, protected areas and hazards;
+`outside_notices` and `ConformanceWatch` find tracks outside the notice they cite for more
+than 10 s; `ChannelWatch` finds parties not heard from. `AlertBook` turns each cycle's
+conditions into the transitions the record keeps, with ids derived from the subject and the
+time raised. Everything here is pure: values in, values out, times in epoch seconds on the
+caller's clock; which agreement applies, who is told and what is stored are the service's.
+"""
 
 from deconflict.alerting.conditions import Condition, Extra
 from deconflict.alerting.conformance import (
@@ -30,6 +42,12 @@ from deconflict.alerting.lifecycle import (
     Transition,
     Updated,
 )
+from deconflict.alerting.silence import (
+    DEFAULT_SILENT_AFTER_S,
+    SILENT,
+    ChannelWatch,
+    Watched,
+)
 from deconflict.alerting.subjects import (
     Kind,
     PartyChannel,
@@ -52,15 +70,18 @@ __all__ = [
     "DEFAULT_CLEAR_AFTER_S",
     "DEFAULT_INTRUSION_LOOKAHEAD_S",
     "DEFAULT_OUTSIDE_FOR_S",
+    "DEFAULT_SILENT_AFTER_S",
     "ENTERING",
     "INSIDE",
     "OUTSIDE",
+    "SILENT",
     "Alert",
     "AlertBook",
     "Area",
     "AreaIndex",
     "AreaKind",
     "Buffers",
+    "ChannelWatch",
     "ClearReason",
     "Cleared",
     "Condition",
@@ -79,6 +100,7 @@ __all__ = [
     "TrackPair",
     "Transition",
     "Updated",
+    "Watched",
     "alert_id",
     "between_parties",
     "formation",
