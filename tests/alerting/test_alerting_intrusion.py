@@ -380,3 +380,19 @@ def test_random_scenes_match_the_reference(seed: int) -> None:
     inside = sum(e == 0.0 for e in want.values())
     assert inside > 15
     assert len(want) - inside > 15
+
+
+def test_the_order_of_tracks_and_areas_changes_nothing() -> None:
+    rng = np.random.default_rng(9)
+    areas, tracks = random_areas(rng, 20), random_tracks(rng, 300)
+    want = intrusion_conditions(AreaIndex(areas), tracks, NOW_S, T_S)
+    assert len(want) > 10
+    for seed in range(2):
+        shuffle = np.random.default_rng(seed)
+        got = intrusion_conditions(
+            AreaIndex([areas[i] for i in shuffle.permutation(len(areas))]),
+            [tracks[i] for i in shuffle.permutation(len(tracks))],
+            NOW_S,
+            T_S,
+        )
+        assert got == want
