@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from deconflict.alerting import (
+    AlertBook,
     Condition,
     TrackPair,
     between_parties,
@@ -357,3 +358,41 @@ def test_pruning_uses_the_largest_of_each_threshold_over_all_tiers_in_play() -> 
     (subject,) = tactical_conditions(tracks, rule)
     assert subject == TrackPair.of(TrackKey("alpha", "1"), TrackKey(None, "2"))
     assert tactical_conditions(tracks, lambda a, b: None if b is None else WIDE) == {}
+
+
+def test_the_order_of_the_states_changes_nothing() -> None:
+    tracks = random_scene(5)
+    want = tactical_conditions(tracks, mixed_rule)
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(len(tracks)).tolist()
+        assert tactical_conditions([tracks[i] for i in order], mixed_rule) == want
+
+
+def test_a_head_on_encounter_through_the_book() -> None:
+    """Two aircraft 80 km apart closing at 400 m/s on the equator, one cycle a second: raised
+    at caution when the caution entry time drops under 120 s, updated to warning, back to
+    caution once inside-warning ends after they pass, cleared 10 s after the last cycle in
+    caution; a steady approach is never an update on its own."""
+
+    def at(t: float) -> list[TrackState]:
+        x = [-40_000.0 + 200.0 * t, 40_000.0 - 200.0 * t]
+        return [
+            TrackState(
+                TrackKey(p, "1"), t, 0.0, math.degrees(xi / R_M), 3000.0, 200.0, trk, 0.0, "push"
+            )
+            for p, xi, trk in (("alpha", x[0], 90.0), ("bravo", x[1], 270.0))
+        ]
+
+    book = AlertBook()
+    log = []
+    for t in range(300):
+        for transition in book.step(float(t), tactical_conditions(at(t), between_parties(WIDE))):
+            log.append((t, type(transition).__name__, transition.alert.condition.tier))
+    # caution entry (80,000 - 400 t - 9,260) / 400 < 120 from t = 57; warning entry < 60 from
+    # t = 127; apart beyond 5,556 m from t = 214 and beyond 9,260 m from t = 224.
+    assert log == [
+        (57, "Raised", "caution"),
+        (127, "Updated", "warning"),
+        (214, "Updated", "caution"),
+        (233, "Cleared", "caution"),
+    ]

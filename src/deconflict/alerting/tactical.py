@@ -88,7 +88,8 @@ def tactical_conditions(
     *,
     exempt: Container[TrackPair] = frozenset(),
 ) -> dict[TrackPair, Condition]:
-    """Every pair of `states` (one per track) that meets a tier, with its condition."""
+    """Every pair of `states` (one per track) that meets a tier, with its condition; keyed by
+    subject, in no set order (the alert book sorts)."""
     picture = _Picture.of(states)
     rules = _Rules.of(picture, tiers_for)
     if rules.envelope is None:
@@ -107,12 +108,14 @@ def tactical_conditions_near(
 ) -> dict[TrackPair, Condition]:
     """`tactical_conditions` for the pairs with a track of `updated`, each of which takes the
     place of the state of the same track in `states` (or joins them)."""
+    if not updated:
+        return {}
     by_key = {s.key: s for s in states}
     by_key.update((s.key, s) for s in updated)
     merged = list(by_key.values())
     picture = _Picture.of(merged)
     rules = _Rules.of(picture, tiers_for)
-    if rules.envelope is None or not updated:
+    if rules.envelope is None:
         return {}
     index = {s.key: i for i, s in enumerate(merged)}
     rows = np.unique(np.array([index[s.key] for s in updated], dtype=np.int64))
