@@ -4,6 +4,7 @@ and after a restart, each as a log entry and an event heard by the aircraft's pa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -11,7 +12,9 @@ from deconflict.clock import FakeClock
 from deconflict.domain import AgreementTerms, EventKind
 from deconflict.domain.alerts import AlertState
 from deconflict.errors import NotFound
+from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.live import LivePicture, PushedTrack
+from deconflict.live.detector import RULES_REFRESH_S
 from deconflict.service import ADMIN, Caller, Service
 
 NORTH, SOUTH, EAST = Caller("north"), Caller("south"), Caller("east")
@@ -30,8 +33,15 @@ def live(service: Service) -> Iterator[LivePicture]:
     picture.close()
 
 
-def _fly(live: LivePicture, caller: Caller, track_id: str, lon: float, trk_deg: float) -> None:
-    state = PushedTrack(track_id, live.now_s(), 48.0, lon, 9000.0, 200.0, trk_deg, 0.0)
+def _fly(
+    live: LivePicture,
+    caller: Caller,
+    track_id: str,
+    lon: float,
+    trk_deg: float,
+    alt_m: float = 9000.0,
+) -> None:
+    state = PushedTrack(track_id, live.now_s(), 48.0, lon, alt_m, 200.0, trk_deg, 0.0)
     live.push(caller, [state])
 
 
@@ -126,6 +136,32 @@ def test_alerts_left_open_by_a_previous_run_are_cleared_at_start(
     [alert] = service.list_alerts(NORTH)
     assert (alert.state, alert.reason) == (AlertState.CLEARED, "service_restart")
     restarted.close()
+
+
+def test_a_track_entering_a_partners_protected_area_alerts_both_and_no_one_else(
+    live: LivePicture, service: Service, clock: FakeClock
+) -> None:
+    now = clock.now()
+    base = Volume(
+        Circle(2.2, 48.0, 5000.0),
+        AltitudeBand(0.0, 15_000.0),
+        TimeWindow(now - timedelta(hours=1), now + timedelta(hours=10)),
+    )
+    area = service.add_protected_area(SOUTH, "south base", base)
+    live.detector.cycle([], live.now_s())  # reads the rules again after RULES_REFRESH_S
+    clock.advance(RULES_REFRESH_S)
+    _fly(live, NORTH, "n1", 2.0, 90.0)  # 10 km short of the area's edge, at 200 m/s
+    # East flies in too, 3 km above north (no tactical alert), but shares no agreement with
+    # south, so south's area does not bind it.
+    _fly(live, EAST, "e1", 2.0, 90.0, alt_m=12_000.0)
+    live.detect()
+    [alert] = service.list_alerts(SOUTH)
+    assert (alert.kind.value, alert.tier, alert.area_id) == ("intrusion", "entering", area.id)
+    assert alert.parties == frozenset({"north", "south"})
+    assert alert.agreement_ids == ("ns",)
+    assert alert.tcpa_s is not None
+    assert 40.0 < alert.tcpa_s < 60.0
+    assert service.list_alerts(EAST) == []
 
 
 def _entries(service: Service) -> list[tuple[int, dict[str, object]]]:

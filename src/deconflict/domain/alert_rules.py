@@ -7,6 +7,12 @@ party's agreements, and two unattributed tracks under none. Of several agreement
 protective applies: the one whose outermost tier reaches furthest (radius, then height, then
 look-ahead). A pair of one party's own aircraft is alerted only where that agreement says so
 (`intra_party_alerts`).
+
+Intrusions into a protected area are heard by the area's owner and the track's owner, under
+the agreements they share (unattributed traffic: the owner's agreements); a track whose owner
+shares no agreement with the area's owner is not bound by the area. A hazard's intrusions are
+heard by every member of its agreement, for the tracks of its members. Areas are looked ahead
+as far as the furthest tier of any agreement looks.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from deconflict.alerting import Area, AreaIndex, AreaKind
 from deconflict.detection.tactical import AlertTiers
-from deconflict.domain.agreements import Agreement
+from deconflict.domain.agreements import Agreement, Hazard, ProtectedArea
 
-__all__ = ["AlertRules", "PairRule"]
+__all__ = ["AlertRules", "Audience", "PairRule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +38,74 @@ class PairRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Audience:
+    """Who hears an alert, and the agreements it falls under."""
+
+    parties: frozenset[str]
+    agreement_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRules:
-    """The latest version of every agreement, as the live picture needs them."""
+    """The latest version of every agreement, and the standing airspace, as the live picture
+    needs them."""
 
     agreements: tuple[Agreement, ...]
+    areas: tuple[ProtectedArea, ...] = ()
+    hazards: tuple[Hazard, ...] = ()
     _memo: dict[tuple[str | None, str | None], PairRule | None] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _index: list[AreaIndex] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def of(cls, agreements: Iterable[Agreement]) -> AlertRules:
-        return cls(tuple(sorted(agreements, key=lambda a: a.id)))
+    def of(
+        cls,
+        agreements: Iterable[Agreement],
+        areas: Iterable[ProtectedArea] = (),
+        hazards: Iterable[Hazard] = (),
+    ) -> AlertRules:
+        return cls(
+            tuple(sorted(agreements, key=lambda a: a.id)),
+            tuple(sorted(areas, key=lambda a: a.id)),
+            tuple(sorted(hazards, key=lambda h: h.id)),
+        )
+
+    @property
+    def area_index(self) -> AreaIndex:
+        """The protected areas and hazards, ready for the intrusion check (built once)."""
+        if not self._index:
+            self._index.append(
+                AreaIndex(
+                    [Area(a.id, a.volume, AreaKind.PROTECTED, a.owner) for a in self.areas]
+                    + [
+                        Area(h.id, h.volume, AreaKind.HAZARD, h.entered_by, h.agreement_id)
+                        for h in self.hazards
+                    ]
+                )
+            )
+        return self._index[0]
+
+    @property
+    def lookahead_s(self) -> float:
+        """The furthest any agreement's tiers look ahead (areas are looked ahead as far)."""
+        return max(
+            (g.terms.alert_tiers.outermost.lookahead_s for g in self.agreements), default=0.0
+        )
+
+    def intrusion_audience(self, owner: str | None, area: Area) -> Audience | None:
+        """Who hears of a track of `owner` (None: unattributed) in `area`, or None when the
+        track is not bound by it."""
+        if area.kind is AreaKind.HAZARD:
+            agreement = next((g for g in self.agreements if g.id == area.agreement_id), None)
+            if agreement is None or owner not in agreement.terms.members:
+                return None
+            return Audience(frozenset(agreement.terms.members), (agreement.id,))
+        if area.owner is None:
+            return None
+        owners = {area.owner} | ({owner} if owner is not None else set())
+        shared = tuple(g.id for g in self.agreements if owners <= set(g.terms.members))
+        return Audience(frozenset(owners), shared) if shared else None
 
     def for_pair(self, a: str | None, b: str | None) -> PairRule | None:
         """The rule for a pair of owners, or None when such a pair is not alerted."""

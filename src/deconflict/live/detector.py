@@ -22,15 +22,18 @@ from deconflict.alerting import (
     AlertBook,
     Cleared,
     ClearReason,
+    Condition,
     Raised,
     Subject,
+    TrackArea,
     TrackPair,
     Transition,
     Updated,
+    intrusion_conditions,
     tactical_conditions,
     tactical_conditions_near,
 )
-from deconflict.domain.alert_rules import AlertRules
+from deconflict.domain.alert_rules import AlertRules, Audience
 from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
 from deconflict.domain.facts import AlertCleared, AlertFact, AlertRaised, AlertUpdated
 from deconflict.service import Service
@@ -68,33 +71,28 @@ class Detector:
         return len(facts)
 
     def cycle(self, states: Sequence[TrackState], now_s: float) -> int:
-        """Check every track against every other; how many transitions were recorded."""
+        """Check every track against every other and every area; how many transitions were
+        recorded."""
         rules = self._current_rules(now_s)
-        alerted = rules.alerts_any(s.key.party for s in states)
-        met = tactical_conditions(states, rules.tiers_for) if alerted else {}
+        met = self._conditions(rules, states, states, now_s, near=False)
         with self._lock:
             transitions = self._book.step(now_s, met, lambda s: _hold_s(s, rules))
-            facts = [self._fact(t, rules) for t in transitions]
-            self._record(facts)
-        return len(facts)
+            return self._record_transitions(transitions, rules)
 
     def arrived(
         self, updated: Sequence[TrackState], states: Sequence[TrackState], now_s: float
     ) -> int:
-        """Check just-updated tracks against the picture; raises and updates only."""
+        """Check just-updated tracks against the picture and the areas; raises and updates
+        only."""
         if not updated:
             return 0
         rules = self._current_rules(now_s)
-        if not rules.alerts_any(s.key.party for s in (*updated, *states)):
-            return 0
-        met = tactical_conditions_near(updated, states, rules.tiers_for)
+        met = self._conditions(rules, updated, states, now_s, near=True)
         if not met:
             return 0
         with self._lock:
             transitions = self._book.note(max(now_s, self._book.now_s), met)
-            facts = [self._fact(t, rules) for t in transitions]
-            self._record(facts)
-        return len(facts)
+            return self._record_transitions(transitions, rules)
 
     def lost(self, keys: Collection[TrackKey], now_s: float) -> int:
         """Close the alerts about tracks gone stale (`track_lost`)."""
@@ -104,13 +102,41 @@ class Detector:
         with self._lock:
             subjects = self._book.involving(keys)
             transitions = self._book.clear(subjects, now_s, ClearReason.TRACK_LOST)
-            facts = [self._fact(t, rules) for t in transitions]
-            self._record(facts)
-        return len(facts)
+            return self._record_transitions(transitions, rules)
 
     def open_alerts(self) -> int:
         with self._lock:
             return len(self._book)
+
+    def _conditions(
+        self,
+        rules: AlertRules,
+        updated: Sequence[TrackState],
+        states: Sequence[TrackState],
+        now_s: float,
+        *,
+        near: bool,
+    ) -> dict[Subject, Condition]:
+        """What `updated` meets: pairs with `states` (the whole picture when not `near`), and
+        areas. Only subjects someone hears of are kept."""
+        met: dict[Subject, Condition] = {}
+        if rules.alerts_any(s.key.party for s in (*updated, *states)):
+            pairs = (
+                tactical_conditions_near(updated, states, rules.tiers_for)
+                if near
+                else tactical_conditions(states, rules.tiers_for)
+            )
+            met.update(pairs.items())
+        if rules.areas or rules.hazards:
+            areas = rules.area_index
+            found = intrusion_conditions(areas, updated, now_s, rules.lookahead_s)
+            by_id = {a.id: a for a in areas.areas}
+            met.update(
+                (subject, condition)
+                for subject, condition in found.items()
+                if rules.intrusion_audience(subject.track.party, by_id[subject.area_id])
+            )
+        return met
 
     def _current_rules(self, now_s: float) -> AlertRules:
         if self._rules is None or abs(now_s - self._rules_read_s) >= RULES_REFRESH_S:
@@ -118,28 +144,32 @@ class Detector:
             self._rules_read_s = now_s
         return self._rules
 
+    def _record_transitions(self, transitions: Sequence[Transition], rules: AlertRules) -> int:
+        facts = [f for f in (self._fact(t, rules) for t in transitions) if f is not None]
+        self._record(facts)
+        return len(facts)
+
     def _record(self, facts: Sequence[AlertFact]) -> None:
         self.service.record_alerts(facts)
         self.recorded += len(facts)
 
-    def _fact(self, transition: Transition, rules: AlertRules) -> AlertFact:
+    def _fact(self, transition: Transition, rules: AlertRules) -> AlertFact | None:
         alert = transition.alert
         subject = alert.subject
-        assert isinstance(subject, TrackPair)  # the only kind the loop raises so far
         condition = alert.condition
-        first, second = subject.first, subject.second
-        rule = rules.for_pair(first.party, second.party)
-        agreement_ids = () if rule is None else rule.agreement_ids
+        audience = _audience(subject, rules)
+        if audience is None:  # the rules changed under an open alert: nobody left to hear it
+            return None
         cleared = isinstance(transition, Cleared)
         record = AlertRecord(
             id=alert.id,
-            kind=AlertKind.TACTICAL,
+            kind=AlertKind(subject.kind),
             tier=condition.tier,
             state=AlertState.CLEARED if cleared else AlertState.ACTIVE,
             reason=transition.reason.value if isinstance(transition, Cleared) else None,
             tracks=subject.tracks,
-            parties=frozenset(k.party for k in subject.tracks if k.party is not None),
-            agreement_ids=agreement_ids,
+            parties=audience.parties,
+            agreement_ids=audience.agreement_ids,
             raised_at=_at(alert.raised_s),
             reported_at=_at(transition.at_s),
             cleared_at=_at(transition.at_s) if cleared else None,
@@ -147,12 +177,27 @@ class Detector:
             dcpa_m=condition.dcpa_m,
             separation_m=condition.separation_m,
             states=tuple(state_json(s) for s in condition.states),
+            area_id=subject.area_id if isinstance(subject, TrackArea) else None,
         )
         if isinstance(transition, Raised):
             return AlertRaised(record)
         if isinstance(transition, Updated):
             return AlertUpdated(record)
         return AlertCleared(record)
+
+
+def _audience(subject: Subject, rules: AlertRules) -> Audience | None:
+    """Who hears of an alert on `subject`: a pair's parties, or an area's audience."""
+    if isinstance(subject, TrackPair):
+        rule = rules.for_pair(subject.first.party, subject.second.party)
+        if rule is None:
+            return None
+        parties = frozenset(k.party for k in subject.tracks if k.party is not None)
+        return Audience(parties, rule.agreement_ids)
+    if isinstance(subject, TrackArea):
+        area = next((a for a in rules.area_index.areas if a.id == subject.area_id), None)
+        return None if area is None else rules.intrusion_audience(subject.track.party, area)
+    return None
 
 
 def _hold_s(subject: Subject, rules: AlertRules) -> float:

@@ -25,10 +25,12 @@ class Alerts:
         self._ctx = context
 
     def rules(self) -> AlertRules:
-        """The latest version of every agreement, for the detection loop."""
+        """The latest version of every agreement, the protected areas and the hazards, for the
+        detection loop."""
         with self._ctx.read() as repos:
             found = [repos.agreements.get(agreement_id) for agreement_id in repos.agreements.ids()]
-        return AlertRules.of(a for a in found if a is not None)
+            areas, hazards = repos.airspace.areas(), repos.airspace.hazards()
+        return AlertRules.of((a for a in found if a is not None), areas, hazards)
 
     def record(self, facts: Sequence[AlertFact]) -> None:
         """Store each alert's new report with its entry, events and audience, all at once."""
