@@ -164,6 +164,36 @@ def test_a_track_entering_a_partners_protected_area_alerts_both_and_no_one_else(
     assert service.list_alerts(EAST) == []
 
 
+def test_a_track_outside_the_notice_it_cites_for_over_10_s_alerts_who_received_it(
+    live: LivePicture, service: Service, clock: FakeClock
+) -> None:
+    now = clock.now()
+    notified = Volume(  # the notice names a region 100 km south of where the track flies
+        Circle(2.0, 47.0, 10_000.0),
+        AltitudeBand(0.0, 12_000.0),
+        TimeWindow(now, now + timedelta(hours=2)),
+    )
+    notice = service.submit_notice(NORTH, "ns", [notified], "patrol")
+
+    def fly() -> None:
+        state = PushedTrack("n1", live.now_s(), 48.0, 2.0, 9000.0, 200.0, 0.0, 0.0)
+        live.push(NORTH, [state._replace(notice_id=notice.id)])
+
+    for _ in range(11):  # outside for 10 s: not yet
+        fly()
+        live.detect()
+        clock.advance(1)
+    assert service.list_alerts(NORTH) == []
+    fly()
+    live.detect()
+    [alert] = service.list_alerts(SOUTH)
+    assert (alert.kind.value, alert.tier, alert.notice_id) == ("conformance", "outside", notice.id)
+    assert alert.parties == frozenset({"north", "south"})
+    assert alert.dcpa_m is not None
+    assert 80_000.0 < alert.dcpa_m < 120_000.0
+    assert service.list_alerts(EAST) == []
+
+
 def _entries(service: Service) -> list[tuple[int, dict[str, object]]]:
     import json
 

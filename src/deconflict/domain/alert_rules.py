@@ -21,11 +21,11 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from deconflict.alerting import Area, AreaIndex, AreaKind
+from deconflict.alerting import Area, AreaIndex, AreaKind, NoticeVolumes
 from deconflict.detection.tactical import AlertTiers
 from deconflict.domain.agreements import Agreement, Hazard, ProtectedArea
 
-__all__ = ["AlertRules", "Audience", "PairRule"]
+__all__ = ["AlertRules", "Audience", "CitedNotice", "PairRule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,21 @@ class Audience:
 
     parties: frozenset[str]
     agreement_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CitedNotice:
+    """A notice live tracks cite, as the conformance check needs it: its latest volumes with
+    its agreement's buffers, and who hears of a track straying from it (the originator and
+    every party it was disclosed to)."""
+
+    volumes: NoticeVolumes
+    agreement_id: str
+    parties: frozenset[str]
+
+    @property
+    def audience(self) -> Audience:
+        return Audience(self.parties, (self.agreement_id,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,20 @@ from deconflict.alerting import (
     Cleared,
     ClearReason,
     Condition,
+    ConformanceWatch,
     Raised,
     Subject,
     TrackArea,
+    TrackNotice,
     TrackPair,
     Transition,
     Updated,
     intrusion_conditions,
+    outside_notices,
     tactical_conditions,
     tactical_conditions_near,
 )
-from deconflict.domain.alert_rules import AlertRules, Audience
+from deconflict.domain.alert_rules import AlertRules, Audience, CitedNotice
 from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
 from deconflict.domain.facts import AlertCleared, AlertFact, AlertRaised, AlertUpdated
 from deconflict.service import Service
@@ -58,6 +61,8 @@ class Detector:
         self._rules: AlertRules | None = None
         self._rules_read_s = float("-inf")
         self._book = AlertBook()
+        self._conformance = ConformanceWatch()
+        self._cited: dict[str, CitedNotice] = {}
         self.recorded = 0
         """Alert transitions recorded since start."""
 
@@ -75,6 +80,7 @@ class Detector:
         recorded."""
         rules = self._current_rules(now_s)
         met = self._conditions(rules, states, states, now_s, near=False)
+        met.update(self._conforming(states, now_s).items())
         with self._lock:
             transitions = self._book.step(now_s, met, lambda s: _hold_s(s, rules))
             return self._record_transitions(transitions, rules)
@@ -138,10 +144,22 @@ class Detector:
             )
         return met
 
+    def _conforming(
+        self, states: Sequence[TrackState], now_s: float
+    ) -> dict[TrackNotice, Condition]:
+        """Tracks outside the notice they cite for more than `outside_for_s` (full cycles
+        only: the count runs cycle to cycle)."""
+        cited = {s.notice_id for s in states if s.notice_id is not None}
+        if cited - self._cited.keys():
+            self._cited = self.service.cited_notices(cited)
+        notices = {k: c.volumes for k, c in self._cited.items() if k in cited}
+        return self._conformance.step(now_s, outside_notices(notices, states))
+
     def _current_rules(self, now_s: float) -> AlertRules:
         if self._rules is None or abs(now_s - self._rules_read_s) >= RULES_REFRESH_S:
             self._rules = self.service.alert_rules()
             self._rules_read_s = now_s
+            self._cited = {}  # notices change too: read again when next cited
         return self._rules
 
     def _record_transitions(self, transitions: Sequence[Transition], rules: AlertRules) -> int:
@@ -157,7 +175,7 @@ class Detector:
         alert = transition.alert
         subject = alert.subject
         condition = alert.condition
-        audience = _audience(subject, rules)
+        audience = self._audience(subject, rules)
         if audience is None:  # the rules changed under an open alert: nobody left to hear it
             return None
         cleared = isinstance(transition, Cleared)
@@ -178,12 +196,21 @@ class Detector:
             separation_m=condition.separation_m,
             states=tuple(state_json(s) for s in condition.states),
             area_id=subject.area_id if isinstance(subject, TrackArea) else None,
+            notice_id=subject.notice_id if isinstance(subject, TrackNotice) else None,
         )
         if isinstance(transition, Raised):
             return AlertRaised(record)
         if isinstance(transition, Updated):
             return AlertUpdated(record)
         return AlertCleared(record)
+
+    def _audience(self, subject: Subject, rules: AlertRules) -> Audience | None:
+        """Who hears of an alert on `subject`: a pair's parties, an area's audience, or a
+        notice's."""
+        if isinstance(subject, TrackNotice):
+            cited = self._cited.get(subject.notice_id)
+            return None if cited is None else cited.audience
+        return _audience(subject, rules)
 
 
 def _audience(subject: Subject, rules: AlertRules) -> Audience | None:

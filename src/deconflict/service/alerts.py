@@ -8,12 +8,14 @@ admin reads all; an alert a party does not hear answers as a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from deconflict.domain.alert_rules import AlertRules
+from deconflict.alerting import Buffers, NoticeVolumes
+from deconflict.domain.alert_rules import AlertRules, CitedNotice
 from deconflict.domain.alerts import AlertRecord, AlertState
 from deconflict.domain.facts import AlertFact
 from deconflict.errors import NotFound
+from deconflict.geometry.formats import volume_from_geojson
 from deconflict.service.context import Context
 from deconflict.service.visibility import Caller
 
@@ -31,6 +33,25 @@ class Alerts:
             found = [repos.agreements.get(agreement_id) for agreement_id in repos.agreements.ids()]
             areas, hazards = repos.airspace.areas(), repos.airspace.hazards()
         return AlertRules.of((a for a in found if a is not None), areas, hazards)
+
+    def cited_notices(self, notice_ids: Collection[str]) -> dict[str, CitedNotice]:
+        """The open notices among `notice_ids`, as the conformance check needs them (a notice
+        that does not exist, or is cancelled or expired, is not watched)."""
+        found: dict[str, CitedNotice] = {}
+        with self._ctx.read() as repos:
+            for notice_id in sorted(notice_ids):
+                stored = repos.notices.get(notice_id)
+                if stored is None or stored.closed:
+                    continue
+                version = repos.notices.version(notice_id, stored.latest_version)
+                terms = repos.agreements.terms(stored.agreement_id, version.agreement_version)
+                volumes = tuple(volume_from_geojson(f) for f in version.features)
+                buffers = Buffers(terms.buffer_h_m, terms.buffer_v_m, terms.buffer_t_s)
+                parties = frozenset({stored.originator, *repos.disclosures.recipients(notice_id)})
+                found[notice_id] = CitedNotice(
+                    NoticeVolumes(notice_id, volumes, buffers), stored.agreement_id, parties
+                )
+        return found
 
     def record(self, facts: Sequence[AlertFact]) -> None:
         """Store each alert's new report with its entry, events and audience, all at once."""

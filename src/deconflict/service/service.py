@@ -128,6 +128,7 @@ class Service:
         self.alerts = alerts = Alerts(context)
         self.alert_rules = retrying(alerts.rules)
         self.record_alerts = retrying(alerts.record)
+        self.cited_notices = retrying(alerts.cited_notices)
         self.active_alerts = retrying(alerts.active)
         self.list_alerts = retrying(alerts.list_heard)
         self.get_alert = retrying(alerts.get)
