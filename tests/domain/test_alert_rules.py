@@ -29,18 +29,18 @@ RULES = AlertRules.of(
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "tiers", "agreements", "clear_after_s"),
+    ("a", "b", "tiers", "agreements"),
     [
-        ("a", "b", WIDE, ("ab", "abc"), 10.0),  # two agreements: the wider tiers apply
-        ("b", "a", WIDE, ("ab", "abc"), 10.0),  # order does not matter
-        ("a", "c", WIDE, ("abc",), 10.0),
-        ("c", "d", DEFAULT_ALERT_TIERS, ("cd",), 10.0),
-        ("a", "d", None, (), None),  # no agreement holds both
-        ("a", "a", None, (), None),  # one party's own pair, no intra-party alerts
-        ("d", "d", DEFAULT_ALERT_TIERS, ("cd",), 10.0),  # intra-party alerts on in cd
-        ("a", None, WIDE, ("ab", "abc"), 10.0),  # unattributed traffic: the party's agreements
-        ("x", None, None, (), None),  # a party in no agreement
-        (None, None, None, (), None),  # two unattributed tracks
+        ("a", "b", WIDE, ("ab", "abc")),  # two agreements: the wider tiers apply
+        ("b", "a", WIDE, ("ab", "abc")),  # order does not matter
+        ("a", "c", WIDE, ("abc",)),
+        ("c", "d", DEFAULT_ALERT_TIERS, ("cd",)),
+        ("a", "d", None, ()),  # no agreement holds both
+        ("a", "a", None, ()),  # one party's own pair, no intra-party alerts
+        ("d", "d", DEFAULT_ALERT_TIERS, ("cd",)),  # intra-party alerts on in cd
+        ("a", None, WIDE, ("ab", "abc")),  # unattributed traffic: the party's agreements
+        ("x", None, None, ()),  # a party in no agreement
+        (None, None, None, ()),  # two unattributed tracks
     ],
 )
 def test_the_rule_for_a_pair_of_owners(
@@ -48,7 +48,6 @@ def test_the_rule_for_a_pair_of_owners(
     b: str | None,
     tiers: AlertTiers | None,
     agreements: tuple[str, ...],
-    clear_after_s: float | None,
 ) -> None:
     rule = RULES.for_pair(a, b)
     assert RULES.tiers_for(a, b) == tiers
@@ -56,7 +55,13 @@ def test_the_rule_for_a_pair_of_owners(
         assert rule is None
         return
     assert rule is not None
-    assert (rule.agreement_ids, rule.clear_after_s) == (agreements, clear_after_s)
+    assert rule.agreement_ids == agreements
+
+
+def test_an_alert_holds_for_the_longest_clear_after_of_its_agreements() -> None:
+    assert RULES.hold_s(["ab"]) == 5.0
+    assert RULES.hold_s(["ab", "abc"]) == 10.0
+    assert RULES.hold_s([]) == 10.0
 
 
 def test_alerts_any_says_whether_the_loop_need_look() -> None:

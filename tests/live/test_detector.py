@@ -194,6 +194,30 @@ def test_a_track_outside_the_notice_it_cites_for_over_10_s_alerts_who_received_i
     assert service.list_alerts(EAST) == []
 
 
+def test_a_party_not_heard_from_for_channel_silent_after_s_has_a_silent_channel(
+    live: LivePicture, service: Service, clock: FakeClock
+) -> None:
+    clock.advance(30)
+    service.heard_from(SOUTH)
+    clock.advance(31)  # north and east not heard from for 61 s, south for 31 s
+    live.detect()
+    silent = {(a.agreement_ids, a.party): a for a in service.list_alerts(ADMIN)}
+    assert set(silent) == {(("ns",), "north"), (("ne",), "north"), (("ne",), "east")}
+    ns_north = silent[(("ns",), "north")]
+    assert (ns_north.kind.value, ns_north.tier) == ("channel_silent", "silent")
+    assert ns_north.parties == frozenset({"north", "south"})
+    assert [a.party for a in service.list_alerts(SOUTH)] == ["north"]
+    service.heard_from(NORTH)  # north comes back: its alerts clear after each hold
+    for _ in range(4):
+        clock.advance(1)
+        service.heard_from(NORTH)
+        live.detect()
+    states = {(a.agreement_ids, a.party): a.state for a in service.list_alerts(ADMIN)}
+    assert states[(("ns",), "north")] is AlertState.CLEARED  # ns holds for 3 s
+    assert states[(("ne",), "north")] is AlertState.ACTIVE  # ne for the default 10 s
+    assert states[(("ne",), "east")] is AlertState.ACTIVE
+
+
 def _entries(service: Service) -> list[tuple[int, dict[str, object]]]:
     import json
 

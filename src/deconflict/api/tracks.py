@@ -151,6 +151,7 @@ async def _stream(
                 return
             if time.monotonic() - asked > AUDIENCE_REFRESH_S:
                 audience = await run_in_threadpool(service.track_audience, caller)
+                service.heard_from(caller)
                 asked = time.monotonic()
             if subscription.dropped != dropped:
                 dropped = subscription.dropped

@@ -21,7 +21,14 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from deconflict.alerting import Area, AreaIndex, AreaKind, NoticeVolumes
+from deconflict.alerting import (
+    DEFAULT_CLEAR_AFTER_S,
+    Area,
+    AreaIndex,
+    AreaKind,
+    NoticeVolumes,
+    Watched,
+)
 from deconflict.detection.tactical import AlertTiers
 from deconflict.domain.agreements import Agreement, Hazard, ProtectedArea
 
@@ -34,7 +41,6 @@ class PairRule:
 
     tiers: AlertTiers
     agreement_ids: tuple[str, ...]
-    clear_after_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,23 @@ class AlertRules:
             (g.terms.alert_tiers.outermost.lookahead_s for g in self.agreements), default=0.0
         )
 
+    def watched(self) -> list[Watched]:
+        """Every member's channel in every agreement, with the silence each allows."""
+        return [
+            Watched(g.id, party, g.terms.channel_silent_after_s)
+            for g in self.agreements
+            for party in g.terms.members
+        ]
+
+    def channel_audience(self, agreement_id: str) -> Audience | None:
+        """A silent channel is heard by every member of its agreement."""
+        agreement = next((g for g in self.agreements if g.id == agreement_id), None)
+        return (
+            None
+            if agreement is None
+            else Audience(frozenset(agreement.terms.members), (agreement.id,))
+        )
+
     def intrusion_audience(self, owner: str | None, area: Area) -> Audience | None:
         """Who hears of a track of `owner` (None: unattributed) in `area`, or None when the
         track is not bound by it."""
@@ -145,10 +168,14 @@ class AlertRules:
     def members_of(self, party: str) -> tuple[Agreement, ...]:
         return tuple(g for g in self.agreements if party in g.terms.members)
 
-    @property
-    def clear_after_s(self) -> float:
-        """The longest hold any agreement asks for (one alert book serves them all)."""
-        return max((g.terms.clear_after_s for g in self.agreements), default=10.0)
+    def hold_s(self, agreement_ids: Iterable[str]) -> float:
+        """How long an alert under these agreements holds with no tier met before it clears:
+        the longest `clear_after_s` among them."""
+        chosen = set(agreement_ids)
+        return max(
+            (g.terms.clear_after_s for g in self.agreements if g.id in chosen),
+            default=DEFAULT_CLEAR_AFTER_S,
+        )
 
     def _rule(self, a: str | None, b: str | None) -> PairRule | None:
         if a is None and b is None:
@@ -160,11 +187,7 @@ class AlertRules:
         if not holding:
             return None
         chosen = max(holding, key=lambda g: _reach(g.terms.alert_tiers))
-        return PairRule(
-            chosen.terms.alert_tiers,
-            tuple(g.id for g in holding),
-            chosen.terms.clear_after_s,
-        )
+        return PairRule(chosen.terms.alert_tiers, tuple(g.id for g in holding))
 
 
 def _reach(tiers: AlertTiers) -> tuple[float, float, float]:

@@ -24,6 +24,7 @@ from deconflict.alerting import (
     ClearReason,
     Condition,
     ConformanceWatch,
+    PartyChannel,
     Raised,
     Subject,
     TrackArea,
@@ -81,8 +82,9 @@ class Detector:
         rules = self._current_rules(now_s)
         met = self._conditions(rules, states, states, now_s, near=False)
         met.update(self._conforming(states, now_s).items())
+        met.update(self.service.silent_channels(now_s, rules.watched()).items())
         with self._lock:
-            transitions = self._book.step(now_s, met, lambda s: _hold_s(s, rules))
+            transitions = self._book.step(now_s, met, lambda s: self._hold_s(s, rules))
             return self._record_transitions(transitions, rules)
 
     def arrived(
@@ -197,12 +199,19 @@ class Detector:
             states=tuple(state_json(s) for s in condition.states),
             area_id=subject.area_id if isinstance(subject, TrackArea) else None,
             notice_id=subject.notice_id if isinstance(subject, TrackNotice) else None,
+            party=subject.party if isinstance(subject, PartyChannel) else None,
         )
         if isinstance(transition, Raised):
             return AlertRaised(record)
         if isinstance(transition, Updated):
             return AlertUpdated(record)
         return AlertCleared(record)
+
+    def _hold_s(self, subject: Subject, rules: AlertRules) -> float:
+        """How long the subject's alert holds without a tier met: the `clear_after_s` of the
+        agreements it falls under."""
+        audience = self._audience(subject, rules)
+        return rules.hold_s(() if audience is None else audience.agreement_ids)
 
     def _audience(self, subject: Subject, rules: AlertRules) -> Audience | None:
         """Who hears of an alert on `subject`: a pair's parties, an area's audience, or a
@@ -221,19 +230,12 @@ def _audience(subject: Subject, rules: AlertRules) -> Audience | None:
             return None
         parties = frozenset(k.party for k in subject.tracks if k.party is not None)
         return Audience(parties, rule.agreement_ids)
+    if isinstance(subject, PartyChannel):
+        return rules.channel_audience(subject.agreement_id)
     if isinstance(subject, TrackArea):
         area = next((a for a in rules.area_index.areas if a.id == subject.area_id), None)
         return None if area is None else rules.intrusion_audience(subject.track.party, area)
     return None
-
-
-def _hold_s(subject: Subject, rules: AlertRules) -> float:
-    """How long the subject's alert holds without a tier met: its agreement's `clear_after_s`."""
-    if isinstance(subject, TrackPair):
-        rule = rules.for_pair(subject.first.party, subject.second.party)
-        if rule is not None:
-            return rule.clear_after_s
-    return rules.clear_after_s
 
 
 def _closed(alert: AlertRecord, reason: ClearReason, now_s: float) -> AlertRecord:

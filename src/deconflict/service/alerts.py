@@ -8,9 +8,9 @@ admin reads all; an alert a party does not hear answers as a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-from deconflict.alerting import Buffers, NoticeVolumes
+from deconflict.alerting import Buffers, Condition, NoticeVolumes, PartyChannel, Watched
 from deconflict.domain.alert_rules import AlertRules, CitedNotice
 from deconflict.domain.alerts import AlertRecord, AlertState
 from deconflict.domain.facts import AlertFact
@@ -52,6 +52,16 @@ class Alerts:
                     NoticeVolumes(notice_id, volumes, buffers), stored.agreement_id, parties
                 )
         return found
+
+    def silent_channels(
+        self, now_s: float, watched: Iterable[Watched]
+    ) -> dict[PartyChannel, Condition]:
+        """The watched channels not heard from for longer than their agreement allows."""
+        return self._ctx.channels.conditions(now_s, watched)
+
+    def heard_from(self, caller: Caller) -> None:
+        """The caller is alive (a stream that stays open says so between its reads)."""
+        self._ctx.heard_from(caller.party_id)
 
     def record(self, facts: Sequence[AlertFact]) -> None:
         """Store each alert's new report with its entry, events and audience, all at once."""

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 
+from deconflict.alerting import ChannelWatch
 from deconflict.clock import Clock
 from deconflict.domain import AgreementTerms
 from deconflict.domain.facts import Fact
@@ -167,10 +168,18 @@ class Context:
     """SQLite admits one writer at a time: queue them here rather than in its busy handler."""
     _calls: threading.local = field(default_factory=threading.local)
     """Per thread: how many transactions the current use-case call has committed."""
+    channels: ChannelWatch = field(init=False)
+    """When each party was last heard from (a call, an open stream), on the service clock."""
 
     def __post_init__(self) -> None:
         if not self.postgres:
             self._writer_lock = threading.Lock()
+        self.channels = ChannelWatch(self.clock.now().timestamp())
+
+    def heard_from(self, party_id: str | None) -> None:
+        """The party is alive now: it made an authenticated call, or its stream is open."""
+        if party_id is not None:
+            self.channels.seen(party_id, self.clock.now().timestamp())
 
     @property
     def postgres(self) -> bool:

@@ -36,6 +36,7 @@ class Events:
         """New events for the caller, waiting up to `timeout_s` for the first one to arrive."""
         waited = 0.0
         while True:
+            self._ctx.heard_from(caller.party_id)  # an open stream keeps its channel alive
             items = self.list_page(caller, after_id=after_id).items
             if items or waited >= timeout_s:
                 return list(items)

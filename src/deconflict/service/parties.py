@@ -108,6 +108,7 @@ class Parties:
             party_id = repos.parties.by_token(digest)
         if party_id is None:
             raise Unauthorized("unknown or revoked token")
+        self._ctx.heard_from(party_id)
         return Caller(party_id)
 
     def add(self, caller: Caller, name: str, *, party_id: str | None = None) -> tuple[Party, str]:

@@ -129,6 +129,8 @@ class Service:
         self.alert_rules = retrying(alerts.rules)
         self.record_alerts = retrying(alerts.record)
         self.cited_notices = retrying(alerts.cited_notices)
+        self.silent_channels = alerts.silent_channels
+        self.heard_from = alerts.heard_from
         self.active_alerts = retrying(alerts.active)
         self.list_alerts = retrying(alerts.list_heard)
         self.get_alert = retrying(alerts.get)
