@@ -124,6 +124,25 @@ def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
     assert demo["url"] in output
 
 
+def test_the_demo_raises_a_tactical_and_an_intrusion_alert_for_both_parties_in_its_first_minute(
+    demo: dict[str, Any],
+) -> None:
+    tokens = {p["id"]: p["token"] for p in demo["parties"]}
+    deadline = time.monotonic() + 60
+    kinds: set[str] = set()
+    while kinds != {"tactical", "intrusion"} and time.monotonic() < deadline:
+        time.sleep(0.5)
+        answer = httpx.get(
+            f"{demo['url']}/alerts",
+            headers={"Authorization": f"Bearer {tokens['south']}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        alerts = answer.json()["items"]
+        kinds = {a["kind"] for a in alerts if a["parties"] == ["north", "south"]}
+    assert kinds == {"tactical", "intrusion"}
+
+
 def test_demo_witnesses_co_sign_the_log(demo: dict[str, Any]) -> None:
     from deconflict.log import CosignatureVerifier, Ed25519Verifier, open_checkpoint
 
@@ -165,10 +184,16 @@ def test_the_demo_shows_live_traffic_from_its_feed_and_a_push_to_each_party_its_
         return {(t["party"], t["id"]) for t in answer.json()["tracks"]}
 
     deadline = time.monotonic() + 30
-    while len(seen("north")) < 3 and time.monotonic() < deadline:
+    while (len(seen("north")), len(seen("south"))) < (5, 3) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert seen("north") == {(None, "730123"), ("north", "710011"), ("north", "drone-1")}
-    assert seen("south") == {(None, "730123"), ("south", "710021")}
+    assert seen("north") == {
+        (None, "730123"),
+        ("north", "710011"),
+        ("north", "710031"),
+        ("north", "710051"),
+        ("north", "drone-1"),
+    }
+    assert seen("south") == {(None, "730123"), ("south", "710021"), ("south", "710041")}
     feeds = httpx.get(
         f"{url}/feeds", headers={"Authorization": f"Bearer {demo['admin_token']}"}, timeout=10
     ).json()["items"]

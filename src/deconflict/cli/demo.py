@@ -15,7 +15,7 @@ import shutil
 import socket
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -144,6 +144,42 @@ def _print_banner(
     typer.echo("\n".join(lines))
 
 
+def _follow_alerts(service: Service, stop: threading.Event) -> threading.Thread:
+    """Print each alert transition as the service records it, so the demo says what happened."""
+    from deconflict.service import ADMIN
+
+    def run() -> None:
+        after = 0  # the scripted day's events are notices' only: every alert is new
+        while not stop.is_set():
+            for event in service.wait_for_events(ADMIN, after, 1.0):
+                after = max(after, event.id)
+                if event.kind.value.startswith("alert_"):
+                    typer.echo(_alert_line(event.kind.value, event.data["alert"]))  # type: ignore[arg-type]
+
+    thread = threading.Thread(target=run, name="demo-alerts", daemon=True)
+    thread.start()
+    return thread
+
+
+def _alert_line(kind: str, alert: dict[str, Any]) -> str:
+    """One alert transition as a line: what, about whom, the figures, who hears it."""
+    about = " & ".join(f"{t['party'] or 'unattributed'}/{t['id']}" for t in alert["tracks"])
+    about = about or f"{alert['party']}'s channel"
+    if alert["area_id"]:
+        about += f" -> area {alert['area_id']}"
+    figures = ""
+    if alert["tcpa_s"] is not None:
+        figures = f", in {alert['tcpa_s']:.0f} s"
+    if alert["dcpa_m"] is not None:
+        figures += f" at {alert['dcpa_m'] / 1000:.1f} km"
+    reason = f" ({alert['reason']})" if alert["reason"] else ""
+    heard = ", ".join(alert["parties"])
+    return (
+        f"{kind.replace('_', ' ')}{reason}: {alert['kind']} {alert['tier']} {about}{figures}"
+        f" [heard by {heard}]"
+    )
+
+
 def _print_state(service: Service, world: DemoWorld) -> None:
     from deconflict.service import Caller
 
@@ -243,6 +279,7 @@ def demo(
             _print_banner(url, admin_token, world, data_dir, traffic.address)
             service.publish_checkpoint(force=True)
             _start_witnesses(service, world, url, data_dir, stop_witnesses)
+            _follow_alerts(service, stop_witnesses)
             server = build_server(service, ServerOptions(log_level="warning"), live=live)
             run_built(server, sock, exit_after_s=exit_after)
         finally:
