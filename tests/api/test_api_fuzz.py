@@ -24,7 +24,10 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET
 
+from deconflict.domain.alerts import AlertKind, AlertRecord, AlertState
+from deconflict.domain.facts import AlertRaised
 from deconflict.service import ADMIN, Service
+from deconflict.tracks import TrackKey
 
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789abcdef"
 
@@ -494,6 +497,19 @@ def fuzz(app: Any, world: Any, feature: Any, service: Service, clock: Any) -> It
     hazard = world.post(
         "bravo", "/hazards", {"agreement_id": "ab", "name": "h", "volume": feature()}
     )
+    alert = AlertRecord(
+        "alr_fuzzfuzzfuzzfuzz0000",
+        AlertKind.TACTICAL,
+        "warning",
+        AlertState.ACTIVE,
+        None,
+        (TrackKey("alpha", "a1"), TrackKey("bravo", "b1")),
+        frozenset({"alpha", "bravo"}),
+        ("ab",),
+        clock.now(),
+        clock.now(),
+    )
+    service.record_alerts([AlertRaised(alert)])
     service.publish_checkpoint(force=True)
     size = service.log_size()
     real: dict[str, list[Any]] = {
@@ -502,6 +518,7 @@ def fuzz(app: Any, world: Any, feature: Any, service: Service, clock: Any) -> It
         "agreement_id": ["ab", "ab_affected", "bc"],
         "area_id": [area.json()["id"]],
         "hazard_id": [hazard.json()["id"]],
+        "alert_id": [alert.id],
         "feed_id": ["feed-1"],
         "index": [0, 1, size - 1],
         "size": [1, size],
