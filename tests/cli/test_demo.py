@@ -117,6 +117,15 @@ def test_demo_documents_itself(demo: dict[str, Any]) -> None:
 
 def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
     process = demo["process"]
+    # demo.json comes before the banner: wait until the server answers, which it does only
+    # after printing it, or a slow machine's Ctrl-C lands in between.
+    deadline = time.monotonic() + STARTUP_LIMIT_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{demo['url']}/health", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=30)[0]
     assert process.returncode in (0, 130), output  # 130: the conventional exit after SIGINT
