@@ -91,3 +91,12 @@ class Forbidden(DeconflictError):
     """Valid credentials that do not allow this action."""
 
     title = "Forbidden"
+
+
+class Unavailable(DeconflictError):
+    """The database cannot be reached or cannot work now (a lost connection, a server that
+    refuses them, a file it cannot use): nothing was done, and the same request may succeed
+    later. Not the caller's fault, and not a bug: a 503 with Retry-After, not a 500."""
+
+    title = "Service unavailable"
+    retry_after_s = 5

@@ -25,6 +25,7 @@ from deconflict.alerting import ChannelWatch
 from deconflict.clock import Clock
 from deconflict.domain import AgreementTerms
 from deconflict.domain.facts import Fact
+from deconflict.errors import Unavailable
 from deconflict.geometry import Volume
 from deconflict.log import ENTRY_VERSION, Ed25519Signer, LogEntry, new_salt
 from deconflict.service.indexing import (
@@ -225,6 +226,15 @@ class Context:
                 self._calls.commits = 0
                 try:
                     return use_case(*args, **kwargs)
+                except sa.exc.OperationalError as exc:
+                    if is_retryable(exc) and not self._calls.commits and attempt < ATTEMPTS:
+                        pass  # a serialisation failure or a deadlock: run it again
+                    else:
+                        # DBAPI's class for the database's own trouble (a lost or refused
+                        # connection, a file it cannot use): unavailable, not a bug.
+                        raise Unavailable(
+                            f"the database is unavailable: {_first_line(exc)}"
+                        ) from exc
                 except sa.exc.DBAPIError as exc:
                     if not is_retryable(exc) or self._calls.commits or attempt == ATTEMPTS:
                         raise
@@ -285,3 +295,8 @@ class Context:
                 agreement_id: load_index(repos.indexed, agreement_id)
                 for agreement_id in repos.agreements.ids()
             }
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    """The driver's message, first line only (the rest is SQL and parameters)."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
