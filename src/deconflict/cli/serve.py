@@ -113,6 +113,7 @@ def build_server(
     from uvicorn.config import LOGGING_CONFIG
 
     from deconflict.api import create_app
+    from deconflict.cli.protocols import http_protocol
 
     app = create_app(
         service,
@@ -129,6 +130,7 @@ def build_server(
         lifespan="off",
         timeout_graceful_shutdown=5,
         proxy_headers=False,
+        http=http_protocol(),
         ssl_certfile=None if options.tls is None else str(options.tls.cert),
         ssl_keyfile=None if options.tls is None else str(options.tls.key),
     )
