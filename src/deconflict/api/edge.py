@@ -161,6 +161,36 @@ def parse_json_strict(raw: bytes) -> Any:
         ) from None
 
 
+MAX_JSON_DEPTH = 32
+"""The deepest nesting of arrays and objects a body may have: a GeoJSON polygon needs 6, and
+deeper bodies are refused before anything walks them (orjson writes at most 254 levels)."""
+
+
+def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """`MalformedBodyError` naming where `value` nests deeper than `limit` arrays and objects."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        current, depth, pointer = stack.pop()
+        if depth > limit:
+            raise MalformedBodyError(
+                f"body nests deeper than {limit} levels of arrays and objects",
+                [FieldError(pointer, f"nested deeper than {limit} levels")],
+            )
+        if isinstance(current, dict):
+            items: Any = current.items()
+        elif isinstance(current, list):
+            items = enumerate(current)
+        else:
+            continue
+        for key, child in items:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, f"{pointer}/{_escaped(key)}"))
+
+
+def _escaped(key: object) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 def is_json_media_type(content_type: str | None) -> bool:
     """Whether a body of this type is JSON (`application/json` or `…+json`; none said is JSON)."""
     if content_type is None:
@@ -200,6 +230,7 @@ class StrictJSONRoute(APIRoute):
                         f"{parsed.headers.get('content-type')}"
                     )
                 parsed.parsed_json = parse_json_strict(raw)
+                check_depth(parsed.parsed_json)
                 canonical = orjson.dumps(parsed.parsed_json, option=orjson.OPT_SORT_KEYS)
                 parsed.state.body_digest = hashlib.sha256(canonical).hexdigest()
             return await handler(parsed)
