@@ -32,6 +32,7 @@ __all__ = [
     "MIN_ALT_M",
     "MIN_YEAR",
     "TEXT_PATTERN",
+    "control_problem",
     "is_id",
     "require_id",
     "require_text",
@@ -95,17 +96,22 @@ def require_id(value: str, pointer: str) -> str:
     return value
 
 
+def control_problem(value: str) -> str | None:
+    """Which control character `value` holds and where, or None."""
+    found = CONTROL_CHARACTERS.search(value)
+    if found is None:
+        return None
+    return (
+        f"holds the control character U+{ord(found.group()):04X} at {found.start()} "
+        "(only tab and newline are allowed)"
+    )
+
+
 def text_problem(value: str, max_chars: int) -> str | None:
     """What is wrong with `value` as text of at most `max_chars` characters, or None."""
     if len(value) > max_chars:
         return f"at most {max_chars} characters, not {len(value)}"
-    found = CONTROL_CHARACTERS.search(value)
-    if found is not None:
-        return (
-            f"holds the control character U+{ord(found.group()):04X} at {found.start()} "
-            "(only tab and newline are allowed)"
-        )
-    return None
+    return control_problem(value)
 
 
 def require_text(value: str, pointer: str, max_chars: int) -> str:

@@ -22,6 +22,7 @@ from deconflict.api.schemas import (
 from deconflict.api.volumes import volume_input
 from deconflict.domain import NoticeState
 from deconflict.errors import InvalidInput
+from deconflict.limits import ID_PATTERN
 from deconflict.times import parse_utc
 
 __all__ = ["router"]
@@ -64,7 +65,7 @@ def list_notices(
     response: Response,
     role: Literal["originator", "recipient"] | None = None,
     state: NoticeState | None = None,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The caller's own notices and those disclosed to it, newest first, a page at a time."""

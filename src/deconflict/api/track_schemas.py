@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from deconflict.api.problems import json_pointer
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.limits import ID_PATTERN
 from deconflict.live import MAX_TRACKS, PushedTrack
 from deconflict.times import parse_utc
 from deconflict.tracks import TrackState, state_json
@@ -28,14 +29,12 @@ __all__ = [
     "render_state",
 ]
 
-_ID = r"^[A-Za-z0-9._:-]{1,64}$"
-
 
 class TrackIn(BaseModel):
     """One state of one of the pusher's tracks."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
-    id: str = Field(pattern=_ID, description="the pusher's own track id")
+    id: str = Field(pattern=ID_PATTERN, description="the pusher's own track id")
     time: str = Field(description="RFC 3339 with an offset; at most 5 s ahead, 60 s old")
     lat: float = Field(ge=-90, le=90, description="degrees WGS84")
     lon: float = Field(ge=-180, le=180, description="degrees WGS84")
@@ -47,7 +46,7 @@ class TrackIn(BaseModel):
     icao24: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{6}$")
     squawk: str | None = Field(default=None, pattern=r"^[0-7]{4}$")
     notice_id: str | None = Field(
-        default=None, pattern=_ID, description="a notice the pusher may see"
+        default=None, pattern=ID_PATTERN, description="a notice the pusher may see"
     )
 
 

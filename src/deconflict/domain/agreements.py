@@ -10,6 +10,7 @@ from typing import Any
 
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
+from deconflict.limits import MAX_NAME_CHARS, is_id, text_problem
 
 __all__ = [
     "Agreement",
@@ -56,8 +57,16 @@ class AgreementTerms:
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
+        name_problem = text_problem(self.name, MAX_NAME_CHARS)
         if not self.name.strip():
             errors.append(FieldError("/name", "must not be empty"))
+        elif name_problem is not None:
+            errors.append(FieldError("/name", name_problem))
+        errors.extend(
+            FieldError(f"/members/{i}", f"{member!r} is not a party id")
+            for i, member in enumerate(self.members)
+            if not is_id(member)
+        )
         if len(set(self.members)) != len(self.members):
             errors.append(FieldError("/members", "lists a party twice"))
         if len(self.members) < 2:

@@ -1,0 +1,264 @@
+"""The declared limits at the HTTP boundary: each out-of-bounds value is a 4xx problem naming
+its field, on SQLite and PostgreSQL alike, and never a 500.
+
+Each section is one class of input that answered 500 once (issue 14): text holding control
+characters (PostgreSQL refuses NUL), ids of another form, in a body (422) or a path (404, worded
+as for an unknown id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _pointers(body: dict[str, Any]) -> list[str]:
+    return [e.get("pointer", e.get("parameter")) for e in body["errors"]]
+
+
+# --------------------------------------------------------------------------- text and body ids
+
+BAD_TEXT = ["\x00", "nul\x00inside", "escape\x1b[2J", "carriage\rreturn", "c1\x85control"]
+"""Text with a control character other than tab and newline."""
+BAD_IDS = ["", "a/b", "-dash-first", "has space", "x" * 65, "nul\x00", "colon:in"]
+"""Ids not of the one form."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One string field of one body route, set to `value` in an otherwise valid body."""
+
+    who: str
+    method: str
+    path: Callable[[Any], str]
+    body: Callable[[Any, Any, str], dict[str, Any]]
+    pointer: str
+
+
+def _notice(feature: Any, **changes: Any) -> dict[str, Any]:
+    return {"agreement_id": "ab", "purpose": "drill", "volumes": [feature()], **changes}
+
+
+def _terms(**changes: Any) -> dict[str, Any]:
+    return {"name": "terms", "members": ["alpha", "bravo"], **changes}
+
+
+def _own(world: Any, route: str) -> str:
+    return f"/notices/{world.notices['own']}/{route}"
+
+
+TEXT_FIELDS: dict[str, Field] = {
+    "notice purpose": Field(
+        "alpha", "POST", lambda w: "/notices", lambda w, f, v: _notice(f, purpose=v), "/purpose"
+    ),
+    "amended purpose": Field(
+        "alpha",
+        "POST",
+        lambda w: _own(w, "amend"),
+        lambda w, f, v: {"volumes": [f()], "purpose": v},
+        "/purpose",
+    ),
+    "cancellation reason": Field(
+        "alpha", "POST", lambda w: _own(w, "cancel"), lambda w, f, v: {"reason": v}, "/reason"
+    ),
+    "acknowledgement text": Field(
+        "alpha",
+        "POST",
+        lambda w: f"/notices/{w.notices['disclosed']}/acknowledgements",
+        lambda w, f, v: {"version": 1, "text": v},
+        "/text",
+    ),
+    "protected area name": Field(
+        "alpha",
+        "POST",
+        lambda w: "/protected-areas",
+        lambda w, f, v: {"name": v, "volume": f()},
+        "/name",
+    ),
+    "hazard name": Field(
+        "alpha",
+        "POST",
+        lambda w: "/hazards",
+        lambda w, f, v: {"agreement_id": "ab", "name": v, "volume": f()},
+        "/name",
+    ),
+    "party name": Field(
+        "admin", "POST", lambda w: "/parties", lambda w, f, v: {"name": v}, "/name"
+    ),
+    "agreement name": Field(
+        "admin", "POST", lambda w: "/agreements", lambda w, f, v: _terms(name=v), "/name"
+    ),
+    "new agreement terms name": Field(
+        "admin", "PUT", lambda w: "/agreements/ab", lambda w, f, v: _terms(name=v), "/name"
+    ),
+}
+
+ID_FIELDS: dict[str, Field] = {
+    "notice agreement_id": Field(
+        "alpha",
+        "POST",
+        lambda w: "/notices",
+        lambda w, f, v: _notice(f, agreement_id=v),
+        "/agreement_id",
+    ),
+    "hazard agreement_id": Field(
+        "alpha",
+        "POST",
+        lambda w: "/hazards",
+        lambda w, f, v: {"agreement_id": v, "name": "crane", "volume": f()},
+        "/agreement_id",
+    ),
+    "chosen party id": Field(
+        "admin", "POST", lambda w: "/parties", lambda w, f, v: {"name": "P", "id": v}, "/id"
+    ),
+    "chosen agreement id": Field(
+        "admin", "POST", lambda w: "/agreements", lambda w, f, v: _terms(id=v), "/id"
+    ),
+    "agreement member": Field(
+        "admin",
+        "POST",
+        lambda w: "/agreements",
+        lambda w, f, v: _terms(members=["alpha", v]),
+        "/members/1",
+    ),
+}
+
+
+def _send(world: Any, field: Field, body: dict[str, Any]) -> Any:
+    return world.client.request(
+        field.method, field.path(world), json=body, headers=world.headers(field.who)
+    )
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_FIELDS))
+def test_text_with_a_control_character_is_422_at_its_field(
+    world: Any, feature: Any, name: str
+) -> None:
+    field = TEXT_FIELDS[name]
+    for value in BAD_TEXT:
+        body = _problem(_send(world, field, field.body(world, feature, value)), 422)
+        assert _pointers(body) == [field.pointer], value
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_FIELDS))
+def test_text_with_tab_and_newline_is_taken(world: Any, feature: Any, name: str) -> None:
+    field = TEXT_FIELDS[name]
+    response = _send(world, field, field.body(world, feature, "two\tcolumns\nand lines"))
+    assert response.status_code in (200, 201), response.text
+
+
+@pytest.mark.parametrize("name", sorted(ID_FIELDS))
+def test_an_id_of_another_form_in_a_body_is_422_at_its_field(
+    world: Any, feature: Any, name: str
+) -> None:
+    field = ID_FIELDS[name]
+    for value in BAD_IDS:
+        body = _problem(_send(world, field, field.body(world, feature, value)), 422)
+        assert _pointers(body) == [field.pointer], value
+
+
+def test_a_chosen_id_may_use_the_whole_id_form(world: Any) -> None:
+    """Upper case and dots, which party and agreement ids did not allow before the one form."""
+    party = world.post("admin", "/parties", {"name": "North", "id": "North.Air-2"})
+    assert party.status_code == 201, party.text
+    agreement = world.post(
+        "admin", "/agreements", _terms(id="AB.v2", members=["alpha", "North.Air-2"])
+    )
+    assert agreement.status_code == 201, agreement.text
+    assert world.get("admin", "/agreements/AB.v2").json()["members"] == ["alpha", "North.Air-2"]
+
+
+def test_a_cursor_that_is_no_notice_id_is_422(world: Any) -> None:
+    for cursor in ("\x00", "a b", "x" * 65):
+        body = _problem(world.get("alpha", "/notices", params={"cursor": cursor}), 422)
+        assert _pointers(body) == ["cursor"]
+
+
+def test_a_hazard_filter_that_is_no_agreement_id_is_422(world: Any) -> None:
+    body = _problem(world.get("alpha", "/hazards", params={"agreement_id": "\x00"}), 422)
+    assert _pointers(body) == ["agreement_id"]
+
+
+# ------------------------------------------------------------------------------- ids in paths
+
+UNKNOWN = "unknown-id-0"
+"""An id of the one form that names nothing."""
+
+
+@dataclass(frozen=True)
+class PathRoute:
+    who: str
+    method: str
+    template: str
+    body: Callable[[Any], dict[str, Any]] | None = None
+
+
+PATH_ROUTES = [
+    PathRoute("alpha", "GET", "/notices/{}"),
+    PathRoute("alpha", "POST", "/notices/{}/submit"),
+    PathRoute("alpha", "POST", "/notices/{}/amend", lambda f: {"volumes": [f()]}),
+    PathRoute("alpha", "POST", "/notices/{}/cancel", lambda f: {"reason": "done"}),
+    PathRoute("alpha", "POST", "/notices/{}/acknowledgements", lambda f: {"version": 1}),
+    PathRoute("alpha", "GET", "/notices/{}/acknowledgements"),
+    PathRoute("admin", "GET", "/parties/{}"),
+    PathRoute("alpha", "GET", "/parties/{}"),
+    PathRoute(
+        "admin", "POST", "/parties/{}/keys", lambda f: {"purpose": "ack", "key_b64": "A" * 43 + "="}
+    ),
+    PathRoute("admin", "GET", "/parties/{}/aircraft"),
+    PathRoute("admin", "PUT", "/parties/{}/aircraft", lambda f: {"callsign_prefixes": ["ZZ"]}),
+    PathRoute("admin", "POST", "/parties/{}/token"),
+    PathRoute("admin", "DELETE", "/parties/{}/token"),
+    PathRoute("admin", "GET", "/agreements/{}"),
+    PathRoute("alpha", "GET", "/agreements/{}"),
+    PathRoute("admin", "PUT", "/agreements/{}", lambda f: _terms()),
+    PathRoute("alpha", "DELETE", "/protected-areas/{}"),
+    PathRoute("alpha", "DELETE", "/hazards/{}"),
+    PathRoute("admin", "GET", "/log/cosigned/{}"),
+    PathRoute("alpha", "GET", "/log/cosigned/{}"),
+    PathRoute("admin", "DELETE", "/feeds/{}"),
+]
+BAD_PATH_IDS = ["\x00", "nul\x00", "has space", "x" * 65, "-dash-first", "colon:in", "caf\u00e9"]
+
+
+def _answer(world: Any, feature: Any, route: PathRoute, resource: str) -> tuple[Any, ...]:
+    """The answer for `resource`, its id taken out of the problem's text."""
+    body = route.body(feature) if route.body is not None else None
+    response = world.client.request(
+        route.method,
+        route.template.format(quote(resource, safe="")),
+        json=body,
+        headers=world.headers(route.who),
+    )
+    if response.status_code != 404:
+        return response.status_code, response.text
+    problem = _problem(response, 404)
+    problem["detail"] = problem["detail"].replace(repr(resource), "<id>")
+    problem["instance"] = problem["instance"].replace(resource, "<id>")
+    return response.headers["content-type"], problem
+
+
+def test_an_id_of_another_form_in_a_path_answers_as_an_unknown_one(
+    world: Any, feature: Any
+) -> None:
+    unlike: dict[str, Any] = {}
+    for route in PATH_ROUTES:
+        unknown = _answer(world, feature, route, UNKNOWN)
+        for resource in BAD_PATH_IDS:
+            answer = _answer(world, feature, route, resource)
+            if answer != unknown:
+                unlike[f"{route.who} {route.method} {route.template} {resource!r}"] = answer
+    assert unlike == {}
