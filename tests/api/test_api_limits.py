@@ -8,11 +8,13 @@ as for an unknown id).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import pytest
 
 PROBLEM = "application/problem+json"
@@ -262,3 +264,98 @@ def test_an_id_of_another_form_in_a_path_answers_as_an_unknown_one(
             if answer != unknown:
                 unlike[f"{route.who} {route.method} {route.template} {resource!r}"] = answer
     assert unlike == {}
+
+
+# ------------------------------------------------------------------- integers past the columns
+
+HUGE = [2**31, 2**63, 2**70, 1180591620717411303424]
+"""Integers past the 32-bit columns that hold versions and event ids."""
+
+
+def _queried(world: Any, who: str, path: str, name: str, value: int) -> Any:
+    return world.get(who, path, params={name: str(value)})
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "name"),
+    [
+        ("alpha", "/events", "after"),
+        ("alpha", "/events/stream", "after"),
+        ("alpha", "/notices/{own}", "version"),
+        ("admin", "/agreements/ab", "version"),
+    ],
+)
+def test_an_integer_past_its_column_in_a_query_is_422(
+    world: Any, who: str, path: str, name: str
+) -> None:
+    path = path.format(own=world.notices["own"])
+    for value in HUGE:
+        body = _problem(_queried(world, who, path, name, value), 422)
+        assert _pointers(body) == [name], value
+
+
+def test_the_largest_integer_of_a_column_is_taken(world: Any) -> None:
+    largest = 2**31 - 1
+    assert _queried(world, "alpha", "/events", "after", largest).json()["items"] == []
+    _problem(_queried(world, "admin", "/agreements/ab", "version", largest), 404)
+    _problem(_queried(world, "alpha", f"/notices/{world.notices['own']}", "version", largest), 404)
+
+
+def _first_answer(app: Any, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """The status and first body chunk of a GET sent straight to the app, the client hanging
+    up after them (a stream would otherwise never end); (0, b"") if none came within 5 s."""
+    status, body = 0, b""
+
+    async def call() -> None:
+        answered = anyio.Event()
+        requested = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status, body
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                body += message.get("body", b"")
+                answered.set()
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+        with anyio.move_on_after(5):
+            await app(scope, receive, send)
+
+    anyio.run(call)
+    return status, body
+
+
+def test_a_last_event_id_past_its_column_is_422(app: Any, world: Any) -> None:
+    headers = {**world.headers("alpha"), "Last-Event-ID": str(2**63)}
+    status, body = _first_answer(app, "/events/stream", headers)
+    assert status == 422, body
+    assert [e["parameter"] for e in json.loads(body)["errors"]] == ["Last-Event-ID"]
+
+
+def test_an_acknowledged_version_past_its_column_is_422(world: Any) -> None:
+    path = f"/notices/{world.notices['disclosed']}/acknowledgements"
+    for value in HUGE:
+        body = _problem(world.post("alpha", path, {"version": value}), 422)
+        assert _pointers(body) == ["/version"], value

@@ -189,3 +189,28 @@ def test_a_member_of_another_form_is_refused_at_its_index(service: Service) -> N
     with pytest.raises(InvalidInput) as refused:
         AgreementTerms("A-B", ("alpha", "nul\x00", "ok", "a b"))
     assert [e.pointer for e in refused.value.errors] == ["/members/1", "/members/3"]
+
+
+HUGE = [2**31, 2**63, 2**70]
+"""Integers past the 32-bit columns: SQLite cannot bind one past 64 bits, PostgreSQL refuses
+one past its column ("integer out of range")."""
+
+
+def test_a_version_past_its_column_names_nothing(service: Service, world: dict[str, str]) -> None:
+    for version in HUGE:
+        with pytest.raises(NotFound, match=f"version {version} not found"):
+            service.get_notice(ALPHA, world["own"], version)
+        with pytest.raises(NotFound, match=f"version {version} not found"):
+            service.acknowledge(ALPHA, world["disclosed"], version)
+        with pytest.raises(NotFound, match="agreement 'ab' not found"):
+            service.get_agreement(ADMIN, "ab", version)
+
+
+def test_events_after_an_id_past_its_column_are_refused(
+    service: Service, world: dict[str, str]
+) -> None:
+    for after_id in HUGE:
+        with pytest.raises(InvalidInput) as refused:
+            service.list_events(ALPHA, after_id=after_id)
+        assert [e.pointer for e in refused.value.errors] == ["/after"]
+    assert service.list_events(ALPHA, after_id=2**31 - 1).items == ()

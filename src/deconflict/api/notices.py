@@ -22,7 +22,7 @@ from deconflict.api.schemas import (
 from deconflict.api.volumes import volume_input
 from deconflict.domain import NoticeState
 from deconflict.errors import InvalidInput
-from deconflict.limits import ID_PATTERN
+from deconflict.limits import ID_PATTERN, MAX_INT32
 from deconflict.times import parse_utc
 
 __all__ = ["router"]
@@ -79,7 +79,7 @@ def get_notice(
     notice_id: str,
     caller: CallerDep,
     service: ServiceDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT32)] = None,
 ) -> dict[str, Any]:
     """One version (the latest by default); the first fetch by a recipient is recorded."""
     return render_notice(service.get_notice(caller, notice_id, version))

@@ -13,7 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from deconflict.domain import AgreementTerms
-from deconflict.limits import ID_PATTERN, MAX_NAME_CHARS, MAX_TEXT_CHARS, TEXT_PATTERN
+from deconflict.limits import (
+    ID_PATTERN,
+    MAX_INT32,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    TEXT_PATTERN,
+)
 
 __all__ = [
     "AckIn",
@@ -145,7 +151,7 @@ class CancelIn(_In):
 
 
 class AckIn(_In):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT32)
     text: Text = ""
     signature: str | None = Field(default=None, description="Ed25519 signature, base64")
     received_at: str | None = Field(

@@ -10,7 +10,7 @@ from deconflict.domain import Acknowledgement, KeyPurpose
 from deconflict.domain.facts import Acknowledged
 from deconflict.domain.rules import ack_state, is_late, notice_state
 from deconflict.errors import Conflict, DeconflictError, InvalidInput, NotFound
-from deconflict.limits import MAX_TEXT_CHARS, require_text
+from deconflict.limits import MAX_INT32, MAX_TEXT_CHARS, require_text
 from deconflict.log import verify_ack
 from deconflict.service.context import Context, Tx
 from deconflict.service.visibility import Caller, notice_view, require_party, stored_notice
@@ -80,7 +80,9 @@ class Acknowledgements:
         with self._ctx.transaction() as tx:
             notice = stored_notice(tx, notice_id, lock=True)
             disclosure = (
-                None if notice is None else tx.disclosures.get(notice_id, version, party, lock=True)
+                tx.disclosures.get(notice_id, version, party, lock=True)
+                if notice is not None and 1 <= version <= MAX_INT32
+                else None
             )
             if notice is None or disclosure is None:
                 raise NotFound(f"notice {notice_id!r} version {version} not found")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from deconflict.domain import Agreement, AgreementTerms
 from deconflict.domain.facts import AgreementVersioned
 from deconflict.errors import FieldError, InvalidInput, NotFound
-from deconflict.limits import is_id, require_id
+from deconflict.limits import MAX_INT32, is_id, require_id
 from deconflict.service.context import Context, Tx
 from deconflict.service.visibility import Caller, read_agreement, require_admin
 
@@ -63,7 +63,8 @@ class Agreements:
     def get(self, caller: Caller, agreement_id: str, version: int | None = None) -> Agreement:
         with self._ctx.read() as repos:
             visible = read_agreement(repos, caller, agreement_id)
-            agreement = repos.agreements.get(agreement_id, version) if visible else None
+            stored = visible and (version is None or 1 <= version <= MAX_INT32)
+            agreement = repos.agreements.get(agreement_id, version) if stored else None
         if agreement is None or not visible:
             raise NotFound(f"agreement {agreement_id!r} not found")
         return agreement
