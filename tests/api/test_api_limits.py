@@ -359,3 +359,35 @@ def test_an_acknowledged_version_past_its_column_is_422(world: Any) -> None:
     for value in HUGE:
         body = _problem(world.post("alpha", path, {"version": value}), 422)
         assert _pointers(body) == ["/version"], value
+
+
+# ------------------------------------------------------------------ times at the calendar's edge
+
+EDGE_TIMES = [
+    "9999-12-31T23:59:59Z",
+    "9999-12-31T23:59:59.999999-14:00",
+    "9999-12-31T23:59:59+23:59",
+    "0001-01-01T00:00:00+01:00",
+    "2201-01-01T00:00:00Z",
+    "2026-06-01T08:00:00+02:60",
+]
+"""Ends the service once took and then overflowed on (adding a buffer to 9999-12-31), offsets
+past the calendar, and years past the declared ones."""
+
+
+def test_a_volume_ending_at_the_calendars_edge_is_422(world: Any, feature: Any) -> None:
+    """An end in 9999 was taken (201), to overflow later wherever a buffer or deadline was
+    added to it; it is refused where it arrives."""
+    for end in EDGE_TIMES:
+        volume = feature()
+        volume["properties"]["time_end"] = end
+        notice = {"agreement_id": "ab", "purpose": "far", "volumes": [volume]}
+        body = _problem(world.post("alpha", "/notices", notice), 422)
+        assert _pointers(body) == ["/volumes/0/properties/time_end"], end
+
+
+def test_a_received_at_at_the_calendars_edge_is_422(world: Any) -> None:
+    path = f"/notices/{world.notices['disclosed']}/acknowledgements"
+    for received_at in EDGE_TIMES:
+        body = {"version": 1, "received_at": received_at}
+        assert _pointers(_problem(world.post("alpha", path, body), 422)) == ["/received_at"]
