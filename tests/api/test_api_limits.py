@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -391,3 +392,76 @@ def test_a_received_at_at_the_calendars_edge_is_422(world: Any) -> None:
     for received_at in EDGE_TIMES:
         body = {"version": 1, "received_at": received_at}
         assert _pointers(_problem(world.post("alpha", path, body), 422)) == ["/received_at"]
+
+
+# --------------------------------------------------------------------------------- altitudes
+
+ALTITUDES_OUT = [
+    ({"alt_lower_m": -1000.5}, "alt_lower_m"),
+    ({"alt_upper_m": 100_000.5}, "alt_upper_m"),
+    ({"alt_upper_m": 1e308}, "alt_upper_m"),
+    ({"alt_lower_m": -1e308}, "alt_lower_m"),
+    ({"alt_lower_fl": 10.0, "alt_upper_fl": 3281.0}, "alt_upper_fl"),
+    ({"alt_lower_fl": -33.0, "alt_upper_fl": 100.0}, "alt_lower_fl"),
+]
+"""Altitudes out of [-1,000 m, 100 km]; flight levels out of the same band once in metres
+(FL 3281 is 100,009 m, FL -33 is -1,006 m)."""
+
+
+def _at(feature: Any, properties: dict[str, Any]) -> dict[str, Any]:
+    volume = feature()
+    if any(key.endswith("_fl") for key in properties):
+        del volume["properties"]["alt_lower_m"], volume["properties"]["alt_upper_m"]
+    volume["properties"].update(properties)
+    return volume
+
+
+def test_an_altitude_out_of_bounds_is_422_at_its_field(world: Any, feature: Any) -> None:
+    for properties, key in ALTITUDES_OUT:
+        notice = _notice(feature, volumes=[_at(feature, properties)])
+        body = _problem(world.post("alpha", "/notices", notice), 422)
+        assert _pointers(body) == [f"/volumes/0/properties/{key}"], properties
+        area = {"name": "high", "volume": _at(feature, properties)}
+        body = _problem(world.post("alpha", "/protected-areas", area), 422)
+        assert _pointers(body) == [f"/volume/properties/{key}"], properties
+
+
+def test_the_altitude_bounds_are_taken(world: Any, feature: Any) -> None:
+    for properties in (
+        {"alt_lower_m": -1000.0, "alt_upper_m": 100_000.0},
+        {"alt_lower_fl": -32.0, "alt_upper_fl": 3280.0},
+    ):
+        notice = _notice(feature, volumes=[_at(feature, properties)])
+        assert world.post("alpha", "/notices", notice).status_code == 201, properties
+
+
+def test_an_f3548_altitude_out_of_bounds_is_422_at_its_value(world: Any, clock: Any) -> None:
+    start = clock.now() + timedelta(hours=2)
+
+    def volume4d(lower_m: float, upper_m: float) -> dict[str, Any]:
+        def altitude(value: float) -> dict[str, Any]:
+            return {"value": value, "reference": "W84", "units": "M"}
+
+        return {
+            "volume": {
+                "outline_circle": {
+                    "center": {"lat": 10.0, "lng": 30.0},
+                    "radius": {"value": 5000.0, "units": "M"},
+                },
+                "altitude_lower": altitude(lower_m),
+                "altitude_upper": altitude(upper_m),
+            },
+            "time_start": {"value": start.isoformat(), "format": "RFC3339"},
+            "time_end": {"value": (start + timedelta(hours=1)).isoformat(), "format": "RFC3339"},
+        }
+
+    for lower, upper, where in ((-1001.0, 0.0, "lower"), (0.0, 100_001.0, "upper")):
+        notice = {
+            "agreement_id": "ab",
+            "purpose": "f3548",
+            "volumes_f3548": [volume4d(lower, upper)],
+        }
+        body = _problem(world.post("alpha", "/notices", notice), 422)
+        assert _pointers(body) == [f"/volumes_f3548/0/volume/altitude_{where}/value"]
+    notice = {"agreement_id": "ab", "purpose": "f3548", "volumes_f3548": [volume4d(-1000.0, 1e5)]}
+    assert world.post("alpha", "/notices", notice).status_code == 201

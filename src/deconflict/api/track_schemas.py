@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from deconflict.api.problems import json_pointer
 from deconflict.errors import FieldError, InvalidInput
-from deconflict.limits import ID_PATTERN
+from deconflict.limits import ID_PATTERN, MAX_ALT_M, MIN_ALT_M
 from deconflict.live import MAX_TRACKS, PushedTrack
 from deconflict.times import parse_utc
 from deconflict.tracks import TrackState, state_json
@@ -38,7 +38,7 @@ class TrackIn(BaseModel):
     time: str = Field(description="RFC 3339 with an offset; at most 5 s ahead, 60 s old")
     lat: float = Field(ge=-90, le=90, description="degrees WGS84")
     lon: float = Field(ge=-180, le=180, description="degrees WGS84")
-    alt_m: float = Field(ge=-1000, le=100_000, description="pressure altitude, metres")
+    alt_m: float = Field(ge=MIN_ALT_M, le=MAX_ALT_M, description="pressure altitude, metres")
     gs_mps: float = Field(ge=0, le=1500, description="ground speed, m/s")
     trk_deg: float = Field(ge=0, lt=360, description="track angle, degrees from true north")
     vs_mps: float = Field(ge=-200, le=200, description="vertical speed, m/s, up positive")
