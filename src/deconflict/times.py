@@ -7,11 +7,14 @@ Three spellings, each for its own reason:
   bytes one form; any other spelling is refused;
 - RFC 3339 at the boundary (`format_utc`, `parse_utc`, `read_utc`): what the API, GeoJSON and
   F3548 documents carry. Out: UTC with `Z`, a fraction only when there is one. In: any RFC 3339
-  offset, naive times refused, errors as `InvalidInput` at a JSON pointer; `read_utc` reads
-  back, unchecked and fast, text `format_utc` wrote;
+  offset (minutes 00 to 59), naive times refused, errors as `InvalidInput` at a JSON pointer;
+  `read_utc` reads back, unchecked and fast, text `format_utc` wrote;
 - ISO 8601 with a zone (`parse_iso`): command-line arguments and state-vector files, as
   lenient as Python's `datetime.fromisoformat`, naive times refused; and out (`format_iso`),
   the `+00:00` form event data has always been served in.
+
+Both readers of a client's times keep to the years `limits` declares (1970 to 2200, in UTC), so
+no time taken in overflows a `datetime` once buffers and deadlines are added to it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import UTC, datetime
 
 from deconflict.clock import require_utc
 from deconflict.errors import InvalidInput
+from deconflict.limits import MAX_YEAR, MIN_YEAR
 
 __all__ = [
     "format_iso",
@@ -34,7 +38,7 @@ __all__ = [
 
 _LOG_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$", re.ASCII
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:[0-5]\d)?$", re.ASCII
 )
 
 
@@ -70,7 +74,20 @@ def parse_utc(value: object, pointer: str) -> datetime:
         parsed = datetime.fromisoformat(value.upper().replace(" ", "T"))
     except ValueError as exc:
         raise InvalidInput.at(pointer, f"{value!r} is not a valid date-time: {exc}") from None
-    return parsed.astimezone(UTC)
+    return _in_years(parsed, repr(value), pointer)
+
+
+def _in_years(when: datetime, shown: str, pointer: str) -> datetime:
+    """`when` (aware) in UTC, if that falls in the years a client may give; else `InvalidInput`."""
+    try:
+        utc = when.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput.at(pointer, f"{shown} is out of range in UTC") from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise InvalidInput.at(
+            pointer, f"{shown} is in {utc.year} (UTC); times lie in {MIN_YEAR} to {MAX_YEAR}"
+        )
+    return utc
 
 
 def read_utc(text: str) -> datetime:
@@ -90,8 +107,8 @@ def parse_iso(text: str, pointer: str) -> datetime:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput.at(pointer, f"time {text!r} is not ISO 8601") from None
-    if when.tzinfo is None:
+    if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidInput.at(
             pointer, f"time {text!r} has no zone; add Z or an offset such as +00:00"
         )
-    return require_utc(when)
+    return _in_years(when, f"time {text!r}", pointer)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from deconflict.api.deps import CallerDep, ServiceDep
 from deconflict.api.edge import StrictJSONRoute
@@ -18,6 +18,7 @@ from deconflict.api.schemas import (
     ProtectedAreaOut,
 )
 from deconflict.api.volumes import one_volume
+from deconflict.limits import ID_PATTERN
 
 __all__ = ["router"]
 
@@ -62,7 +63,9 @@ def add_hazard(
 
 @router.get("/hazards", response_model=HazardList, tags=["airspace"])
 def list_hazards(
-    caller: CallerDep, service: ServiceDep, agreement_id: str | None = None
+    caller: CallerDep,
+    service: ServiceDep,
+    agreement_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> dict[str, Any]:
     return {"items": [render_hazard(h) for h in service.list_hazards(caller, agreement_id)]}
 

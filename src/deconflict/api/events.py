@@ -20,6 +20,7 @@ from deconflict.api.edge import StrictJSONRoute
 from deconflict.api.render import render_event
 from deconflict.api.schemas import EventPage
 from deconflict.domain import Event, EventKind
+from deconflict.limits import MAX_INT32
 from deconflict.service import Caller, Service
 
 __all__ = ["router"]
@@ -33,7 +34,9 @@ def list_events(
     service: ServiceDep,
     request: Request,
     response: Response,
-    after: Annotated[int, Query(ge=0, description="only events with a larger id")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_INT32, description="only events with a larger id")
+    ] = 0,
     kind: EventKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
@@ -87,12 +90,12 @@ def stream_events(
     caller: CallerDep,
     service: ServiceDep,
     request: Request,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
     kind: EventKind | None = None,
     max_events: Annotated[
         int | None, Query(ge=1, description="close the stream after this many events")
     ] = None,
-    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=MAX_INT32)] = None,
 ) -> StreamingResponse:
     """Push events to the caller as they happen (Server-Sent Events)."""
     start = after if after is not None else (last_event_id or 0)

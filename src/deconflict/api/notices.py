@@ -22,6 +22,7 @@ from deconflict.api.schemas import (
 from deconflict.api.volumes import volume_input
 from deconflict.domain import NoticeState
 from deconflict.errors import InvalidInput
+from deconflict.limits import ID_PATTERN, MAX_INT32
 from deconflict.times import parse_utc
 
 __all__ = ["router"]
@@ -64,7 +65,7 @@ def list_notices(
     response: Response,
     role: Literal["originator", "recipient"] | None = None,
     state: NoticeState | None = None,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The caller's own notices and those disclosed to it, newest first, a page at a time."""
@@ -78,7 +79,7 @@ def get_notice(
     notice_id: str,
     caller: CallerDep,
     service: ServiceDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT32)] = None,
 ) -> dict[str, Any]:
     """One version (the latest by default); the first fetch by a recipient is recorded."""
     return render_notice(service.get_notice(caller, notice_id, version))

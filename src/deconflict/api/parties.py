@@ -22,6 +22,7 @@ from deconflict.api.schemas import (
 from deconflict.domain import AgreementTerms, DisclosureRule, KeyPurpose, TrackSharing
 from deconflict.domain.agreements import alert_tiers
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.limits import MAX_INT32
 
 __all__ = ["router"]
 
@@ -102,7 +103,7 @@ def get_agreement(
     agreement_id: str,
     caller: CallerDep,
     service: ServiceDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT32)] = None,
 ) -> dict[str, Any]:
     return render_agreement(service.get_agreement(caller, agreement_id, version))
 

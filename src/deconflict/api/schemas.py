@@ -8,11 +8,18 @@ each bad field.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from deconflict.domain import AgreementTerms
+from deconflict.limits import (
+    ID_PATTERN,
+    MAX_INT32,
+    MAX_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    TEXT_PATTERN,
+)
 
 __all__ = [
     "AckIn",
@@ -31,8 +38,10 @@ __all__ = [
     "HazardIn",
     "HazardList",
     "HazardOut",
+    "Id",
     "KeyIn",
     "KeyOut",
+    "Name",
     "NoticeIn",
     "NoticeOut",
     "NoticePage",
@@ -44,6 +53,8 @@ __all__ = [
     "ProtectedAreaIn",
     "ProtectedAreaList",
     "ProtectedAreaOut",
+    "Purpose",
+    "Text",
     "TokenOut",
 ]
 
@@ -56,13 +67,28 @@ FEATURE_DOC = (
 )
 
 
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        description="a letter or digit, then up to 63 letters, digits, '.', '_' or '-'",
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=TEXT_PATTERN)]
+"""A name: no control characters (PostgreSQL refuses NUL, so both backends refuse them all)."""
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS, pattern=TEXT_PATTERN)]
+"""Free text: no control characters but tab and newline."""
+Purpose = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=TEXT_PATTERN)]
+"""A notice's purpose: text, not empty."""
+
+
 class _In(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class PartyIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    id: str | None = Field(default=None, description="chosen id; generated when absent")
+    name: Name
+    id: Id | None = Field(default=None, description="chosen id; generated when absent")
 
 
 class KeyIn(_In):
@@ -71,15 +97,15 @@ class KeyIn(_In):
 
 
 class AlertTierIn(_In):
-    name: str = Field(min_length=1, max_length=64)
+    name: Name
     rpz_m: float = Field(description="horizontal separation, metres")
     hpz_m: float = Field(description="vertical separation, metres")
     lookahead_s: float = Field(description="how far ahead a loss of separation is predicted")
 
 
 class AgreementIn(_In):
-    name: str
-    members: list[str] = Field(description="party ids, at least two")
+    name: Name
+    members: list[Id] = Field(description="party ids, at least two")
     min_lead_time_s: float = _DEFAULTS.min_lead_time_s
     ack_deadline_s: float = _DEFAULTS.ack_deadline_s
     escalation_after_s: list[float] = Field(
@@ -113,22 +139,22 @@ class AgreementIn(_In):
         default=_DEFAULTS.channel_silent_after_s,
         description="a member not heard from for this long has a silent channel",
     )
-    id: str | None = Field(default=None, description="chosen id on creation; ignored on update")
+    id: Id | None = Field(default=None, description="chosen id on creation; ignored on update")
 
 
 class ProtectedAreaIn(_In):
-    name: str
+    name: Name
     volume: Feature | None = Field(default=None, description=FEATURE_DOC)
     volume_f3548: dict[str, Any] | None = Field(default=None, description="ASTM F3548 Volume4D")
 
 
 class HazardIn(ProtectedAreaIn):
-    agreement_id: str
+    agreement_id: Id
 
 
 class NoticeIn(_In):
-    agreement_id: str
-    purpose: str
+    agreement_id: Id
+    purpose: Purpose
     volumes: list[Feature] | Feature | None = Field(
         default=None, description="GeoJSON Features, or a FeatureCollection. " + FEATURE_DOC
     )
@@ -141,16 +167,16 @@ class NoticeIn(_In):
 class AmendIn(_In):
     volumes: list[Feature] | Feature | None = Field(default=None, description=FEATURE_DOC)
     volumes_f3548: list[dict[str, Any]] | None = None
-    purpose: str | None = None
+    purpose: Purpose | None = None
 
 
 class CancelIn(_In):
-    reason: str = ""
+    reason: Text = ""
 
 
 class AckIn(_In):
-    version: int = Field(ge=1)
-    text: str = ""
+    version: int = Field(ge=1, le=MAX_INT32)
+    text: Text = ""
     signature: str | None = Field(default=None, description="Ed25519 signature, base64")
     received_at: str | None = Field(
         default=None, description="when the party says it received the notice (RFC 3339)"

@@ -14,6 +14,7 @@ from typing_extensions import TypedDict  # typing.TypedDict: pydantic needs Pyth
 
 from deconflict.api.problems import json_pointer
 from deconflict.errors import FieldError, InvalidInput
+from deconflict.limits import ID_PATTERN, MAX_ALT_M, MIN_ALT_M
 from deconflict.live import MAX_TRACKS, PushedTrack
 from deconflict.times import parse_utc
 from deconflict.tracks import TrackState, state_json
@@ -30,19 +31,19 @@ __all__ = [
     "render_state",
 ]
 
-_ID = r"^[A-Za-z0-9._:-]{1,64}$"
-
 
 class TrackIn(TypedDict):
     """One state of one of the pusher's tracks. A typed dict rather than a model: validating
     a batch of 1,000 builds no model objects, a third of the cost."""
 
     __pydantic_config__ = ConfigDict(strict=True, extra="forbid")  # type: ignore[misc]
-    id: Annotated[str, Field(pattern=_ID, description="the pusher's own track id")]
+    id: Annotated[str, Field(pattern=ID_PATTERN, description="the pusher's own track id")]
     time: Annotated[str, Field(description="RFC 3339 with an offset; at most 5 s ahead, 60 s old")]
     lat: Annotated[float, Field(ge=-90, le=90, description="degrees WGS84")]
     lon: Annotated[float, Field(ge=-180, le=180, description="degrees WGS84")]
-    alt_m: Annotated[float, Field(ge=-1000, le=100_000, description="pressure altitude, metres")]
+    alt_m: Annotated[
+        float, Field(ge=MIN_ALT_M, le=MAX_ALT_M, description="pressure altitude, metres")
+    ]
     gs_mps: Annotated[float, Field(ge=0, le=1500, description="ground speed, m/s")]
     trk_deg: Annotated[
         float, Field(ge=0, lt=360, description="track angle, degrees from true north")
@@ -52,7 +53,7 @@ class TrackIn(TypedDict):
     icao24: NotRequired[Annotated[str | None, Field(pattern=r"^[0-9A-Fa-f]{6}$")]]
     squawk: NotRequired[Annotated[str | None, Field(pattern=r"^[0-7]{4}$")]]
     notice_id: NotRequired[
-        Annotated[str | None, Field(pattern=_ID, description="a notice the pusher may see")]
+        Annotated[str | None, Field(pattern=ID_PATTERN, description="a notice the pusher may see")]
     ]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from deconflict.detection.tactical import AlertTier, AlertTiers
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
+from deconflict.limits import MAX_NAME_CHARS, is_id, text_problem
 
 __all__ = [
     "DEFAULT_ALERT_TIERS",
@@ -75,8 +76,16 @@ class AgreementTerms:
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
+        name_problem = text_problem(self.name, MAX_NAME_CHARS)
         if not self.name.strip():
             errors.append(FieldError("/name", "must not be empty"))
+        elif name_problem is not None:
+            errors.append(FieldError("/name", name_problem))
+        errors.extend(
+            FieldError(f"/members/{i}", f"{member!r} is not a party id")
+            for i, member in enumerate(self.members)
+            if not is_id(member)
+        )
         if len(set(self.members)) != len(self.members):
             errors.append(FieldError("/members", "lists a party twice"))
         if len(self.members) < 2:

@@ -8,6 +8,7 @@ section 3.1.1; split at the antimeridian, section 3.1.9) or a Point with `proper
 (a circle). `properties`: `alt_lower_m`, `alt_upper_m` and optional `alt_reference` ("W84",
 the default, or "STD" for pressure altitude), or `alt_lower_fl`, `alt_upper_fl` (flight levels,
 converted once to metres, reference STD); `time_start`, `time_end` (RFC 3339 with offset).
+Altitudes (flight levels once in metres) lie in `limits`' band, -1,000 m to 100 km.
 
 F3548 `Volume4D`: `volume.outline_polygon.vertices` (geodesic edges, no repeated closing
 vertex) or `volume.outline_circle`; `altitude_lower`/`altitude_upper` in metres W84;
@@ -48,6 +49,7 @@ from deconflict.geometry.volume import (
     TimeWindow,
     Volume,
 )
+from deconflict.limits import MAX_ALT_M, MIN_ALT_M
 from deconflict.times import format_utc, parse_utc
 from deconflict.units import flight_level_to_m
 
@@ -190,6 +192,16 @@ def _geometry(errors: _Errors, feature: Mapping[str, object]) -> Footprint | Non
         return None
 
 
+def _check_altitude(
+    errors: _Errors, value_m: float, pointer: str, flight_level: float | None = None
+) -> None:
+    """An altitude outside limits' band is an error at `pointer`."""
+    if MIN_ALT_M <= value_m <= MAX_ALT_M:
+        return
+    given = f"{value_m:.6g} m" if flight_level is None else f"FL{flight_level:g} ({value_m:.6g} m)"
+    errors.add(pointer, f"{given} is outside {MIN_ALT_M:,.0f} m to {MAX_ALT_M:,.0f} m")
+
+
 def _altitude(errors: _Errors, properties: Mapping[str, object]) -> AltitudeBand | None:
     fl_keys = ("alt_lower_fl", "alt_upper_fl")
     m_keys = ("alt_lower_m", "alt_upper_m")
@@ -214,10 +226,13 @@ def _altitude(errors: _Errors, properties: Mapping[str, object]) -> AltitudeBand
         errors.add("/properties/alt_reference", "flight levels are pressure altitudes ('STD')")
     if len(errors.items) > before:
         return None
-    if uses_fl:
-        values = [flight_level_to_m(v) for v in values]
+    metres = [flight_level_to_m(v) for v in values] if uses_fl else values
+    for key, given, value_m in zip(keys, values, metres, strict=True):
+        _check_altitude(errors, value_m, f"/properties/{key}", given if uses_fl else None)
+    if len(errors.items) > before:
+        return None
     try:
-        return AltitudeBand(values[0], values[1], AltitudeReference(str(reference)))
+        return AltitudeBand(metres[0], metres[1], AltitudeReference(str(reference)))
     except InvalidInput as exc:
         errors.extend(exc, lambda p: f"/properties/{keys[0] if p == '/lower_m' else keys[1]}")
         return None
@@ -406,7 +421,11 @@ def volume_from_f3548(obj: Mapping[str, object]) -> Volume:
     lower = _measure(errors, volume.get("altitude_lower"), "/volume/altitude_lower", reference=True)
     upper = _measure(errors, volume.get("altitude_upper"), "/volume/altitude_upper", reference=True)
     altitude = None
-    if lower is not None and upper is not None:
+    before = len(errors.items)
+    for value_m, name in ((lower, "lower"), (upper, "upper")):
+        if value_m is not None:
+            _check_altitude(errors, value_m, f"/volume/altitude_{name}/value")
+    if lower is not None and upper is not None and len(errors.items) == before:
         try:
             altitude = AltitudeBand(lower, upper, AltitudeReference.W84)
         except InvalidInput as exc:

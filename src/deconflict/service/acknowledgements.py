@@ -10,14 +10,13 @@ from deconflict.domain import Acknowledgement, KeyPurpose
 from deconflict.domain.facts import Acknowledged
 from deconflict.domain.rules import ack_state, is_late, notice_state
 from deconflict.errors import Conflict, DeconflictError, InvalidInput, NotFound
+from deconflict.limits import MAX_INT32, MAX_TEXT_CHARS, require_text
 from deconflict.log import verify_ack
 from deconflict.service.context import Context, Tx
-from deconflict.service.visibility import Caller, notice_view, require_party
+from deconflict.service.visibility import Caller, notice_view, require_party, stored_notice
 from deconflict.times import format_time
 
 __all__ = ["Acknowledgements", "refresh_state"]
-
-MAX_TEXT = 2000
 
 
 def refresh_state(tx: Tx, notice_id: str) -> None:
@@ -73,15 +72,18 @@ class Acknowledgements:
     ) -> Acknowledgement:
         """Record that the caller has received and read one disclosed version."""
         party = require_party(caller)
-        if len(text) > MAX_TEXT:
-            raise InvalidInput.at("/text", f"at most {MAX_TEXT} characters")
+        require_text(text, "/text", MAX_TEXT_CHARS)
         if signature_b64 is not None and party_received_at is None:
             raise InvalidInput.at(
                 "/received_at", "a signed acknowledgement states when it was received"
             )
         with self._ctx.transaction() as tx:
-            notice = tx.notices.get(notice_id, lock=True)
-            disclosure = tx.disclosures.get(notice_id, version, party, lock=True)
+            notice = stored_notice(tx, notice_id, lock=True)
+            disclosure = (
+                tx.disclosures.get(notice_id, version, party, lock=True)
+                if notice is not None and 1 <= version <= MAX_INT32
+                else None
+            )
             if notice is None or disclosure is None:
                 raise NotFound(f"notice {notice_id!r} version {version} not found")
             if disclosure.acknowledged_at is not None:
@@ -117,5 +119,5 @@ class Acknowledgements:
         """The notice's acknowledgements: all of them for its originator, a recipient's own."""
         party = require_party(caller)
         with self._ctx.read() as repos:
-            view = notice_view(repos, repos.notices.get(notice_id), party, notice_id)
+            view = notice_view(repos, stored_notice(repos, notice_id), party, notice_id)
             return view.acknowledgements(repos.disclosures.acknowledgements(notice_id))

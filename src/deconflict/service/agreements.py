@@ -5,8 +5,8 @@ from __future__ import annotations
 from deconflict.domain import Agreement, AgreementTerms
 from deconflict.domain.facts import AgreementVersioned
 from deconflict.errors import FieldError, InvalidInput, NotFound
+from deconflict.limits import MAX_INT32, is_id, require_id
 from deconflict.service.context import Context, Tx
-from deconflict.service.parties import PARTY_ID
 from deconflict.service.visibility import Caller, read_agreement, require_admin
 
 __all__ = ["Agreements"]
@@ -31,10 +31,8 @@ class Agreements:
         self, caller: Caller, terms: AgreementTerms, *, agreement_id: str | None = None
     ) -> Agreement:
         require_admin(caller)
-        if agreement_id is not None and not PARTY_ID.fullmatch(agreement_id):
-            raise InvalidInput.at(
-                "/id", "must be lower-case letters, digits, '-' or '_', at most 64"
-            )
+        if agreement_id is not None:
+            require_id(agreement_id, "/id")
         with self._ctx.transaction() as tx:
             _check_members(tx, terms)
             agreement_id = agreement_id or tx.new_id("agr")
@@ -48,6 +46,8 @@ class Agreements:
     def update(self, caller: Caller, agreement_id: str, terms: AgreementTerms) -> Agreement:
         """A new version of the terms; notices keep the version they were submitted under."""
         require_admin(caller)
+        if not is_id(agreement_id):
+            raise NotFound(f"agreement {agreement_id!r} not found")
         with self._ctx.transaction() as tx:
             self._ctx.lock_agreements(tx, [agreement_id])
             head = tx.heads.get(agreement_id)
@@ -63,7 +63,8 @@ class Agreements:
     def get(self, caller: Caller, agreement_id: str, version: int | None = None) -> Agreement:
         with self._ctx.read() as repos:
             visible = read_agreement(repos, caller, agreement_id)
-            agreement = repos.agreements.get(agreement_id, version)
+            stored = visible and (version is None or 1 <= version <= MAX_INT32)
+            agreement = repos.agreements.get(agreement_id, version) if stored else None
         if agreement is None or not visible:
             raise NotFound(f"agreement {agreement_id!r} not found")
         return agreement

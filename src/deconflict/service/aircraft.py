@@ -14,8 +14,8 @@ from deconflict.domain import AircraftDeclaration, AircraftOwners
 from deconflict.domain.aircraft import clashes, icao24_hex
 from deconflict.domain.facts import AircraftDeclared
 from deconflict.errors import Conflict, NotFound
+from deconflict.limits import is_id
 from deconflict.service.context import Context
-from deconflict.service.parties import PARTY_ID
 from deconflict.service.visibility import Caller, known_parties, may_manage_party
 from deconflict.storage.repositories import Repositories
 
@@ -25,7 +25,7 @@ __all__ = ["Aircraft"]
 def _visible_party(repos: Repositories, caller: Caller, party_id: str) -> None:
     """NotFound unless the party exists and the caller may know of it."""
     known = known_parties(repos, caller)
-    exists = PARTY_ID.fullmatch(party_id) is not None and repos.parties.get(party_id) is not None
+    exists = is_id(party_id) and repos.parties.get(party_id) is not None
     if not exists or (known is not None and party_id not in known):
         raise NotFound(f"party {party_id!r} not found")
 

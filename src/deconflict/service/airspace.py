@@ -10,19 +10,23 @@ from deconflict.domain import Hazard, ProtectedArea
 from deconflict.domain.facts import AreaAdded, AreaRemoved, HazardAdded, HazardRemoved
 from deconflict.errors import InvalidInput, NotFound
 from deconflict.geometry import Volume
+from deconflict.limits import MAX_NAME_CHARS, control_problem, is_id
 from deconflict.service.context import Context
 from deconflict.service.visibility import Caller, area_owners, hazard_agreements, require_party
 
 __all__ = ["MAX_NAME", "Airspace"]
 
-MAX_NAME = 200
+MAX_NAME = MAX_NAME_CHARS
 """The longest name of an area or hazard, as the tables store it."""
 
 
 def _named(name: str) -> str:
-    """The name, stripped, if it is 1 to MAX_NAME characters (as stored)."""
+    """The name, stripped, if it is 1 to MAX_NAME characters of text (as stored)."""
     if not name.strip() or len(name.strip()) > MAX_NAME:
         raise InvalidInput.at("/name", f"must be 1 to {MAX_NAME} characters")
+    problem = control_problem(name)
+    if problem is not None:
+        raise InvalidInput.at("/name", problem)
     return name.strip()
 
 
@@ -48,6 +52,8 @@ class Airspace:
 
     def remove_protected_area(self, caller: Caller, area_id: str) -> None:
         owner = require_party(caller)
+        if not is_id(area_id):
+            raise NotFound(f"protected area {area_id!r} not found")
         with self._ctx.transaction() as tx:
             agreement_ids = tx.agreements.of_member(owner)
             self._ctx.lock_agreements(tx, agreement_ids)
@@ -60,7 +66,7 @@ class Airspace:
         party = require_party(caller)
         name = _named(name)
         with self._ctx.transaction() as tx:
-            if party not in tx.agreements.members(agreement_id):
+            if not is_id(agreement_id) or party not in tx.agreements.members(agreement_id):
                 raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
             self._ctx.lock_agreements(tx, [agreement_id])
             hazard = Hazard(tx.new_id("hz"), agreement_id, party, name, volume, tx.now)
@@ -70,13 +76,15 @@ class Airspace:
             return hazard
 
     def list_hazards(self, caller: Caller, agreement_id: str | None = None) -> list[Hazard]:
+        if agreement_id is not None and not is_id(agreement_id):
+            return []
         with self._ctx.read() as repos:
             return repos.airspace.hazards(hazard_agreements(repos, caller), agreement_id)
 
     def remove_hazard(self, caller: Caller, hazard_id: str) -> None:
         party = require_party(caller)
         with self._ctx.transaction() as tx:
-            agreement_id = tx.airspace.hazard_agreement(hazard_id)
+            agreement_id = tx.airspace.hazard_agreement(hazard_id) if is_id(hazard_id) else None
             if agreement_id is None or party not in tx.agreements.members(agreement_id):
                 raise NotFound(f"hazard {hazard_id!r} not found")
             self._ctx.lock_agreements(tx, [agreement_id])

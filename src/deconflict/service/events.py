@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deconflict.domain import Event, EventKind, Page
 from deconflict.errors import InvalidInput
+from deconflict.limits import MAX_INT32
 from deconflict.service.context import Context
 from deconflict.service.visibility import Caller, audience_of
 
@@ -27,6 +28,8 @@ class Events:
         """Events in the caller's audience (all of them for the admin), after `after_id`."""
         if not 1 <= limit <= 500:
             raise InvalidInput.at("/limit", "must be between 1 and 500")
+        if not 0 <= after_id <= MAX_INT32:
+            raise InvalidInput.at("/after", f"must be an event id, from 0 to {MAX_INT32}")
         with self._ctx.read() as repos:
             found = repos.events.after(after_id, limit + 1, audience=audience_of(caller), kind=kind)
         items = tuple(found[:limit])

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from deconflict.domain import KeyPurpose
 from deconflict.domain.facts import Published
 from deconflict.errors import DeconflictError, InvalidInput, NotFound
+from deconflict.limits import is_id
 from deconflict.log import (
     Checkpoint,
     Cosignature,
@@ -110,7 +111,7 @@ class Ledger:
             known = known_parties(repos, caller)
             if known is not None and party_id not in known:
                 raise NotFound(f"party {party_id!r} has co-signed no checkpoint")
-            size = repos.checkpoints.newest_cosigned(party_id)
+            size = repos.checkpoints.newest_cosigned(party_id) if is_id(party_id) else None
         if size is None:
             raise NotFound(f"party {party_id!r} has co-signed no checkpoint")
         return self.checkpoint(size)

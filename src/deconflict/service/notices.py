@@ -14,6 +14,7 @@ from deconflict.domain import Notice, NoticeKind, NoticeState, Page, StoredNotic
 from deconflict.errors import Conflict, FieldError, IdempotencyMismatch, InvalidInput, NotFound
 from deconflict.geometry import Volume
 from deconflict.geometry.formats import volume_from_geojson, volume_to_geojson
+from deconflict.limits import MAX_TEXT_CHARS, is_id, require_id, require_text, text_problem
 from deconflict.service.context import Context, Tx
 from deconflict.service.publishing import publish
 from deconflict.service.visibility import (
@@ -22,13 +23,13 @@ from deconflict.service.visibility import (
     notice_view,
     notices_in_role,
     require_party,
+    stored_notice,
 )
 from deconflict.storage.notices import KeyInUse
 
 __all__ = ["Notices"]
 
 MAX_VOLUMES = 200
-MAX_PURPOSE = 2000
 
 
 def _validate(volumes: Sequence[Volume], purpose: str | None, now: datetime) -> None:
@@ -42,14 +43,16 @@ def _validate(volumes: Sequence[Volume], purpose: str | None, now: datetime) -> 
             errors.append(
                 FieldError(f"/volumes/{i}/properties/time_end", "the operation is already over")
             )
-    if purpose is not None and len(purpose) > MAX_PURPOSE:
-        errors.append(FieldError("/purpose", f"at most {MAX_PURPOSE} characters"))
+    if purpose is not None:
+        problem = text_problem(purpose, MAX_TEXT_CHARS) if purpose.strip() else "must not be empty"
+        if problem is not None:
+            errors.append(FieldError("/purpose", problem))
     if errors:
         raise InvalidInput("invalid notice", errors)
 
 
 def _own_notice(tx: Tx, party: str, notice_id: str) -> StoredNotice:
-    notice = tx.notices.get(notice_id)
+    notice = stored_notice(tx, notice_id)
     if notice is None or notice.originator != party:
         raise NotFound(f"notice {notice_id!r} not found")
     return notice
@@ -181,6 +184,8 @@ class Notices:
         def attempt() -> Notice:
             with self._ctx.transaction() as tx:
                 _validate(volumes, purpose, tx.now)
+                if not is_id(agreement_id):
+                    raise InvalidInput.at("/agreement_id", f"unknown agreement {agreement_id!r}")
                 self._ctx.lock_agreements(tx, [agreement_id])
                 head = tx.heads.get(agreement_id)
                 if (
@@ -263,8 +268,7 @@ class Notices:
     def cancel(self, caller: Caller, notice_id: str, reason: str = "") -> Notice:
         """A cancellation version; recipients acknowledge it like any other version."""
         party = require_party(caller)
-        if len(reason) > MAX_PURPOSE:
-            raise InvalidInput.at("/reason", f"at most {MAX_PURPOSE} characters")
+        require_text(reason, "/reason", MAX_TEXT_CHARS)
         with self._ctx.transaction() as tx:
             notice = _own_notice(tx, party, notice_id)
             self._ctx.lock_agreements(tx, [notice.agreement_id])
@@ -294,7 +298,7 @@ class Notices:
         """One version (the latest the caller may see, by default); stamps first delivery."""
         party = require_party(caller)
         with self._ctx.transaction() as tx:
-            return self._deliver(tx, tx.notices.get(notice_id), notice_id, party, version)
+            return self._deliver(tx, stored_notice(tx, notice_id), notice_id, party, version)
 
     def list_page(
         self,
@@ -309,6 +313,8 @@ class Notices:
         party = require_party(caller)
         if not 1 <= limit <= 500:
             raise InvalidInput.at("/limit", "must be between 1 and 500")
+        if cursor is not None:
+            require_id(cursor, "/cursor")
         own, received = notices_in_role(role)
         with self._ctx.transaction() as tx:
             found = tx.notices.page(

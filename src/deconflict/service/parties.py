@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 import secrets
 
 from deconflict.domain import KeyPurpose, Party
 from deconflict.domain.facts import KeyAdded, PartyAdded, TokenRevoked, TokenRotated
 from deconflict.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from deconflict.limits import MAX_NAME_CHARS, is_id, require_id, text_problem
 from deconflict.service.context import Context
 from deconflict.service.visibility import (
     ADMIN,
@@ -23,7 +23,6 @@ from deconflict.storage.repositories import Repositories
 
 __all__ = ["MIN_ADMIN_TOKEN_CHARS", "Parties", "hash_token", "new_token"]
 
-PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADMIN_DIGEST_SETTING = "admin_token_sha256"
 MIN_ADMIN_TOKEN_CHARS = 16
 
@@ -41,7 +40,7 @@ def hash_token(token: str) -> str:
 def _party(repos: Repositories, party_id: str) -> Party:
     """The party, or NotFound; an id no party can have (e.g. holding NUL, which PostgreSQL
     refuses in text) is not looked up."""
-    party = repos.parties.get(party_id) if PARTY_ID.fullmatch(party_id) else None
+    party = repos.parties.get(party_id) if is_id(party_id) else None
     if party is None:
         raise NotFound(f"party {party_id!r} not found")
     return party
@@ -114,12 +113,11 @@ class Parties:
     def add(self, caller: Caller, name: str, *, party_id: str | None = None) -> tuple[Party, str]:
         """A new party and its bearer token, which is shown only this once."""
         require_admin(caller)
-        if not name.strip() or len(name) > 200:
-            raise InvalidInput.at("/name", "must be 1 to 200 characters")
-        if party_id is not None and not PARTY_ID.fullmatch(party_id):
-            raise InvalidInput.at(
-                "/id", "must be lower-case letters, digits, '-' or '_', at most 64"
-            )
+        problem = text_problem(name, MAX_NAME_CHARS) if name.strip() else "must not be empty"
+        if problem is not None:
+            raise InvalidInput.at("/name", problem)
+        if party_id is not None:
+            require_id(party_id, "/id")
         token = new_token()
         with self._ctx.transaction() as tx:
             party_id = party_id or tx.new_id("pty")

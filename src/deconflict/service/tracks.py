@@ -12,6 +12,7 @@ from deconflict.service.visibility import (
     TrackAudience,
     notice_view,
     require_party,
+    stored_notice,
     track_audience,
 )
 
@@ -35,7 +36,7 @@ class Tracks:
         with self._ctx.read() as repos:
             for notice_id in set(notice_ids):
                 try:
-                    notice_view(repos, repos.notices.get(notice_id), party, notice_id)
+                    notice_view(repos, stored_notice(repos, notice_id), party, notice_id)
                 except NotFound:
                     unseen.add(notice_id)
         return unseen

@@ -24,6 +24,7 @@ from deconflict.domain import (
     TrackSharing,
 )
 from deconflict.errors import Forbidden, InvalidInput, NotFound
+from deconflict.limits import is_id
 from deconflict.storage.repositories import Repositories
 from deconflict.tracks import TrackKey
 
@@ -44,6 +45,7 @@ __all__ = [
     "read_agreement",
     "require_admin",
     "require_party",
+    "stored_notice",
     "track_audience",
 ]
 
@@ -119,6 +121,14 @@ class NoticeView:
         )
 
 
+def stored_notice(
+    repos: Repositories, notice_id: str, *, lock: bool = False
+) -> StoredNotice | None:
+    """The notice, or None; an id of another form names no notice and is never looked up
+    (PostgreSQL refuses text holding NUL, SQLite would just find nothing)."""
+    return repos.notices.get(notice_id, lock=lock) if is_id(notice_id) else None
+
+
 def notice_view(
     repos: Repositories,
     notice: StoredNotice | None,
@@ -157,7 +167,9 @@ def known_parties(repos: Repositories, caller: Caller) -> set[str] | None:
 
 
 def read_agreement(repos: Repositories, caller: Caller, agreement_id: str) -> bool:
-    """Members and the admin read an agreement."""
+    """Members and the admin read an agreement (one whose id is of the one form)."""
+    if not is_id(agreement_id):
+        return False
     return caller.is_admin or caller.party_id in repos.agreements.members(agreement_id)
 
 
