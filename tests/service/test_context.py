@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from test_service_notices import setup, volume
 
 from deconflict.clock import FakeClock
+from deconflict.errors import Unavailable
 from deconflict.service import Service
 from deconflict.storage.log_entries import LogEntryStore
 
@@ -48,16 +49,20 @@ def test_other_database_errors_and_repeated_losses_reach_the_caller(
         raise lost_race(psycopg.errors.DeadlockDetected)
 
     monkeypatch.setattr(LogEntryStore, "append", always)
-    with pytest.raises(sa.exc.OperationalError):
+    # Still losing after every attempt, or broken otherwise: the database cannot do the work
+    # now, which the caller hears as Unavailable (a 503), the driver's error as its cause.
+    with pytest.raises(Unavailable) as lost:
         service.submit_notice(a, agr, [volume(clock)], "never")
+    assert isinstance(lost.value.__cause__, sa.exc.OperationalError)
 
     def broken(self: LogEntryStore, pending: object) -> int:
         raise lost_race(psycopg.errors.DiskFull)
 
     calls = []
     monkeypatch.setattr(LogEntryStore, "append", lambda s, p: calls.append(1) or broken(s, p))
-    with pytest.raises(sa.exc.OperationalError):
+    with pytest.raises(Unavailable) as broke:
         service.submit_notice(a, agr, [volume(clock)], "never")
+    assert isinstance(broke.value.__cause__, sa.exc.OperationalError)
     assert calls == [1], "an error that is not a lost race is not retried"
     monkeypatch.undo()
     assert service.list_notices(a).items == ()
