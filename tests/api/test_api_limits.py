@@ -516,3 +516,46 @@ def test_terms_at_their_bounds_take_notices(world: Any, feature: Any) -> None:
         response = world.post(who, "/notices", notice)
         assert response.status_code == 201, response.text
     assert response.json()["conflicts"], "the buffers make the two notices conflict"
+
+
+# ------------------------------------------------------------------------------- JSON depth
+
+
+def _nest(levels: int) -> bytes:
+    """JSON objects nested `levels` deep: 1 is {}, 2 is {"a":{}} (as text: json.dumps would
+    recurse past Python's stack)."""
+    return b'{"a":' * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+
+def _deep_notice(feature: Any, depth: int) -> bytes:
+    """A notice body nesting `depth` levels: body, volumes, feature, properties, then more."""
+    volume = feature()
+    volume["properties"]["note"] = "NOTE"
+    text = json.dumps(_notice(feature, volumes=[volume])).encode()
+    return text.replace(b'"NOTE"', _nest(depth - 4))
+
+
+def _raw(world: Any, who: str, path: str, raw: bytes) -> Any:
+    headers = {**world.headers(who), "content-type": "application/json"}
+    return world.client.post(path, content=raw, headers=headers)
+
+
+def test_a_body_nested_past_32_levels_is_400(world: Any, feature: Any) -> None:
+    for depth in (33, 254, 255, 500, 5000):
+        body = _problem(_raw(world, "alpha", "/notices", _deep_notice(feature, depth)), 400)
+        assert body["type"] == "urn:deconflict:problem:malformed-body"
+        assert "nests deeper than 32 levels" in body["detail"], depth
+    tracks = b'{"tracks": [' + _nest(600) + b"]}"
+    assert "nests deeper" in _problem(_raw(world, "alpha", "/tracks", tracks), 400)["detail"]
+
+
+def test_a_body_nested_32_levels_is_read(world: Any, feature: Any) -> None:
+    response = _raw(world, "alpha", "/notices", _deep_notice(feature, 32))
+    assert response.status_code == 201, response.text
+
+
+def test_brackets_inside_strings_do_not_count(world: Any, feature: Any) -> None:
+    response = _raw(
+        world, "alpha", "/notices", json.dumps(_notice(feature, purpose="[{" * 500)).encode()
+    )
+    assert response.status_code == 201, response.text

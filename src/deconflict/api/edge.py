@@ -5,7 +5,8 @@ and counts streamed bytes so a chunked body is refused as soon as it passes the 
 buffered whole. A route may have a limit of its own (`route_limits`, by method and path), as
 `POST /tracks` has for its batches. `StrictJSONRoute` parses bodies with orjson, which refuses
 what RFC 8259 refuses (NaN, Infinity, numbers that overflow a double), and names the offending
-field when it can.
+field when it can; a body nested deeper than `limits.MAX_JSON_DEPTH` is refused too, before any
+reader recurses into it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from email.message import Message as EmailMessage
 from typing import Any
@@ -34,6 +36,7 @@ from deconflict.api.problems import (
     too_large_problem,
 )
 from deconflict.errors import FieldError
+from deconflict.limits import MAX_JSON_DEPTH
 
 __all__ = [
     "EdgeMiddleware",
@@ -127,29 +130,61 @@ def _declared_length(scope: Scope) -> int | None:
         return None
 
 
-def _non_finite(value: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _non_finite(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_finite(item, (*path, index))
+def _non_finite(value: object) -> Iterator[tuple[str | int, ...]]:
+    """The path to each NaN or infinity in `value`, in document order (without recursion: the
+    lenient parser reads deeper than Python's stack would go)."""
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            yield path
+        elif isinstance(item, dict):
+            stack.extend(reversed([(child, (*path, key)) for key, child in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(child, (*path, i)) for i, child in enumerate(item)]))
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _nests_deeper(raw: bytes, depth: int) -> bool:
+    """Whether the arrays and objects of JSON text `raw` nest more than `depth` levels.
+
+    Strings are cut out, the brackets kept, and the innermost pairs removed `depth` times
+    over, each pass in C: a level of brackets is left only under a deeper nesting. For valid
+    JSON only: there every quote opens or closes a string, so the cut takes linear time."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(_BRACKETS, _NOT_BRACKETS)
+    for _ in range(depth):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return b"[]" in brackets
+
+
+def _too_deep() -> MalformedBodyError:
+    detail = f"body nests deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+    return MalformedBodyError(detail, [FieldError("", detail)])
 
 
 def parse_json_strict(raw: bytes) -> Any:
-    """Parse standard JSON; refuse NaN, Infinity and overflowing numbers, naming where they are."""
+    """Parse standard JSON; refuse NaN, Infinity and overflowing numbers, naming where they are,
+    and nesting deeper than `MAX_JSON_DEPTH`."""
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as strict_error:
         try:
             lenient = json.loads(raw)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            raise _too_deep() from None
+        except ValueError:
             raise MalformedBodyError(
                 f"body is not valid JSON: {strict_error}",
                 [FieldError("", f"not valid JSON: {strict_error}")],
             ) from None
+        if _nests_deeper(raw, MAX_JSON_DEPTH):  # JSON but for NaN: its strings all end
+            raise _too_deep() from None
         errors = [
             FieldError(json_pointer(path), "non-standard number (NaN or infinite) is not JSON")
             for path in _non_finite(lenient)
@@ -159,6 +194,9 @@ def parse_json_strict(raw: bytes) -> Any:
         raise MalformedBodyError(
             "body holds non-standard numbers (NaN or infinite)", errors
         ) from None
+    if _nests_deeper(raw, MAX_JSON_DEPTH):
+        raise _too_deep()
+    return value
 
 
 def is_json_media_type(content_type: str | None) -> bool:
