@@ -465,3 +465,98 @@ def test_an_f3548_altitude_out_of_bounds_is_422_at_its_value(world: Any, clock: 
         assert _pointers(body) == [f"/volumes_f3548/0/volume/altitude_{where}/value"]
     notice = {"agreement_id": "ab", "purpose": "f3548", "volumes_f3548": [volume4d(-1000.0, 1e5)]}
     assert world.post("alpha", "/notices", notice).status_code == 201
+
+
+# --------------------------------------------------------------------------- agreement terms
+
+DAYS_30 = 30 * 24 * 3600.0
+TERMS_OUT = [
+    ({"ack_deadline_s": 1e308}, "/ack_deadline_s"),
+    ({"buffer_t_s": 1e308}, "/buffer_t_s"),
+    ({"escalation_after_s": [0.0, 1e308]}, "/escalation_after_s/1"),
+    ({"min_lead_time_s": DAYS_30 + 1}, "/min_lead_time_s"),
+    ({"ack_deadline_s": DAYS_30 + 1}, "/ack_deadline_s"),
+    ({"buffer_t_s": DAYS_30 + 1}, "/buffer_t_s"),
+    ({"escalation_after_s": [DAYS_30 + 1]}, "/escalation_after_s/0"),
+    ({"escalation_after_s": [60.0 * n for n in range(17)]}, "/escalation_after_s"),
+    ({"buffer_h_m": 1_000_000.5}, "/buffer_h_m"),
+    ({"buffer_v_m": 10_000.5}, "/buffer_v_m"),
+    ({"datum_margin_m": 10_000.5}, "/datum_margin_m"),
+    ({"members": [f"p{n}" for n in range(1001)]}, "/members"),
+]
+"""Terms past limits': the first three were taken (201) and then every notice under them
+answered 500 (a timedelta overflow, `ceil(inf)` in the strategic index)."""
+TERMS_AT_THE_BOUNDS = {
+    "min_lead_time_s": DAYS_30,
+    "ack_deadline_s": DAYS_30,
+    "escalation_after_s": [DAYS_30] * 16,
+    "buffer_h_m": 1_000_000.0,
+    "buffer_v_m": 10_000.0,
+    "buffer_t_s": DAYS_30,
+    "datum_margin_m": 10_000.0,
+}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_terms_past_their_bounds_are_422_at_the_field(world: Any, method: str) -> None:
+    path = "/agreements" if method == "POST" else "/agreements/ab"
+    for changes, pointer in TERMS_OUT:
+        response = world.client.request(
+            method, path, json=_terms(**changes), headers=world.headers("admin")
+        )
+        assert _pointers(_problem(response, 422)) == [pointer], changes
+    assert world.get("admin", "/agreements/ab").json()["version"] == 1
+
+
+def test_terms_at_their_bounds_take_notices(world: Any, feature: Any) -> None:
+    terms = _terms(id="widest", **TERMS_AT_THE_BOUNDS)
+    assert world.post("admin", "/agreements", terms).status_code == 201
+    for who, lon in (("alpha", 30.0), ("bravo", 30.05)):
+        notice = {"agreement_id": "widest", "purpose": who, "volumes": [feature(lon)]}
+        response = world.post(who, "/notices", notice)
+        assert response.status_code == 201, response.text
+    assert response.json()["conflicts"], "the buffers make the two notices conflict"
+
+
+# ------------------------------------------------------------------------------- JSON depth
+
+
+def _nest(levels: int) -> bytes:
+    """JSON objects nested `levels` deep: 1 is {}, 2 is {"a":{}} (as text: json.dumps would
+    recurse past Python's stack)."""
+    return b'{"a":' * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+
+def _deep_notice(feature: Any, depth: int) -> bytes:
+    """A notice body nesting `depth` levels: body, volumes, feature, properties, then more."""
+    volume = feature()
+    volume["properties"]["note"] = "NOTE"
+    text = json.dumps(_notice(feature, volumes=[volume])).encode()
+    return text.replace(b'"NOTE"', _nest(depth - 4))
+
+
+def _raw(world: Any, who: str, path: str, raw: bytes) -> Any:
+    headers = {**world.headers(who), "content-type": "application/json"}
+    return world.client.post(path, content=raw, headers=headers)
+
+
+def test_a_body_nested_past_32_levels_is_400(world: Any, feature: Any) -> None:
+    for depth in (33, 254, 255, 500, 5000):
+        body = _problem(_raw(world, "alpha", "/notices", _deep_notice(feature, depth)), 400)
+        assert body["type"] == "urn:deconflict:problem:malformed-body"
+        assert "nests deeper than 32 levels" in body["detail"], depth
+    # POST /tracks writes nothing back: its typed fields refuse the nesting as invalid (422).
+    tracks = b'{"tracks": [' + _nest(600) + b"]}"
+    assert _problem(_raw(world, "alpha", "/tracks", tracks), 422)["errors"]
+
+
+def test_a_body_nested_32_levels_is_read(world: Any, feature: Any) -> None:
+    response = _raw(world, "alpha", "/notices", _deep_notice(feature, 32))
+    assert response.status_code == 201, response.text
+
+
+def test_brackets_inside_strings_do_not_count(world: Any, feature: Any) -> None:
+    response = _raw(
+        world, "alpha", "/notices", json.dumps(_notice(feature, purpose="[{" * 500)).encode()
+    )
+    assert response.status_code == 201, response.text

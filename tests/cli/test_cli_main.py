@@ -231,3 +231,26 @@ def test_demo_refuses_to_wipe_a_foreign_directory(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "refusing to delete it" in result.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--ack-deadline", "1e308"),
+        ("--min-lead-time", "-1"),
+        ("--escalate-after", "2592001"),
+        ("--buffer-h", "1000001"),
+        ("--buffer-v", "10001"),
+    ],
+)
+def test_agreement_add_refuses_terms_past_their_bounds_before_sending(
+    option: str, value: str
+) -> None:
+    """The same bounds as the API's (limits), checked before anything is sent: port 9 of
+    the loopback address answers nothing."""
+    result = run(
+        "agreement", "add", "--name", "x", "--member", "a", "--member", "b", option, value,
+        "--url", "http://127.0.0.1:9", "--token", "t" * 20,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stdout
+    assert f"Invalid value for '{option}'" in result.stderr

@@ -214,3 +214,51 @@ def test_events_after_an_id_past_its_column_are_refused(
             service.list_events(ALPHA, after_id=after_id)
         assert [e.pointer for e in refused.value.errors] == ["/after"]
     assert service.list_events(ALPHA, after_id=2**31 - 1).items == ()
+
+
+DAYS_30 = 30 * 24 * 3600.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer"),
+    [
+        ({"ack_deadline_s": 1e308}, "/ack_deadline_s"),
+        ({"buffer_t_s": 1e308}, "/buffer_t_s"),
+        ({"min_lead_time_s": DAYS_30 + 1}, "/min_lead_time_s"),
+        ({"escalation_after_s": (0.0, 1e308)}, "/escalation_after_s/1"),
+        ({"escalation_after_s": tuple(60.0 * n for n in range(17))}, "/escalation_after_s"),
+        ({"buffer_h_m": 1_000_000.5}, "/buffer_h_m"),
+        ({"buffer_v_m": 10_000.5}, "/buffer_v_m"),
+        ({"datum_margin_m": 10_000.5}, "/datum_margin_m"),
+        ({"members": tuple(f"p{n}" for n in range(1001))}, "/members"),
+    ],
+)
+def test_terms_past_their_bounds_are_refused(changes: dict[str, Any], pointer: str) -> None:
+    """Such terms were stored, and every notice under them failed (a timedelta overflow)."""
+    fields: dict[str, Any] = {"name": "A-B", "members": ("alpha", "bravo"), **changes}
+    with pytest.raises(InvalidInput) as refused:
+        AgreementTerms(**fields)
+    assert [e.pointer for e in refused.value.errors] == [pointer]
+
+
+def test_a_notice_under_terms_at_their_bounds_is_checked_and_disclosed(
+    service: Service, world: dict[str, str]
+) -> None:
+    widest = AgreementTerms(
+        "widest",
+        ("alpha", "bravo"),
+        min_lead_time_s=DAYS_30,
+        ack_deadline_s=DAYS_30,
+        escalation_after_s=(DAYS_30,) * 16,
+        buffer_h_m=1_000_000.0,
+        buffer_v_m=10_000.0,
+        buffer_t_s=DAYS_30,
+        datum_margin_m=10_000.0,
+    )
+    service.add_agreement(ADMIN, widest, agreement_id="widest")
+    service.submit_notice(BRAVO, "widest", [_volume(service)], "first")
+    notice = service.submit_notice(ALPHA, "widest", [_volume(service)], "second")
+    assert [d.party for d in notice.disclosures] == ["bravo"]
+    assert notice.conflicts
+    service.clock.advance(2 * DAYS_30)  # type: ignore[attr-defined]
+    service.tick()

@@ -5,7 +5,8 @@ and counts streamed bytes so a chunked body is refused as soon as it passes the 
 buffered whole. A route may have a limit of its own (`route_limits`, by method and path), as
 `POST /tracks` has for its batches. `StrictJSONRoute` parses bodies with orjson, which refuses
 what RFC 8259 refuses (NaN, Infinity, numbers that overflow a double), and names the offending
-field when it can.
+field when it can; a body nested deeper than `limits.MAX_JSON_DEPTH` is refused too, before its
+canonical digest is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from email.message import Message as EmailMessage
 from typing import Any
@@ -34,6 +36,7 @@ from deconflict.api.problems import (
     too_large_problem,
 )
 from deconflict.errors import FieldError
+from deconflict.limits import MAX_JSON_DEPTH
 
 __all__ = [
     "EdgeMiddleware",
@@ -127,29 +130,62 @@ def _declared_length(scope: Scope) -> int | None:
         return None
 
 
-def _non_finite(value: object, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _non_finite(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_finite(item, (*path, index))
+def _non_finite(value: object) -> Iterator[tuple[str | int, ...]]:
+    """The path to each NaN or infinity in `value`, in document order (without recursion: the
+    lenient parser reads deeper than Python's stack would go)."""
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            yield path
+        elif isinstance(item, dict):
+            stack.extend(reversed([(child, (*path, key)) for key, child in item.items()]))
+        elif isinstance(item, list):
+            stack.extend(reversed([(child, (*path, i)) for i, child in enumerate(item)]))
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _nests_deeper(raw: bytes, depth: int) -> bool:
+    """Whether the arrays and objects of JSON text `raw` nest more than `depth` levels.
+
+    Strings are cut out, the brackets kept, and the innermost pairs removed `depth` times
+    over, each pass in C: a level of brackets is left only under a deeper nesting. For valid
+    JSON only: there every quote opens or closes a string, so the cut takes linear time."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(_BRACKETS, _NOT_BRACKETS)
+    for _ in range(depth):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return b"[]" in brackets
+
+
+def _too_deep() -> MalformedBodyError:
+    detail = f"body nests deeper than {MAX_JSON_DEPTH} levels of arrays and objects"
+    return MalformedBodyError(detail, [FieldError("", detail)])
 
 
 def parse_json_strict(raw: bytes) -> Any:
-    """Parse standard JSON; refuse NaN, Infinity and overflowing numbers, naming where they are."""
+    """Parse standard JSON; refuse NaN, Infinity and overflowing numbers, naming where they are.
+    Nesting is checked where a body is written back (`StrictJSONRoute`): `POST /tracks`, which
+    parses 150 kB a batch, writes nothing back, and its typed fields refuse any nesting."""
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as strict_error:
         try:
             lenient = json.loads(raw)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            raise _too_deep() from None
+        except ValueError:
             raise MalformedBodyError(
                 f"body is not valid JSON: {strict_error}",
                 [FieldError("", f"not valid JSON: {strict_error}")],
             ) from None
+        if _nests_deeper(raw, MAX_JSON_DEPTH):  # JSON but for NaN: its strings all end
+            raise _too_deep() from None
         errors = [
             FieldError(json_pointer(path), "non-standard number (NaN or infinite) is not JSON")
             for path in _non_finite(lenient)
@@ -159,36 +195,7 @@ def parse_json_strict(raw: bytes) -> Any:
         raise MalformedBodyError(
             "body holds non-standard numbers (NaN or infinite)", errors
         ) from None
-
-
-MAX_JSON_DEPTH = 32
-"""The deepest nesting of arrays and objects a body may have: a GeoJSON polygon needs 6, and
-deeper bodies are refused before anything walks them (orjson writes at most 254 levels)."""
-
-
-def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
-    """`MalformedBodyError` naming where `value` nests deeper than `limit` arrays and objects."""
-    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
-    while stack:
-        current, depth, pointer = stack.pop()
-        if depth > limit:
-            raise MalformedBodyError(
-                f"body nests deeper than {limit} levels of arrays and objects",
-                [FieldError(pointer, f"nested deeper than {limit} levels")],
-            )
-        if isinstance(current, dict):
-            items: Any = current.items()
-        elif isinstance(current, list):
-            items = enumerate(current)
-        else:
-            continue
-        for key, child in items:
-            if isinstance(child, dict | list):
-                stack.append((child, depth + 1, f"{pointer}/{_escaped(key)}"))
-
-
-def _escaped(key: object) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
+    return value
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -230,7 +237,8 @@ class StrictJSONRoute(APIRoute):
                         f"{parsed.headers.get('content-type')}"
                     )
                 parsed.parsed_json = parse_json_strict(raw)
-                check_depth(parsed.parsed_json)
+                if _nests_deeper(raw, MAX_JSON_DEPTH):  # orjson writes only 254 levels back
+                    raise _too_deep()
                 canonical = orjson.dumps(parsed.parsed_json, option=orjson.OPT_SORT_KEYS)
                 parsed.state.body_digest = hashlib.sha256(canonical).hexdigest()
             return await handler(parsed)

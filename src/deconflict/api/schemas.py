@@ -15,9 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from deconflict.domain import AgreementTerms
 from deconflict.limits import (
     ID_PATTERN,
+    MAX_BUFFER_H_M,
+    MAX_BUFFER_V_M,
+    MAX_DURATION_S,
     MAX_INT32,
+    MAX_MEMBERS,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
+    MAX_TIERS,
     TEXT_PATTERN,
 )
 
@@ -54,6 +59,7 @@ __all__ = [
     "ProtectedAreaList",
     "ProtectedAreaOut",
     "Purpose",
+    "Seconds",
     "Text",
     "TokenOut",
 ]
@@ -82,6 +88,16 @@ Purpose = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=
 """A notice's purpose: text, not empty."""
 
 
+def _stated(high: float) -> dict[str, Any]:
+    """The bounds of a term, for OpenAPI: `AgreementTerms` checks them, with every other bad
+    term, so one answer names all of them."""
+    return {"minimum": 0, "maximum": high}
+
+
+Seconds = Annotated[float, Field(json_schema_extra=_stated(MAX_DURATION_S))]
+"""A duration of the terms: at most 30 days."""
+
+
 class _In(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -105,17 +121,23 @@ class AlertTierIn(_In):
 
 class AgreementIn(_In):
     name: Name
-    members: list[Id] = Field(description="party ids, at least two")
-    min_lead_time_s: float = _DEFAULTS.min_lead_time_s
-    ack_deadline_s: float = _DEFAULTS.ack_deadline_s
-    escalation_after_s: list[float] = Field(
+    members: list[Id] = Field(
+        description=f"party ids, at least two, at most {MAX_MEMBERS}",
+        json_schema_extra={"maxItems": MAX_MEMBERS},
+    )
+    min_lead_time_s: Seconds = _DEFAULTS.min_lead_time_s
+    ack_deadline_s: Seconds = _DEFAULTS.ack_deadline_s
+    escalation_after_s: list[Seconds] = Field(
         default=list(_DEFAULTS.escalation_after_s),
+        json_schema_extra={"maxItems": MAX_TIERS},
         description="tier n fires at disclosed_at + ack_deadline_s + escalation_after_s[n]",
     )
-    buffer_h_m: float = _DEFAULTS.buffer_h_m
-    buffer_v_m: float = _DEFAULTS.buffer_v_m
-    buffer_t_s: float = _DEFAULTS.buffer_t_s
-    datum_margin_m: float = _DEFAULTS.datum_margin_m
+    buffer_h_m: float = Field(_DEFAULTS.buffer_h_m, json_schema_extra=_stated(MAX_BUFFER_H_M))
+    buffer_v_m: float = Field(_DEFAULTS.buffer_v_m, json_schema_extra=_stated(MAX_BUFFER_V_M))
+    buffer_t_s: Seconds = _DEFAULTS.buffer_t_s
+    datum_margin_m: float = Field(
+        _DEFAULTS.datum_margin_m, json_schema_extra=_stated(MAX_BUFFER_V_M)
+    )
     disclosure: Literal["all_members", "affected"] = "all_members"
     track_sharing: Literal["alerts_only", "all_members"] = Field(
         default="alerts_only",

@@ -9,6 +9,7 @@ import typer
 
 from deconflict.cli.client import DEFAULT_URL, ApiClient, JsonOpt, TokenOpt, UrlOpt
 from deconflict.cli.output import print_json, print_table, reporting
+from deconflict.limits import MAX_BUFFER_H_M, MAX_BUFFER_V_M, MAX_DURATION_S
 
 __all__ = ["app"]
 
@@ -62,20 +63,33 @@ def add(
     name: Annotated[str, typer.Option("--name", help="agreement name")],
     member: Annotated[list[str], typer.Option("--member", help="a member party id (repeat)")],
     min_lead_time: Annotated[
-        float | None, typer.Option("--min-lead-time", help="minimum notice lead time, seconds")
+        float | None,
+        typer.Option(
+            "--min-lead-time", min=0, max=MAX_DURATION_S, help="minimum notice lead time, seconds"
+        ),
     ] = None,
     ack_deadline: Annotated[
-        float | None, typer.Option("--ack-deadline", help="acknowledgement deadline, seconds")
+        float | None,
+        typer.Option(
+            "--ack-deadline", min=0, max=MAX_DURATION_S, help="acknowledgement deadline, seconds"
+        ),
     ] = None,
     escalate_after: Annotated[
         list[float] | None,
-        typer.Option("--escalate-after", help="seconds after the deadline per tier (repeat)"),
+        typer.Option(
+            "--escalate-after",
+            min=0,
+            max=MAX_DURATION_S,
+            help="seconds after the deadline per tier (repeat)",
+        ),
     ] = None,
     buffer_h: Annotated[
-        float | None, typer.Option("--buffer-h", help="horizontal buffer, metres")
+        float | None,
+        typer.Option("--buffer-h", min=0, max=MAX_BUFFER_H_M, help="horizontal buffer, metres"),
     ] = None,
     buffer_v: Annotated[
-        float | None, typer.Option("--buffer-v", help="vertical buffer, metres")
+        float | None,
+        typer.Option("--buffer-v", min=0, max=MAX_BUFFER_V_M, help="vertical buffer, metres"),
     ] = None,
     disclosure: Annotated[
         Disclosure | None, typer.Option("--disclosure", help="who sees a notice")

@@ -11,7 +11,16 @@ from typing import Any
 from deconflict.detection.tactical import AlertTier, AlertTiers
 from deconflict.errors import FieldError, InvalidInput
 from deconflict.geometry import Volume
-from deconflict.limits import MAX_NAME_CHARS, is_id, text_problem
+from deconflict.limits import (
+    MAX_BUFFER_H_M,
+    MAX_BUFFER_V_M,
+    MAX_DURATION_S,
+    MAX_MEMBERS,
+    MAX_NAME_CHARS,
+    MAX_TIERS,
+    is_id,
+    text_problem,
+)
 
 __all__ = [
     "DEFAULT_ALERT_TIERS",
@@ -23,6 +32,18 @@ __all__ = [
     "TrackSharing",
     "alert_tiers",
 ]
+
+_BOUNDS = {
+    "min_lead_time_s": (MAX_DURATION_S, "s"),
+    "ack_deadline_s": (MAX_DURATION_S, "s"),
+    "buffer_h_m": (MAX_BUFFER_H_M, "m"),
+    "buffer_v_m": (MAX_BUFFER_V_M, "m"),
+    "buffer_t_s": (MAX_DURATION_S, "s"),
+    "datum_margin_m": (MAX_BUFFER_V_M, "m"),
+    "clear_after_s": (MAX_DURATION_S, "s"),
+    "channel_silent_after_s": (MAX_DURATION_S, "s"),
+}
+"""The largest value of each term (from 0); bounded, so no sum of them overflows a time."""
 
 
 class DisclosureRule(StrEnum):
@@ -90,25 +111,19 @@ class AgreementTerms:
             errors.append(FieldError("/members", "lists a party twice"))
         if len(self.members) < 2:
             errors.append(FieldError("/members", "an agreement needs at least two parties"))
-        for name in (
-            "min_lead_time_s",
-            "ack_deadline_s",
-            "buffer_h_m",
-            "buffer_v_m",
-            "buffer_t_s",
-            "datum_margin_m",
-            "clear_after_s",
-            "channel_silent_after_s",
-        ):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0 <= value < float("inf")):
-                errors.append(FieldError(f"/{name}", "must be a finite number >= 0"))
+        if len(self.members) > MAX_MEMBERS:
+            errors.append(FieldError("/members", f"at most {MAX_MEMBERS} parties"))
+        for name, (high, unit) in _BOUNDS.items():
+            problem = _bound_problem(getattr(self, name), high, unit)
+            if problem is not None:
+                errors.append(FieldError(f"/{name}", problem))
         tiers = self.escalation_after_s
+        if len(tiers) > MAX_TIERS:
+            errors.append(FieldError("/escalation_after_s", f"at most {MAX_TIERS} tiers"))
         for n, after in enumerate(tiers):
-            if not (isinstance(after, int | float) and 0 <= after < float("inf")):
-                errors.append(
-                    FieldError(f"/escalation_after_s/{n}", "must be a finite number >= 0")
-                )
+            problem = _bound_problem(after, MAX_DURATION_S, "s")
+            if problem is not None:
+                errors.append(FieldError(f"/escalation_after_s/{n}", problem))
         if not errors and list(tiers) != sorted(tiers):
             errors.append(FieldError("/escalation_after_s", "tiers must not go back in time"))
         if errors:
@@ -168,6 +183,13 @@ class AgreementTerms:
             return None
         after = timedelta(seconds=self.ack_deadline_s + self.escalation_after_s[tier])
         return min(disclosed_at + after, operation_start)
+
+
+def _bound_problem(value: object, high: float, unit: str) -> str | None:
+    """What is wrong with `value` as a number from 0 to `high`, or None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= high:
+        return None
+    return f"must be a number from 0 to {high:,.0f} {unit}"
 
 
 def alert_tiers(tiers: list[Mapping[str, Any]]) -> AlertTiers:
