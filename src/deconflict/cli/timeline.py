@@ -4,7 +4,6 @@ seconds and h/m/s."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 
 from deconflict.evidence import (
     AckShown,
@@ -17,6 +16,7 @@ from deconflict.evidence import (
     VersionShown,
     Witnessed,
 )
+from deconflict.times import format_utc
 
 __all__ = ["describe", "render_timeline"]
 
@@ -34,12 +34,13 @@ def render_timeline(timeline: Timeline) -> str:
         f"  checkpoint {timeline.origin} size {timeline.tree_size} root "
         f"{base64.b64encode(timeline.root).decode()}",
         "  co-signed by "
-        + (", ".join(f"{p} at {_t(at)}" for p, at in timeline.cosigned_by) or "nobody"),
+        + (", ".join(f"{p} at {format_utc(at)}" for p, at in timeline.cosigned_by) or "nobody"),
         "",
         "timeline (service clock, UTC; each party's cosignatures bound when it was logged):",
     ]
     for event in timeline.events:
-        lines.append(f"  {_t(event.received_at)}  #{event.index} {event.type}: {describe(event)}")
+        when = format_utc(event.received_at)
+        lines.append(f"  {when}  #{event.index} {event.type}: {describe(event)}")
         lines.extend(f"      {_witnessed(w)}" for w in event.witnessed)
     lines += ["", "warning time (disclosure to operation start):"]
     if not timeline.warnings:
@@ -47,7 +48,8 @@ def render_timeline(timeline: Timeline) -> str:
     for w in timeline.warnings:
         lines.append(
             f"  {w.party}, v{w.version}: {_duration(w.service_s)} by the service clock "
-            f"(disclosed {_t(w.disclosed_at)}, operation starts {_t(w.operation_start)})"
+            f"(disclosed {format_utc(w.disclosed_at)}, "
+            f"operation starts {format_utc(w.operation_start)})"
         )
         for party, low_s, high_s in w.witnessed:
             lines.append(f"      by {party}'s cosignatures: {_bounds(low_s, high_s)}")
@@ -59,37 +61,35 @@ def describe(event: TimelineEvent) -> str:
     party, v = event.party, event.version
     match event.facts:
         case VersionShown(kind, purpose, start, end):
-            return f"{party} {kind} v{v} ({purpose!r}), operation {_t(start)} to {_t(end)}"
+            return (
+                f"{party} {kind} v{v} ({purpose!r}), "
+                f"operation {format_utc(start)} to {format_utc(end)}"
+            )
         case DisclosureShown(reason, lead_time_s, short_notice, ack_due_at):
             short = ", SHORT NOTICE" if short_notice else ""
             return (
                 f"v{v} disclosed to {party} ({reason}), lead {_duration(lead_time_s)}{short}, "
-                f"ack due {_t(ack_due_at)}"
+                f"ack due {format_utc(ack_due_at)}"
             )
         case AckShown(late, received_at, acknowledged_at, party_received_at):
             signed = (
-                f"; its own signed receive time {_t(party_received_at)} (verified)"
+                f"; its own signed receive time {format_utc(party_received_at)} (verified)"
                 if party_received_at is not None
                 else "; unsigned"
             )
             return (
                 f"{party} acknowledged v{v}{' LATE' if late else ''}: first fetched "
-                f"{_t(received_at)}, acknowledged {_t(acknowledged_at)}{signed}"
+                f"{format_utc(received_at)}, acknowledged {format_utc(acknowledged_at)}{signed}"
             )
         case EscalationShown(tier, due_at):
-            return f"escalation tier {tier} for {party} on v{v} (due {_t(due_at)})"
+            return f"escalation tier {tier} for {party} on v{v} (due {format_utc(due_at)})"
         case ConflictShown(notice_id, other_kind, other_id, min_distance_m, vertical_gap_m):
             return (
                 f"conflict of {notice_id} v{v} with {other_kind} {other_id} of {party}: "
                 f"min distance {min_distance_m} m, vertical gap {vertical_gap_m} m"
             )
         case ExpiryShown(time_end):
-            return f"v{v} expired (ended {_t(time_end)})"
-
-
-def _t(when: datetime) -> str:
-    spec = "seconds" if when.microsecond == 0 else "microseconds"
-    return when.isoformat(timespec=spec).replace("+00:00", "Z")
+            return f"v{v} expired (ended {format_utc(time_end)})"
 
 
 def _duration(seconds: float) -> str:
@@ -109,12 +109,12 @@ def _bounds(low_s: float | None, high_s: float | None) -> str:
 
 def _witnessed(w: Witnessed) -> str:
     before = (
-        f"after {_t(w.not_before)} (co-signed size {w.before_size} without it)"
+        f"after {format_utc(w.not_before)} (co-signed size {w.before_size} without it)"
         if w.not_before is not None
         else "no earlier cosignature"
     )
     after = (
-        f"by {_t(w.not_after)} (co-signed size {w.after_size} with it)"
+        f"by {format_utc(w.not_after)} (co-signed size {w.after_size} with it)"
         if w.not_after is not None
         else "not yet co-signed with it"
     )
