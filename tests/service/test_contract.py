@@ -31,6 +31,7 @@ USE_CASES = {
     "status",
     "tracks",
     "track_history",
+    "alerts",
 }
 """The use-case objects the facade holds; the contract's table lists them, not its block."""
 
