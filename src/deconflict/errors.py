@@ -17,6 +17,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "Unauthorized",
+    "Unavailable",
 ]
 
 
@@ -91,3 +92,14 @@ class Forbidden(DeconflictError):
     """Valid credentials that do not allow this action."""
 
     title = "Forbidden"
+
+
+class Unavailable(DeconflictError):
+    """Something the service needs (its database) is out of reach for now: ask again after
+    `retry_after_s`."""
+
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, retry_after_s: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

@@ -30,6 +30,7 @@ from deconflict.errors import (
     InvalidInput,
     NotFound,
     Unauthorized,
+    Unavailable,
 )
 from deconflict.service import IdempotencyMismatch
 
@@ -73,6 +74,7 @@ _STATUS_BY_CLASS: tuple[tuple[type[DeconflictError], int, str], ...] = (
     (Conflict, 409, "conflict"),
     (Unauthorized, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
+    (Unavailable, 503, "unavailable"),
 )
 
 _HTTP_TITLES = {
@@ -88,6 +90,7 @@ _HTTP_TITLES = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -171,6 +174,9 @@ def domain_problem(exc: DeconflictError, instance: str) -> Response:
     errors = _field_errors(exc.errors) if isinstance(exc, InvalidInput) else []
     extensions = dict(exc.facts) if isinstance(exc, Conflict) else {}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+    if isinstance(exc, Unavailable):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        extensions = {"retry_after_s": exc.retry_after_s}
     return problem_response(
         status=status,
         slug=slug,

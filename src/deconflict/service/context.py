@@ -9,6 +9,7 @@ them are written in that same transaction, so the record and the state never dis
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import secrets
 import threading
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 from deconflict.clock import Clock
 from deconflict.domain import AgreementTerms
 from deconflict.domain.facts import Fact
+from deconflict.errors import Unavailable
 from deconflict.geometry import Volume
 from deconflict.log import ENTRY_VERSION, Ed25519Signer, LogEntry, new_salt
 from deconflict.service.indexing import (
@@ -34,7 +36,7 @@ from deconflict.service.indexing import (
     load_index,
 )
 from deconflict.storage.agreements import AgreementHead
-from deconflict.storage.database import is_retryable
+from deconflict.storage.database import is_retryable, is_unavailable
 from deconflict.storage.indexed import IndexKey
 from deconflict.storage.log_entries import PendingEntry
 from deconflict.storage.repositories import Repositories
@@ -44,6 +46,9 @@ __all__ = ["Context", "Tx"]
 P = ParamSpec("P")
 R = TypeVar("R")
 ATTEMPTS = 5
+RETRY_AFTER_S = 5
+"""What a caller is told to wait when the database is out of reach."""
+log = logging.getLogger(__name__)
 
 
 class Tx(Repositories):
@@ -149,6 +154,12 @@ class Tx(Repositories):
             )
 
 
+def _unavailable(exc: Exception) -> Unavailable:
+    """The caller's answer (no internals in it); the database's own words go to the log."""
+    log.warning("database unavailable: %s", exc)
+    return Unavailable("the database is unavailable; try again later", RETRY_AFTER_S)
+
+
 @dataclass
 class Context:
     """The engine, clock, signer, locks and indexes the use cases share."""
@@ -207,7 +218,8 @@ class Context:
     def retrying(self, use_case: Callable[P, R]) -> Callable[P, R]:
         """`use_case`, run again when the database rolled its transaction back for losing a race
         (a serialisation failure or a deadlock), as long as none of its transactions had
-        committed: then nothing of the first run remains, and the caller never sees the race."""
+        committed: then nothing of the first run remains, and the caller never sees the race.
+        A database out of reach (or still losing races) is `Unavailable`: try again later."""
 
         @functools.wraps(use_case)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -217,8 +229,14 @@ class Context:
                 try:
                     return use_case(*args, **kwargs)
                 except sa.exc.DBAPIError as exc:
-                    if not is_retryable(exc) or self._calls.commits or attempt == ATTEMPTS:
+                    if is_retryable(exc) and not self._calls.commits and attempt < ATTEMPTS:
+                        pass
+                    elif is_unavailable(exc):
+                        raise _unavailable(exc) from exc
+                    else:
                         raise
+                except sa.exc.TimeoutError as exc:  # every pooled connection busy
+                    raise _unavailable(exc) from exc
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
                 attempt += 1
 
