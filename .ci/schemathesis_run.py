@@ -14,9 +14,7 @@ mid-run) and once with the admin token (POST /admin/token left out, for the same
 would wait out its timeout on each request; tests/api/test_api_fuzz.py fuzzes its status line.
 
 It prints, per run, the requests sent, the 5xx among them, the other check failures and the
-seconds taken, and exits 1 on any 5xx or schema mismatch (a 5xx of a class the h/inputs branch
-is fixing is counted apart and excused, each by a named filter marked `known: fixed on
-h/inputs`).
+seconds taken, and exits 1 on any 5xx or schema mismatch.
 """
 
 from __future__ import annotations
@@ -32,12 +30,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import httpx
 import sqlalchemy as sa
@@ -131,62 +128,6 @@ def make_world(url: str) -> dict[str, str]:
     return tokens
 
 
-def _values(entry: dict[str, Any]) -> list[Any]:
-    """The path segments, query values, header values and JSON body leaves of a HAR request."""
-    request = entry["request"]
-    path = unquote(request["url"].split("?", 1)[0])
-    found: list[Any] = path.split("/")
-    found += [unquote(q["value"]) for q in request.get("queryString", [])]
-    found += [
-        h["value"] for h in request.get("headers", []) if h["name"].lower() != "authorization"
-    ]
-    text = request.get("postData", {}).get("text")
-    if text:
-        try:
-            stack = [json.loads(text)]
-        except ValueError:
-            return [*found, text]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, dict):
-                found += list(value)
-                stack += list(value.values())
-            elif isinstance(value, list):
-                stack += value
-            else:
-                found.append(value)
-    return found
-
-
-def _big_integer(value: Any) -> bool:
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,40}", value):
-        value = int(value)
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**31 - 1
-
-
-def _depth(entry: dict[str, Any]) -> int:
-    text = entry["request"].get("postData", {}).get("text") or ""
-    deepest = depth = 0
-    for char in text:  # good enough for nesting: brackets inside strings only overcount
-        depth += char in "[{"
-        depth -= char in "]}"
-        deepest = max(deepest, depth)
-    return deepest
-
-
-# known: fixed on h/inputs. Each names a class of 5xx that branch is fixing, by what the
-# request held; delete one when the fix lands, and the stage is strict for that class too.
-KNOWN_5XX: dict[str, Callable[[dict[str, Any], str], bool]] = {
-    "NUL in text on PostgreSQL": lambda entry, backend: (
-        backend == "postgres" and any("\x00" in str(v) for v in _values(entry))
-    ),
-    "integer past the database column": lambda entry, backend: any(
-        _big_integer(v) for v in _values(entry)
-    ),
-    "JSON nested past orjson's 254 levels": lambda entry, backend: _depth(entry) > 254,
-}
-
-
 def run_schemathesis(
     url: str, token: str, excluded: list[str], report_dir: Path, args: argparse.Namespace
 ) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
@@ -237,36 +178,30 @@ def database(backend: str, postgres: str | None) -> Iterator[str | None]:
 def summarise(
     backend: str, who: str, entries: list[dict[str, Any]], report: dict[str, Any], seconds: float
 ) -> tuple[list[str], Counter[str]]:
-    """Print one run's figures; return its unexplained 5xx and errors, and its other failed
-    checks by name."""
+    """Print one run's figures; return its 5xx and errors, and its other failed checks by
+    name."""
     statuses = Counter(e["response"]["status"] for e in entries)
     server_errors = [e for e in entries if e["response"]["status"] >= 500]
-    known: Counter[str] = Counter()
-    unexplained = []
+    failures = []
     for entry in server_errors:
-        name = next((n for n, is_known in KNOWN_5XX.items() if is_known(entry, backend)), None)
-        if name is not None:
-            known[name] += 1
-            continue
         request = entry["request"]
         body = (request.get("postData", {}).get("text") or "")[:300]
         status = entry["response"]["status"]
-        unexplained.append(
+        failures.append(
             f"{backend} [{who}] {status} {request['method']} {request['url'][:300]} {body}"
         )
     errors = report.get("errors", [])
-    unexplained += [f"{backend} [{who}] error: {json.dumps(e)[:300]}" for e in errors]
+    failures += [f"{backend} [{who}] error: {json.dumps(e)[:300]}" for e in errors]
     checks = Counter(str(f.get("title") or f.get("check") or f) for f in report.get("failures", []))
     checks = Counter({k: n for k, n in checks.items() if "server error" not in k.lower()})
     print(
-        f"schemathesis on {backend} as {who}: {len(entries)} requests, {len(server_errors)} 5xx "
-        f"({sum(known.values())} of classes fixed on h/inputs: {dict(known)}), "
+        f"schemathesis on {backend} as {who}: {len(entries)} requests, {len(server_errors)} 5xx, "
         f"{sum(checks.values())} other check failures {dict(checks)}, {len(errors)} errors, "
         f"{seconds:.0f} s; by status: "
         + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())),
         flush=True,
     )
-    return unexplained, checks
+    return failures, checks
 
 
 def main() -> int:
@@ -276,7 +211,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep the reports and server logs here")
     args = parser.parse_args()
-    unexplained: list[str] = []
+    failures: list[str] = []
     failed_checks: Counter[str] = Counter()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="deconflict-st-") as tmp:
@@ -291,13 +226,13 @@ def main() -> int:
                 ):
                     ran = run_schemathesis(url, token, excluded, workdir / f"report-{who}", args)
                     bad, checks = summarise(backend, who, *ran)
-                    unexplained += bad
+                    failures += bad
                     failed_checks.update(checks)
-    for line in unexplained:
+    for line in failures:
         print(f"  {line}")
     print(f"schemathesis stage: {time.monotonic() - started:.0f} s")
-    if unexplained or failed_checks:
-        print(f"FAILED: {len(unexplained)} unexplained 5xx or errors; checks {dict(failed_checks)}")
+    if failures or failed_checks:
+        print(f"FAILED: {len(failures)} 5xx or errors; checks {dict(failed_checks)}")
         return 1
     return 0
 
