@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,3 +117,43 @@ def service(database_url: str, clock: FakeClock) -> Iterator[Service]:
     svc = Service.open(database_url, clock=clock, admin_token=ADMIN_TOKEN)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def out_of_reach(
+    request: pytest.FixtureRequest, database_url: str
+) -> Callable[[Service], AbstractContextManager[None]]:
+    """A context manager in which the service's database refuses every connection, and is given
+    back on exit: on PostgreSQL its connections terminated and new ones refused; on SQLite its
+    pool closed and a directory where its file was (chmod would not stop root)."""
+
+    @contextmanager
+    def cut_off(service: Service) -> Iterator[None]:
+        if database_url.startswith("postgresql"):
+            admin: sa.Engine = request.getfixturevalue("postgres").engine
+            name = sa.make_url(database_url).database
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                conn.execute(
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :name"),
+                    {"name": name},
+                )  # fmt: skip
+            try:
+                yield
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            return
+        path = Path(sa.make_url(database_url).database or "")
+        service.context.engine.dispose()
+        away = path.with_name(f"{path.name}.away")
+        path.rename(away)
+        path.mkdir()
+        try:
+            yield
+        finally:
+            path.rmdir()
+            away.rename(path)
+
+    return cut_off

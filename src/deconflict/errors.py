@@ -17,6 +17,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "Unauthorized",
+    "Unavailable",
 ]
 
 
@@ -94,9 +95,11 @@ class Forbidden(DeconflictError):
 
 
 class Unavailable(DeconflictError):
-    """The database cannot be reached or cannot work now (a lost connection, a server that
-    refuses them, a file it cannot use): nothing was done, and the same request may succeed
-    later. Not the caller's fault, and not a bug: a 503 with Retry-After, not a 500."""
+    """Something the service needs (its database) is out of reach for now: ask again after
+    `retry_after_s`."""
 
     title = "Service unavailable"
-    retry_after_s = 5
+
+    def __init__(self, detail: str, retry_after_s: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -560,3 +561,28 @@ def test_brackets_inside_strings_do_not_count(world: Any, feature: Any) -> None:
         world, "alpha", "/notices", json.dumps(_notice(feature, purpose="[{" * 500)).encode()
     )
     assert response.status_code == 201, response.text
+
+
+# ------------------------------------------------------------------ the database out of reach
+
+
+def test_a_database_out_of_reach_is_503_with_retry_after_then_back(
+    app: Any,
+    world: Any,
+    feature: Any,
+    out_of_reach: Callable[[Any], AbstractContextManager[None]],
+) -> None:
+    """A lost or refused connection (SQLAlchemy's OperationalError) was a 500."""
+    service = app.state.service
+    with out_of_reach(service):
+        for response in (
+            world.get("alpha", f"/notices/{world.notices['own']}"),
+            world.post("alpha", "/notices", _notice(feature)),
+            world.get("admin", "/agreements"),
+        ):
+            body = _problem(response, 503)
+            assert body["type"] == "urn:deconflict:problem:unavailable"
+            assert int(response.headers["Retry-After"]) > 0
+            assert "psycopg" not in response.text
+            assert "sqlite" not in response.text.lower()
+    assert world.get("alpha", f"/notices/{world.notices['own']}").status_code == 200

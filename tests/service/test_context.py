@@ -43,26 +43,25 @@ def test_a_use_case_that_lost_a_race_runs_again_and_is_stored_once(
 def test_other_database_errors_and_repeated_losses_reach_the_caller(
     service: Service, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """As `Unavailable` (503 at the API), the database's error its cause."""
     a, _, _, agr = setup(service)
 
     def always(self: LogEntryStore, pending: object) -> int:
         raise lost_race(psycopg.errors.DeadlockDetected)
 
     monkeypatch.setattr(LogEntryStore, "append", always)
-    # Still losing after every attempt, or broken otherwise: the database cannot do the work
-    # now, which the caller hears as Unavailable (a 503), the driver's error as its cause.
-    with pytest.raises(Unavailable) as lost:
+    with pytest.raises(Unavailable) as raised:
         service.submit_notice(a, agr, [volume(clock)], "never")
-    assert isinstance(lost.value.__cause__, sa.exc.OperationalError)
+    assert isinstance(raised.value.__cause__, sa.exc.OperationalError)
 
     def broken(self: LogEntryStore, pending: object) -> int:
         raise lost_race(psycopg.errors.DiskFull)
 
     calls = []
     monkeypatch.setattr(LogEntryStore, "append", lambda s, p: calls.append(1) or broken(s, p))
-    with pytest.raises(Unavailable) as broke:
+    with pytest.raises(Unavailable) as raised:
         service.submit_notice(a, agr, [volume(clock)], "never")
-    assert isinstance(broke.value.__cause__, sa.exc.OperationalError)
+    assert isinstance(raised.value.__cause__, sa.exc.OperationalError)
     assert calls == [1], "an error that is not a lost race is not retried"
     monkeypatch.undo()
     assert service.list_notices(a).items == ()

@@ -9,13 +9,14 @@ it; both now refuse every control character but tab and newline before the datab
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from deconflict.domain import AgreementTerms
-from deconflict.errors import InvalidInput, NotFound
+from deconflict.errors import InvalidInput, NotFound, Unavailable
 from deconflict.geometry import AltitudeBand, Circle, TimeWindow, Volume
 from deconflict.service import ADMIN, Caller, Service
 
@@ -262,3 +263,26 @@ def test_a_notice_under_terms_at_their_bounds_is_checked_and_disclosed(
     assert notice.conflicts
     service.clock.advance(2 * DAYS_30)  # type: ignore[attr-defined]
     service.tick()
+
+
+# ------------------------------------------------------------------ the database out of reach
+
+
+def test_a_database_out_of_reach_is_unavailable_then_back(
+    service: Service,
+    world: dict[str, str],
+    out_of_reach: Callable[[Service], AbstractContextManager[None]],
+) -> None:
+    """PostgreSQL refusing connections, or SQLite's file gone: a 500 once, now `Unavailable`
+    (503 with Retry-After at the API), and served again once the database is back."""
+    with out_of_reach(service):
+        for call in (
+            lambda: service.get_notice(ALPHA, world["own"]),
+            lambda: service.submit_notice(ALPHA, "ab", [_volume(service)], "while down"),
+            lambda: service.authenticate("some-token"),
+        ):
+            with pytest.raises(Unavailable) as refused:
+                call()
+            assert refused.value.retry_after_s > 0
+            assert "psycopg" not in refused.value.detail
+    assert service.get_notice(ALPHA, world["own"]).id == world["own"]

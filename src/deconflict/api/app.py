@@ -55,6 +55,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
         (413, "Body over the size limit"),
         (422, "Invalid input; `errors` names each field"),
         (429, "Too many failed authentications from this address; see `Retry-After`"),
+        (503, "The database is out of reach for now; see `Retry-After`"),
     )
 }
 

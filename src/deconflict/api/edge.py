@@ -17,12 +17,13 @@ import math
 import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from email.message import Message as EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 _DIGEST_STATE_KEY = "body_digest"
+E = TypeVar("E", bound=BaseException)
 
 
 class EdgeMiddleware:
@@ -99,6 +101,10 @@ class EdgeMiddleware:
             too_large = _find(exc, BodyTooLargeError)
             if started:
                 raise
+            if _find(exc, ClientDisconnect) is not None:
+                # The client left before its body ended (shorter than its Content-Length):
+                # there is no one to answer, and nothing failed here.
+                return
             if too_large is not None:
                 await send_problem(scope, send, too_large_problem(too_large, path))
                 return
@@ -106,7 +112,7 @@ class EdgeMiddleware:
             await send_problem(scope, send, internal_problem(path))
 
 
-def _find(exc: BaseException, cls: type[BodyTooLargeError]) -> BodyTooLargeError | None:
+def _find(exc: BaseException, cls: type[E]) -> E | None:
     """`exc` or the first matching exception inside an exception group or its causes."""
     stack: list[BaseException] = [exc]
     while stack:

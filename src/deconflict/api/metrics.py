@@ -42,6 +42,8 @@ __all__ = ["Metrics", "MetricsMiddleware", "router"]
 
 _LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 UNMATCHED = "unmatched"
+CLIENT_CLOSED = 499
+"""The status counted for a request whose client left before it could be answered (nginx's)."""
 """The route label of a request no route matched (a 404 from the router)."""
 
 
@@ -160,7 +162,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
+        failed = True
 
         async def recording_send(message: Message) -> None:
             nonlocal status
@@ -170,7 +173,10 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, recording_send)
+            failed = False
         finally:
+            if status is None:
+                status = 500 if failed else CLIENT_CLOSED
             route = scope.get("route")
             template = str(getattr(route, "path", UNMATCHED)) if route is not None else UNMATCHED
             method = str(scope.get("method", ""))

@@ -9,7 +9,6 @@ list of `{"pointer": <JSON pointer into the request body>, "detail": …}` (or
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -41,7 +40,6 @@ __all__ = [
     "MalformedBodyError",
     "install_problem_handlers",
     "json_pointer",
-    "malformed_request",
     "problem_response",
     "send_problem",
 ]
@@ -92,6 +90,7 @@ _HTTP_TITLES = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -102,19 +101,6 @@ def json_pointer(parts: Sequence[str | int]) -> str:
 
 def _field_errors(errors: Sequence[FieldError]) -> list[dict[str, str]]:
     return [{"pointer": e.pointer, "detail": e.detail} for e in errors]
-
-
-def malformed_request(detail: str) -> bytes:
-    """The problem body for a request the HTTP parser could not read (no route saw it, so it
-    names no instance): what the server sends in place of its plain-text 400."""
-    body = _problem_body(
-        status=400,
-        slug="malformed-request",
-        title="Bad Request",
-        detail=detail,
-        instance="",
-    )
-    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _problem_body(
@@ -190,6 +176,7 @@ def domain_problem(exc: DeconflictError, instance: str) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
     if isinstance(exc, Unavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
+        extensions = {"retry_after_s": exc.retry_after_s}
     return problem_response(
         status=status,
         slug=slug,

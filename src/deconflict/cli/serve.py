@@ -108,7 +108,8 @@ def build_server(
 ) -> uvicorn.Server:
     """The uvicorn server for the API (over `live`, if given). uvicorn's own proxy headers are
     off: the API believes `X-Forwarded-*` only from `trusted_proxies` (uvicorn would from
-    127.0.0.1 by default)."""
+    127.0.0.1 by default). Its HTTP protocol answers the requests it cannot parse with a
+    problem body, as the API answers the rest."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
@@ -128,9 +129,9 @@ def build_server(
         log_config=log_config(options.log_format) or LOGGING_CONFIG,
         log_level=options.log_level,
         lifespan="off",
+        http=http_protocol(),
         timeout_graceful_shutdown=5,
         proxy_headers=False,
-        http=http_protocol(),
         ssl_certfile=None if options.tls is None else str(options.tls.cert),
         ssl_keyfile=None if options.tls is None else str(options.tls.key),
     )

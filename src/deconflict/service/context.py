@@ -9,6 +9,7 @@ them are written in that same transaction, so the record and the state never dis
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import secrets
 import threading
@@ -36,7 +37,7 @@ from deconflict.service.indexing import (
     load_index,
 )
 from deconflict.storage.agreements import AgreementHead
-from deconflict.storage.database import is_retryable
+from deconflict.storage.database import is_retryable, is_unavailable
 from deconflict.storage.indexed import IndexKey
 from deconflict.storage.log_entries import PendingEntry
 from deconflict.storage.repositories import Repositories
@@ -46,6 +47,9 @@ __all__ = ["Context", "Tx"]
 P = ParamSpec("P")
 R = TypeVar("R")
 ATTEMPTS = 5
+RETRY_AFTER_S = 5
+"""What a caller is told to wait when the database is out of reach."""
+log = logging.getLogger(__name__)
 
 
 class Tx(Repositories):
@@ -151,6 +155,12 @@ class Tx(Repositories):
             )
 
 
+def _unavailable(exc: Exception) -> Unavailable:
+    """The caller's answer (no internals in it); the database's own words go to the log."""
+    log.warning("database unavailable: %s", exc)
+    return Unavailable("the database is unavailable; try again later", RETRY_AFTER_S)
+
+
 @dataclass
 class Context:
     """The engine, clock, signer, locks and indexes the use cases share."""
@@ -217,7 +227,8 @@ class Context:
     def retrying(self, use_case: Callable[P, R]) -> Callable[P, R]:
         """`use_case`, run again when the database rolled its transaction back for losing a race
         (a serialisation failure or a deadlock), as long as none of its transactions had
-        committed: then nothing of the first run remains, and the caller never sees the race."""
+        committed: then nothing of the first run remains, and the caller never sees the race.
+        A database out of reach (or still losing races) is `Unavailable`: try again later."""
 
         @functools.wraps(use_case)
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -226,18 +237,15 @@ class Context:
                 self._calls.commits = 0
                 try:
                     return use_case(*args, **kwargs)
-                except sa.exc.OperationalError as exc:
-                    if is_retryable(exc) and not self._calls.commits and attempt < ATTEMPTS:
-                        pass  # a serialisation failure or a deadlock: run it again
-                    else:
-                        # DBAPI's class for the database's own trouble (a lost or refused
-                        # connection, a file it cannot use): unavailable, not a bug.
-                        raise Unavailable(
-                            f"the database is unavailable: {_first_line(exc)}"
-                        ) from exc
                 except sa.exc.DBAPIError as exc:
-                    if not is_retryable(exc) or self._calls.commits or attempt == ATTEMPTS:
+                    if is_retryable(exc) and not self._calls.commits and attempt < ATTEMPTS:
+                        pass
+                    elif is_unavailable(exc):
+                        raise _unavailable(exc) from exc
+                    else:
                         raise
+                except sa.exc.TimeoutError as exc:  # every pooled connection busy
+                    raise _unavailable(exc) from exc
                 time.sleep(random.uniform(0, 0.005 * 2**attempt))
                 attempt += 1
 
@@ -295,8 +303,3 @@ class Context:
                 agreement_id: load_index(repos.indexed, agreement_id)
                 for agreement_id in repos.agreements.ids()
             }
-
-
-def _first_line(exc: sa.exc.DBAPIError) -> str:
-    """The driver's message, first line only (the rest is SQL and parameters)."""
-    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__

@@ -10,7 +10,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-__all__ = ["create_engine", "database_file", "default_database_url", "is_retryable", "migrate"]
+__all__ = [
+    "create_engine",
+    "database_file",
+    "default_database_url",
+    "is_retryable",
+    "is_unavailable",
+    "migrate",
+]
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """serialization_failure and deadlock_detected: the transaction lost a race and did nothing."""
@@ -65,6 +72,12 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def is_unavailable(error: sa.exc.DBAPIError) -> bool:
+    """Whether the database could not do the work for now (a connection refused or lost, a
+    database locked, shut down or out of resources), rather than refusing the work itself."""
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
 def is_retryable(error: sa.exc.DBAPIError) -> bool:
