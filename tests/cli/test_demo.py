@@ -133,13 +133,13 @@ def test_demo_stops_cleanly_on_ctrl_c(demo: dict[str, Any]) -> None:
     assert demo["url"] in output
 
 
-def test_the_demo_raises_a_tactical_and_an_intrusion_alert_for_both_parties_in_its_first_minute(
+def test_the_demo_raises_tactical_intrusion_and_conformance_alerts_for_both_in_its_first_minute(
     demo: dict[str, Any],
 ) -> None:
     tokens = {p["id"]: p["token"] for p in demo["parties"]}
     deadline = time.monotonic() + 60
     kinds: set[str] = set()
-    while kinds != {"tactical", "intrusion"} and time.monotonic() < deadline:
+    while kinds != {"tactical", "intrusion", "conformance"} and time.monotonic() < deadline:
         time.sleep(0.5)
         answer = httpx.get(
             f"{demo['url']}/alerts",
@@ -149,7 +149,7 @@ def test_the_demo_raises_a_tactical_and_an_intrusion_alert_for_both_parties_in_i
         assert answer.status_code == 200, answer.text
         alerts = answer.json()["items"]
         kinds = {a["kind"] for a in alerts if a["parties"] == ["north", "south"]}
-    assert kinds == {"tactical", "intrusion"}
+    assert kinds == {"tactical", "intrusion", "conformance"}
 
 
 def test_demo_witnesses_co_sign_the_log(demo: dict[str, Any]) -> None:

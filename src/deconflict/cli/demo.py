@@ -167,6 +167,8 @@ def _alert_line(kind: str, alert: dict[str, Any]) -> str:
     about = about or f"{alert['party']}'s channel"
     if alert["area_id"]:
         about += f" -> area {alert['area_id']}"
+    if alert["notice_id"]:
+        about += f" outside notice {alert['notice_id']}"
     figures = ""
     if alert["tcpa_s"] is not None:
         figures = f", in {alert['tcpa_s']:.0f} s"
@@ -275,7 +277,7 @@ def demo(
             }
             (data_dir / MARKER).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
             live.start()
-            traffic = DemoTraffic(service, live)
+            traffic = DemoTraffic(service, live, world.notices["short_notice"])
             _print_banner(url, admin_token, world, data_dir, traffic.address)
             service.publish_checkpoint(force=True)
             _start_witnesses(service, world, url, data_dir, stop_witnesses)

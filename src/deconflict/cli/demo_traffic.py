@@ -8,7 +8,10 @@ pushes its own drone with `LivePicture.push`, as an operations centre's system w
 
 Two scripted encounters raise alerts within the first minute, and again every few minutes:
 NRT31 and STH41 fly head-on at one level (a tactical alert for both parties), and NRT51 flies
-into south's protected zone (an intrusion alert for both).
+into south's protected zone (an intrusion alert for both). North's drone cites north's
+medical-evacuation notice while it flies some 290 km from it: after 10 s a conformance alert
+for north and for south, which received the notice (the 2018 case: a notice that named a
+region away from the real activity).
 """
 
 from __future__ import annotations
@@ -94,9 +97,10 @@ DRONE = _Circuit("710099", "NRT99", 15_000, 3_000, 60, 1.0)
 class DemoTraffic:
     """Starts the feed and the pushes; `close` stops both."""
 
-    def __init__(self, service: Service, live: LivePicture) -> None:
+    def __init__(self, service: Service, live: LivePicture, drone_notice_id: str) -> None:
         self._service = service
         self._live = live
+        self._drone_notice_id = drone_notice_id
         service.declare_aircraft(ADMIN, "north", [], ["NRT"])
         service.declare_aircraft(ADMIN, "south", [], ["STH"])
         self._server = BeastServer()
@@ -124,7 +128,17 @@ class DemoTraffic:
                 states.append((leg.icao24, lat, lon, leg.alt_m, leg.gs_mps, trk, 0.0, leg.callsign))
             self._server.send(states, now)
             lat, lon, trk = DRONE.at(t_s)
-            drone = PushedTrack("drone-1", t_s, lat, lon, DRONE.alt_m, DRONE.gs_mps, trk, 0.0)
+            drone = PushedTrack(
+                "drone-1",
+                t_s,
+                lat,
+                lon,
+                DRONE.alt_m,
+                DRONE.gs_mps,
+                trk,
+                0.0,
+                notice_id=self._drone_notice_id,
+            )
             self._live.push(Caller("north"), [drone])
 
     def close(self) -> None:
