@@ -77,7 +77,9 @@ class AlertRules:
     _memo: dict[tuple[str | None, str | None], PairRule | None] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _index: list[AreaIndex] = field(default_factory=list, compare=False, repr=False)
+    _index: list[tuple[AreaIndex, dict[str, Area]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     @classmethod
     def of(
@@ -95,17 +97,26 @@ class AlertRules:
     @property
     def area_index(self) -> AreaIndex:
         """The protected areas and hazards, ready for the intrusion check (built once)."""
+        return self._areas()[0]
+
+    def area(self, area_id: str) -> Area | None:
+        """The protected area or hazard of that id, as the intrusion check knows it."""
+        return self._areas()[1].get(area_id)
+
+    def _areas(self) -> tuple[AreaIndex, dict[str, Area]]:
         if not self._index:
-            self._index.append(
-                AreaIndex(
-                    [Area(a.id, a.volume, AreaKind.PROTECTED, a.owner) for a in self.areas]
-                    + [
-                        Area(h.id, h.volume, AreaKind.HAZARD, h.entered_by, h.agreement_id)
-                        for h in self.hazards
-                    ]
-                )
+            index = AreaIndex(
+                [Area(a.id, a.volume, AreaKind.PROTECTED, a.owner) for a in self.areas]
+                + [
+                    Area(h.id, h.volume, AreaKind.HAZARD, h.entered_by, h.agreement_id)
+                    for h in self.hazards
+                ]
             )
+            self._index.append((index, {a.id: a for a in index.areas}))
         return self._index[0]
+
+    def agreement(self, agreement_id: str) -> Agreement | None:
+        return next((g for g in self.agreements if g.id == agreement_id), None)
 
     @property
     def lookahead_s(self) -> float:
@@ -124,7 +135,7 @@ class AlertRules:
 
     def channel_audience(self, agreement_id: str) -> Audience | None:
         """A silent channel is heard by every member of its agreement."""
-        agreement = next((g for g in self.agreements if g.id == agreement_id), None)
+        agreement = self.agreement(agreement_id)
         return (
             None
             if agreement is None
@@ -135,7 +146,7 @@ class AlertRules:
         """Who hears of a track of `owner` (None: unattributed) in `area`, or None when the
         track is not bound by it."""
         if area.kind is AreaKind.HAZARD:
-            agreement = next((g for g in self.agreements if g.id == area.agreement_id), None)
+            agreement = None if area.agreement_id is None else self.agreement(area.agreement_id)
             if agreement is None or owner not in agreement.terms.members:
                 return None
             return Audience(frozenset(agreement.terms.members), (agreement.id,))

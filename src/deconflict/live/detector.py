@@ -64,8 +64,6 @@ class Detector:
         self._book = AlertBook()
         self._conformance = ConformanceWatch()
         self._cited: dict[str, CitedNotice] = {}
-        self.recorded = 0
-        """Alert transitions recorded since start."""
 
     def start(self, now_s: float) -> int:
         """Close the alerts a previous run left open; how many."""
@@ -112,10 +110,6 @@ class Detector:
             transitions = self._book.clear(subjects, now_s, ClearReason.TRACK_LOST)
             return self._record_transitions(transitions, rules)
 
-    def open_alerts(self) -> int:
-        with self._lock:
-            return len(self._book)
-
     def _conditions(
         self,
         rules: AlertRules,
@@ -138,11 +132,10 @@ class Detector:
         if rules.areas or rules.hazards:
             areas = rules.area_index
             found = intrusion_conditions(areas, updated, now_s, rules.lookahead_s)
-            by_id = {a.id: a for a in areas.areas}
             met.update(
                 (subject, condition)
                 for subject, condition in found.items()
-                if rules.intrusion_audience(subject.track.party, by_id[subject.area_id])
+                if _audience(subject, rules) is not None
             )
         return met
 
@@ -171,7 +164,6 @@ class Detector:
 
     def _record(self, facts: Sequence[AlertFact]) -> None:
         self.service.record_alerts(facts)
-        self.recorded += len(facts)
 
     def _fact(self, transition: Transition, rules: AlertRules) -> AlertFact | None:
         alert = transition.alert
@@ -233,7 +225,7 @@ def _audience(subject: Subject, rules: AlertRules) -> Audience | None:
     if isinstance(subject, PartyChannel):
         return rules.channel_audience(subject.agreement_id)
     if isinstance(subject, TrackArea):
-        area = next((a for a in rules.area_index.areas if a.id == subject.area_id), None)
+        area = rules.area(subject.area_id)
         return None if area is None else rules.intrusion_audience(subject.track.party, area)
     return None
 

@@ -197,11 +197,10 @@ class LivePicture:
             arrived = list(self._arrived.values())
             self._arrived.clear()
             states = self._store.states()
-        recorded = self.detector.arrived(arrived, states, now_s)
         if now_s - self._cycled_s >= self.detect_every_s:
-            recorded += self.detector.cycle(states, now_s)
             self._cycled_s = now_s
-        return recorded
+            return self.detector.cycle(states, now_s)  # it sees the arrivals too
+        return self.detector.arrived(arrived, states, now_s)
 
     def start(self, interval_s: float = 1.0) -> None:
         """Run `tick` every `interval_s` (wall time; the work reads the service clock) on a
