@@ -43,6 +43,7 @@ from deconflict.alerting import (
     AreaIndex,
     AreaKind,
     between_parties,
+    engine_states,
     intrusion_conditions,
     tactical_conditions,
     tactical_conditions_near,
@@ -50,7 +51,6 @@ from deconflict.alerting import (
 from deconflict.detection.tactical import (
     AlertTier,
     AlertTiers,
-    States,
     candidate_pairs,
     detect_alerts,
 )
@@ -105,18 +105,6 @@ def traffic(n: int, seed: int) -> list[TrackState]:
     return states
 
 
-def engine_states(tracks: list[TrackState]) -> States:
-    return States.of(
-        [str(i) for i in range(len(tracks))],
-        [s.lat for s in tracks],
-        [s.lon for s in tracks],
-        [s.alt_m for s in tracks],
-        [s.gs_mps for s in tracks],
-        [s.trk_deg for s in tracks],
-        [s.vs_mps for s in tracks],
-    )
-
-
 def best(run: Callable[[], Result], repeat: int) -> tuple[Result, float]:
     """The result and the best wall time of `repeat` runs."""
     times, result = [], None
@@ -130,7 +118,7 @@ def best(run: Callable[[], Result], repeat: int) -> tuple[Result, float]:
 def tactical(n: int, repeat: int) -> None:
     tracks = traffic(n, seed=n)
     rule = between_parties(TIERS)
-    states = engine_states(tracks)
+    states = engine_states(tracks, [str(i) for i in range(len(tracks))])
     outer = TIERS.outermost
     first, _ = candidate_pairs(states, outer.rpz_m, outer.lookahead_s, hpz_m=outer.hpz_m)
     conditions, cycle_s = best(lambda: tactical_conditions(tracks, rule), repeat)

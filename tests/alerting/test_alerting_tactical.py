@@ -14,11 +14,12 @@ from deconflict.alerting import (
     Condition,
     TrackPair,
     between_parties,
+    engine_states,
     formation,
     tactical_conditions,
     tactical_conditions_near,
 )
-from deconflict.detection.tactical import AlertTier, AlertTiers, States, detect_alerts
+from deconflict.detection.tactical import AlertTier, AlertTiers, detect_alerts
 from deconflict.detection.tactical.reference import pair_conflict
 from deconflict.tracks import TrackKey, TrackState
 
@@ -96,24 +97,12 @@ def random_scene(seed: int, n: int = 40) -> list[TrackState]:
     return out
 
 
-def engine_states(tracks: list[TrackState]) -> States:
-    return States.of(
-        [str(i) for i in range(len(tracks))],
-        [s.lat for s in tracks],
-        [s.lon for s in tracks],
-        [s.alt_m for s in tracks],
-        [s.gs_mps for s in tracks],
-        [s.trk_deg for s in tracks],
-        [s.vs_mps for s in tracks],
-    )
-
-
 def expected(
     tracks: list[TrackState], rule: object, exempt: frozenset[TrackPair] = frozenset()
 ) -> dict[TrackPair, tuple[str, int, float, float]]:
     """Every pair, one at a time, from the definition's reference: the most severe tier of the
     rule's tiers that `pair_conflict` finds the pair in."""
-    states = engine_states(tracks)
+    states = engine_states(tracks, [str(i) for i in range(len(tracks))])
     found = {}
     for i, j in itertools.combinations(range(len(tracks)), 2):
         a, b = tracks[i], tracks[j]
@@ -180,7 +169,7 @@ def test_one_set_of_tiers_for_every_pair_is_detect_alerts(seed: int) -> None:
         for i, s in enumerate(random_scene(seed))
     ]
     got = tactical_conditions(tracks, between_parties(WIDE))
-    alerts = detect_alerts(engine_states(tracks), WIDE)
+    alerts = detect_alerts(engine_states(tracks, [str(i) for i in range(len(tracks))]), WIDE)
     assert len(alerts) > 5
     want = {
         TrackPair.of(tracks[int(a.conflict.id1)].key, tracks[int(a.conflict.id2)].key): a

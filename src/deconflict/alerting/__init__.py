@@ -61,6 +61,7 @@ from deconflict.alerting.subjects import (
 from deconflict.alerting.tactical import (
     TiersFor,
     between_parties,
+    engine_states,
     formation,
     tactical_conditions,
     tactical_conditions_near,
@@ -103,6 +104,7 @@ __all__ = [
     "Watched",
     "alert_id",
     "between_parties",
+    "engine_states",
     "formation",
     "intrusion_conditions",
     "key_order",

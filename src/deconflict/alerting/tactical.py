@@ -47,6 +47,7 @@ from deconflict.tracks import TrackKey, TrackState
 __all__ = [
     "TiersFor",
     "between_parties",
+    "engine_states",
     "formation",
     "tactical_conditions",
     "tactical_conditions_near",
@@ -123,6 +124,17 @@ def tactical_conditions_near(
     return _graded(picture, rules, first, second, exempt)
 
 
+def engine_states(tracks: Sequence[TrackState], ids: Sequence[str] | None = None) -> States:
+    """The tactical engine's arrays for `tracks`, each track's id its key spelled out (or the
+    given `ids`, one per track)."""
+    n = len(tracks)
+    columns = [
+        np.fromiter(map(operator.attrgetter(name), tracks), np.float64, n) for name in _COLUMNS
+    ]
+    chosen = tuple(map(tuple.__repr__, (s.key for s in tracks))) if ids is None else tuple(ids)
+    return States(chosen, *columns)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class _Picture:
     """The track states as the engine's arrays, with owner and aircraft codes per row."""
@@ -139,11 +151,8 @@ class _Picture:
     def of(cls, tracks: Sequence[TrackState]) -> _Picture:
         tracks = tuple(tracks)
         n = len(tracks)
-        columns = [
-            np.fromiter(map(operator.attrgetter(name), tracks), np.float64, n) for name in _COLUMNS
-        ]
         keys = [s.key for s in tracks]
-        states = States(tuple(map(tuple.__repr__, keys)), *columns)
+        states = engine_states(tracks)
         parties = [k.party for k in keys]
         owners = tuple(sorted({p for p in parties if p is not None})) + (
             (None,) if None in parties else ()
