@@ -176,9 +176,6 @@ class AlertRules:
             for a, b in itertools.combinations_with_replacement(chosen, 2)
         )
 
-    def members_of(self, party: str) -> tuple[Agreement, ...]:
-        return tuple(g for g in self.agreements if party in g.terms.members)
-
     def hold_s(self, agreement_ids: Iterable[str]) -> float:
         """How long an alert under these agreements holds with no tier met before it clears:
         the longest `clear_after_s` among them."""
